@@ -1,0 +1,9 @@
+//! nanbyo-core: the domain logic of nanbyo-db, with no database attached.
+//!
+//! Everything here is plain Rust so that it can be unit-tested quickly and
+//! shared by the PostgreSQL extension (`extension/pg`) and the offline check
+//! tool (`extension/check`). The extension only converts types and calls in.
+
+pub mod build_info;
+
+pub use build_info::{build_info, BuildInfo};
