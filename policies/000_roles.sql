@@ -1,0 +1,18 @@
+-- Database roles. PostgREST logs in as `authenticator`, which has no rights
+-- of its own (NOINHERIT) and switches with SET ROLE to `web_anon` for requests
+-- without a JWT, or to the role named in the JWT.
+-- Roles are cluster-wide, so they are created only when missing.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticator') THEN
+    CREATE ROLE authenticator LOGIN NOINHERIT NOCREATEDB NOCREATEROLE NOSUPERUSER;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'web_anon') THEN
+    CREATE ROLE web_anon NOLOGIN;
+  END IF;
+END
+$$;
+COMMENT ON ROLE authenticator IS 'PostgREST login role: no rights of its own, only SET ROLE';
+COMMENT ON ROLE web_anon IS 'Requests without a JWT: may only call public api functions';
+
+GRANT web_anon TO authenticator;
