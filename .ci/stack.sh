@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The local nanbyo-db stack: a PostgreSQL 15 cluster with the extension,
+# schema and policies loaded, and PostgREST in front of it.
+#
+#   stack.sh up NAME PG_PORT API_PORT [--demo] [--fresh]
+#       Starts .run/NAME. The database is (re)loaded only when the installed
+#       extension, sql/ or policies/ changed since it was last loaded, so a
+#       second `up` with nothing changed is quick. --fresh starts from an
+#       empty cluster; --demo also loads sql/demo/.
+#   stack.sh down NAME
+#       Stops PostgREST and the cluster of .run/NAME (data is kept).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/.ci/config.sh"
+
+cmd=${1:?usage: stack.sh up|down NAME ...}
+name=${2:?missing NAME}
+dir=$RUN_DIR/$name
+
+postgrest_running() { [ -f "$dir/postgrest.pid" ] && kill -0 "$(cat "$dir/postgrest.pid")" 2>/dev/null; }
+stop_postgrest() {
+  if postgrest_running; then
+    kill "$(cat "$dir/postgrest.pid")"
+    for _ in $(seq 50); do postgrest_running || break; sleep 0.1; done
+  fi
+  rm -f "$dir/postgrest.pid"
+}
+
+# Everything the loaded database depends on: installed extension files and the
+# SQL sources. A change in any of them means the database must be reloaded.
+fingerprint() {
+  local sharedir pkglibdir
+  sharedir=$("$PG_CONFIG" --sharedir)
+  pkglibdir=$("$PG_CONFIG" --pkglibdir)
+  {
+    echo "demo=$1"
+    sha256sum "$sharedir"/extension/nanbyo* "$pkglibdir"/nanbyo.so
+    find "$root/sql" "$root/policies" -type f -name '*.sql' -print0 | sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -d' ' -f1
+}
+
+case "$cmd" in
+  up)
+    pg_port=${3:?missing PG_PORT}
+    api_port=${4:?missing API_PORT}
+    shift 4
+    demo=no fresh=no
+    for a in "$@"; do
+      case "$a" in
+        --demo) demo=yes ;;
+        --fresh) fresh=yes ;;
+        *) echo "stack.sh: unknown option $a" >&2; exit 2 ;;
+      esac
+    done
+    if [ "$fresh" = yes ]; then
+      "$0" down "$name"
+      rm -rf "$dir"
+    fi
+    "$root/.ci/cluster.sh" start "$dir" "$pg_port"
+
+    want=$(fingerprint "$demo")
+    if [ "$(cat "$dir/schema.fingerprint" 2>/dev/null)" != "$want" ]; then
+      stop_postgrest
+      if [ -f "$dir/schema.fingerprint" ]; then
+        echo "[stack] extension or schema changed: recreating database $DB_NAME in .run/$name"
+        "$PG_BIN/psql" -h "$dir" -p "$pg_port" -U postgres -d postgres -Xq \
+          -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME"
+      fi
+      "$root/.ci/load-schema.sh" "$dir" "$pg_port" ${demo/#yes/--demo}
+      echo "$want" > "$dir/schema.fingerprint"
+    fi
+
+    if [ ! -s "$dir/jwt-secret" ]; then
+      (umask 077; head -c 48 /dev/urandom | base64 -w0 > "$dir/jwt-secret")
+    fi
+    if ! postgrest_running; then
+      PGRST_DB_URI="postgresql:///$DB_NAME?host=$dir&port=$pg_port&user=authenticator" \
+      PGRST_JWT_SECRET="$(cat "$dir/jwt-secret")" \
+      PGRST_SERVER_PORT="$api_port" \
+        setsid nohup "$POSTGREST_BIN" "$root/postgrest/nanbyo.conf" >"$dir/postgrest.log" 2>&1 </dev/null &
+      echo $! > "$dir/postgrest.pid"
+    fi
+    for _ in $(seq 100); do
+      if curl -sf -o /dev/null "http://127.0.0.1:$api_port/"; then exit 0; fi
+      postgrest_running || break
+      sleep 0.2
+    done
+    echo "[stack] PostgREST did not come up on 127.0.0.1:$api_port; its log:" >&2
+    tail -n 20 "$dir/postgrest.log" >&2
+    exit 1
+    ;;
+  down)
+    stop_postgrest
+    [ -d "$dir" ] && "$root/.ci/cluster.sh" stop "$dir"
+    exit 0
+    ;;
+  *)
+    echo "usage: stack.sh up|down NAME ..." >&2
+    exit 2
+    ;;
+esac

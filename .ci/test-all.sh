@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test of nanbyo-db (this is `make test`):
+#   core   cargo test of the plain Rust crates (nanbyo-core, nanbyo-check)
+#   pgrx   cargo pgrx test: #[pg_test]s inside a real PostgreSQL 15
+#   pgtap  pg_prove tests/sql/*.sql against a scratch cluster with the
+#          extension, schema and policies loaded (and pg_cron running)
+#   http   pytest tests/http against a real PostgREST on that scratch cluster
+# Every runner runs even if an earlier one failed; a summary line per runner
+# closes the output, and the exit code is non-zero if any failed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/.ci/config.sh"
+cd "$root"
+
+TEST_NAME=test
+TEST_PG_PORT=${TEST_PG_PORT:-54339}
+TEST_API_PORT=${TEST_API_PORT:-3001}
+TEST_DIR=$RUN_DIR/$TEST_NAME
+PGRX_TEST_DIR=$RUN_DIR/pgrx-test
+
+declare -a names results
+record() { names+=("$1"); results+=("$2"); }
+run_step() {
+  local name=$1; shift
+  printf '\n===== %s: %s =====\n' "$name" "$*"
+  if "$@"; then record "$name" passed; else record "$name" FAILED; fi
+}
+
+run_step core cargo test --locked -p nanbyo-core -p nanbyo-check
+
+mkdir -p "$PGRX_TEST_DIR"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRX_TEST_DIR"
+run_step pgrx env CARGO_PGRX_TEST_RUNAS=postgres CARGO_PGRX_TEST_PGDATA="$PGRX_TEST_DIR/data" \
+  cargo pgrx test pg15 --package nanbyo
+
+# `cargo pgrx test` installed a test build of the extension: install the real
+# one, then bring up a scratch stack from an empty cluster.
+integration_up() {
+  cargo pgrx install --package nanbyo --pg-config "$PG_CONFIG" --release >/dev/null &&
+    .ci/stack.sh up "$TEST_NAME" "$TEST_PG_PORT" "$TEST_API_PORT" --fresh &&
+    .ci/cluster.sh psql "$TEST_DIR" "$TEST_PG_PORT" -qc 'CREATE EXTENSION IF NOT EXISTS pgtap'
+}
+trap '.ci/stack.sh down "$TEST_NAME" >/dev/null 2>&1' EXIT
+if run_step stack integration_up && [ "${results[-1]}" = passed ]; then
+  run_step pgtap pg_prove -h "$TEST_DIR" -p "$TEST_PG_PORT" -U postgres -d "$DB_NAME" tests/sql/
+  run_step http env NANBYO_API_URL="http://127.0.0.1:$TEST_API_PORT" \
+    NANBYO_CLUSTER_SCRIPT="$root/.ci/cluster.sh" NANBYO_RUN_DIR="$TEST_DIR" \
+    NANBYO_PG_PORT="$TEST_PG_PORT" "$VENV_DIR/bin/pytest" -q tests/http
+else
+  record pgtap "FAILED (not run: the scratch stack did not start)"
+  record http "FAILED (not run: the scratch stack did not start)"
+fi
+.ci/stack.sh down "$TEST_NAME"
+
+printf '\n===== summary =====\n'
+passed=0 failed=0
+for i in "${!names[@]}"; do
+  printf '%-6s %s\n' "${names[$i]}" "${results[$i]}"
+  if [ "${results[$i]}" = passed ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

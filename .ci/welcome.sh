@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Printed at the end of `make run`: where the local stack is and how to use it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+pg_port=$1 api_port=$2
+cat <<TEXT
+
+nanbyo-db is running (make stop to stop it).
+
+  HTTP API (PostgREST)  http://127.0.0.1:$api_port/            OpenAPI document
+                        http://127.0.0.1:$api_port/rpc/health  liveness check
+  PostgreSQL 15         psql -h $root/.run/dev -p $pg_port -U postgres nanbyo
+                        (also 127.0.0.1:$pg_port; logs in .run/dev/)
+
+  curl -s -X POST http://127.0.0.1:$api_port/rpc/health -H 'Content-Type: application/json' -d '{}'
+TEXT
+if [ -f "$root/sql/demo/logins.txt" ]; then
+  printf '\nDemo logins:\n'
+  sed 's/^/  /' "$root/sql/demo/logins.txt"
+fi

@@ -1,0 +1,35 @@
+# nanbyo-db: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PG_CONFIG := /usr/lib/postgresql/15/bin/pg_config
+
+DEV_PG_PORT ?= 54329
+DEV_API_PORT ?= 3000
+
+.DEFAULT_GOAL := help
+.PHONY: help deps install run stop test clean
+
+help:
+	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST with demo data"
+	@echo "make stop   stop the local stack started by make run"
+	@echo "make test   run every test (core, pgrx, pgTAP, HTTP); non-zero exit on failure"
+	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
+
+deps:
+	@bash .ci/install-deps.sh
+
+install: deps
+	cargo pgrx install --package nanbyo --pg-config $(PG_CONFIG) --release
+
+run: install
+	@bash .ci/stack.sh up dev $(DEV_PG_PORT) $(DEV_API_PORT) --demo
+	@bash .ci/welcome.sh $(DEV_PG_PORT) $(DEV_API_PORT)
+
+stop:
+	@bash .ci/stack.sh down dev
+
+test: deps
+	@bash .ci/test-all.sh
+
+clean: stop
+	@bash .ci/stack.sh down test
+	rm -rf .run target

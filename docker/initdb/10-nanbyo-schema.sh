@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# First start of the database container: load sql/ then policies/ in one
+# transaction (as .ci/load-schema.sh does), then give the PostgREST login role
+# its password.
+set -euo pipefail
+args=()
+for f in /nanbyo/sql/*.sql /nanbyo/policies/*.sql; do args+=(-f "$f"); done
+psql -v ON_ERROR_STOP=1 -X -q --single-transaction -U "$POSTGRES_USER" -d "$POSTGRES_DB" "${args[@]}"
+psql -v ON_ERROR_STOP=1 -X -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" \
+  -v pw="$AUTHENTICATOR_PASSWORD" -c "ALTER ROLE authenticator PASSWORD :'pw'"

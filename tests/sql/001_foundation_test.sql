@@ -1,0 +1,34 @@
+-- The schema is loaded as designed: extensions, schemas, the health function,
+-- and least privilege for the anonymous role.
+\set ON_ERROR_STOP 1
+BEGIN;
+SELECT plan(14);
+
+SELECT has_extension('nanbyo', 'the nanbyo extension is installed');
+SELECT has_extension('pg_cron', 'pg_cron is installed');
+SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'nanbyo'),
+          'nanbyo', 'nanbyo lives in its own schema');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'nanbyo'),
+          nanbyo.version(), 'installed extension version matches the loaded library');
+
+SELECT has_schema('api');
+SELECT has_schema('app');
+SELECT has_function('api', 'health', ARRAY[]::text[]);
+SELECT is(api.health() ->> 'status', 'ok', 'health reports ok');
+SELECT is(api.health() -> 'nanbyo' ->> 'extension', nanbyo.version(),
+          'health reports the extension version through the extension');
+
+-- Privileges, checked for the role PostgREST switches to.
+SELECT ok(has_function_privilege('web_anon', 'api.health()', 'EXECUTE'),
+          'web_anon may call api.health');
+SELECT ok(NOT has_schema_privilege('web_anon', 'app', 'USAGE'),
+          'web_anon cannot reach the private schema app');
+SELECT ok(NOT has_schema_privilege('web_anon', 'cron', 'USAGE'),
+          'web_anon cannot reach pg_cron''s schema');
+SELECT ok(NOT has_schema_privilege('authenticator', 'api', 'CREATE'),
+          'authenticator cannot create objects in api');
+SELECT is((SELECT rolinherit FROM pg_roles WHERE rolname = 'authenticator'), false,
+          'authenticator does not inherit the rights of the roles it switches to');
+
+SELECT * FROM finish();
+ROLLBACK;
