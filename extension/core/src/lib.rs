@@ -5,5 +5,11 @@
 //! tool (`extension/check`). The extension only converts types and calls in.
 
 pub mod build_info;
+pub mod bundled;
+pub mod expr;
+pub mod form;
+pub mod identifiers;
+pub mod normalize;
 
 pub use build_info::{build_info, BuildInfo};
+pub use form::{CompiledForm, DefinitionError, Finding, Judgment, PrimaryJudgment};

@@ -1,0 +1,613 @@
+//! Rule expressions: JSONLogic, compiled once, evaluated with three-valued
+//! logic so that missing data gives "unknown" instead of a wrong answer.
+//!
+//! The format is described in `extension/core/FORMS.md`. In short: an
+//! expression is JSON; `{"var": "item_id"}` reads an item; an object with one
+//! key is an operator applied to its arguments. Differences from plain
+//! JSONLogic, all for missing data: a missing item is `null`; comparisons and
+//! arithmetic with `null` give `null`; `and`/`or`/`!` follow Kleene logic
+//! (`false and null` is `false`, `true and null` is `null`); `if` with a `null`
+//! condition gives `null`. Two extra operators: `count_true` counts the true
+//! arguments (`null` if any argument is `null`), and `age` gives the full
+//! years between two ISO dates.
+
+use serde_json::Value as Json;
+use std::fmt;
+
+/// A value during evaluation. Dates are ISO strings, so they compare as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// Truthiness, or `None` for null (unknown).
+    pub fn truth(&self) -> Option<bool> {
+        match self {
+            Value::Null => None,
+            Value::Bool(b) => Some(*b),
+            Value::Num(n) => Some(*n != 0.0),
+            Value::Str(s) => Some(!s.is_empty()),
+            Value::List(l) => Some(!l.is_empty()),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The value as JSON (integral numbers as integers).
+    pub fn to_json(&self) -> Json {
+        match self {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Num(n) => {
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    Json::from(*n as i64)
+                } else {
+                    serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number)
+                }
+            }
+            Value::Str(s) => Json::String(s.clone()),
+            Value::List(l) => Json::Array(l.iter().map(Value::to_json).collect()),
+        }
+    }
+
+    fn from_literal(j: &Json) -> Value {
+        match j {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => n.as_f64().map_or(Value::Null, Value::Num),
+            Json::String(s) => Value::Str(s.clone()),
+            Json::Array(a) => Value::List(a.iter().map(Value::from_literal).collect()),
+            Json::Object(_) => Value::Null,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+}
+
+/// A compiled expression. Variables are resolved to slots at compile time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Lit(Value),
+    Var(usize),
+    List(Vec<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    /// cond, then, [cond, then, ...], [else]
+    If(Vec<Expr>),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// a op b op c (JSONLogic's between form of `<` and `<=`)
+    Between(CmpOp, Box<Expr>, Box<Expr>, Box<Expr>),
+    Arith(ArithOp, Vec<Expr>),
+    In(Box<Expr>, Box<Expr>),
+    CountTrue(Vec<Expr>),
+    /// The names of the listed slots that are null, as a list of strings.
+    Missing(Vec<(usize, String)>),
+    /// Full years from the first ISO date to the second (age on a date).
+    Age(Box<Expr>, Box<Expr>),
+}
+
+/// Why an expression could not be compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExprError(pub String);
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Compiles JSONLogic, resolving each variable name with `resolve`.
+pub fn compile(json: &Json, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Expr, ExprError> {
+    match json {
+        Json::Object(map) => {
+            if map.len() != 1 {
+                return Err(ExprError(format!(
+                    "an operator object must have exactly one key, found {}",
+                    map.len()
+                )));
+            }
+            let (op, raw_args) = map.iter().next().expect("one key");
+            let args: Vec<&Json> = match raw_args {
+                Json::Array(a) => a.iter().collect(),
+                other => vec![other],
+            };
+            compile_op(op, &args, resolve)
+        }
+        Json::Array(items) => Ok(Expr::List(
+            items
+                .iter()
+                .map(|j| compile(j, resolve))
+                .collect::<Result<_, _>>()?,
+        )),
+        literal => Ok(Expr::Lit(Value::from_literal(literal))),
+    }
+}
+
+fn compile_op(
+    op: &str,
+    args: &[&Json],
+    resolve: &dyn Fn(&str) -> Option<usize>,
+) -> Result<Expr, ExprError> {
+    let all = |args: &[&Json]| -> Result<Vec<Expr>, ExprError> {
+        args.iter().map(|a| compile(a, resolve)).collect()
+    };
+    let arity = |min: usize, max: usize| -> Result<(), ExprError> {
+        if args.len() < min || args.len() > max {
+            Err(ExprError(format!(
+                "operator \"{op}\" takes {min}..{max} arguments, found {}",
+                args.len()
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let var_slot = |name: &Json| -> Result<usize, ExprError> {
+        let name = name
+            .as_str()
+            .ok_or_else(|| ExprError(format!("\"{op}\" needs item ids as strings")))?;
+        resolve(name).ok_or_else(|| ExprError(format!("unknown item \"{name}\"")))
+    };
+    Ok(match op {
+        "var" => {
+            arity(1, 1)?;
+            Expr::Var(var_slot(args[0])?)
+        }
+        "missing" => Expr::Missing(
+            args.iter()
+                .map(|a| Ok((var_slot(a)?, a.as_str().unwrap_or_default().to_owned())))
+                .collect::<Result<_, ExprError>>()?,
+        ),
+        "and" => {
+            arity(1, usize::MAX)?;
+            Expr::And(all(args)?)
+        }
+        "or" => {
+            arity(1, usize::MAX)?;
+            Expr::Or(all(args)?)
+        }
+        "!" => {
+            arity(1, 1)?;
+            Expr::Not(Box::new(compile(args[0], resolve)?))
+        }
+        "!!" => {
+            arity(1, 1)?;
+            Expr::Not(Box::new(Expr::Not(Box::new(compile(args[0], resolve)?))))
+        }
+        "if" | "?:" => {
+            arity(1, usize::MAX)?;
+            Expr::If(all(args)?)
+        }
+        "==" | "===" | "!=" | "!==" | ">" | ">=" => {
+            arity(2, 2)?;
+            let cmp = match op {
+                "==" | "===" => CmpOp::Eq,
+                "!=" | "!==" => CmpOp::Ne,
+                ">" => CmpOp::Gt,
+                _ => CmpOp::Ge,
+            };
+            let mut e = all(args)?.into_iter();
+            Expr::Cmp(
+                cmp,
+                Box::new(e.next().unwrap()),
+                Box::new(e.next().unwrap()),
+            )
+        }
+        "<" | "<=" => {
+            arity(2, 3)?;
+            let cmp = if op == "<" { CmpOp::Lt } else { CmpOp::Le };
+            let mut e = all(args)?.into_iter();
+            let (a, b) = (e.next().unwrap(), e.next().unwrap());
+            match e.next() {
+                Some(c) => Expr::Between(cmp, Box::new(a), Box::new(b), Box::new(c)),
+                None => Expr::Cmp(cmp, Box::new(a), Box::new(b)),
+            }
+        }
+        "+" | "*" | "min" | "max" => {
+            arity(1, usize::MAX)?;
+            let a = match op {
+                "+" => ArithOp::Add,
+                "*" => ArithOp::Mul,
+                "min" => ArithOp::Min,
+                _ => ArithOp::Max,
+            };
+            Expr::Arith(a, all(args)?)
+        }
+        "-" | "/" => {
+            arity(if op == "-" { 1 } else { 2 }, 2)?;
+            let a = if op == "-" {
+                ArithOp::Sub
+            } else {
+                ArithOp::Div
+            };
+            Expr::Arith(a, all(args)?)
+        }
+        "in" => {
+            arity(2, 2)?;
+            let mut e = all(args)?.into_iter();
+            Expr::In(Box::new(e.next().unwrap()), Box::new(e.next().unwrap()))
+        }
+        "age" => {
+            arity(2, 2)?;
+            let mut e = all(args)?.into_iter();
+            Expr::Age(Box::new(e.next().unwrap()), Box::new(e.next().unwrap()))
+        }
+        "count_true" => {
+            arity(1, usize::MAX)?;
+            Expr::CountTrue(all(args)?)
+        }
+        other => return Err(ExprError(format!("unknown operator \"{other}\""))),
+    })
+}
+
+/// Evaluates an expression against the slot values.
+pub fn eval(expr: &Expr, slots: &[Value]) -> Value {
+    match expr {
+        Expr::Lit(v) => v.clone(),
+        Expr::Var(i) => slots.get(*i).cloned().unwrap_or(Value::Null),
+        Expr::List(items) => Value::List(items.iter().map(|e| eval(e, slots)).collect()),
+        Expr::And(args) => {
+            let mut unknown = false;
+            for a in args {
+                match eval(a, slots).truth() {
+                    Some(false) => return Value::Bool(false),
+                    None => unknown = true,
+                    Some(true) => {}
+                }
+            }
+            if unknown {
+                Value::Null
+            } else {
+                Value::Bool(true)
+            }
+        }
+        Expr::Or(args) => {
+            let mut unknown = false;
+            for a in args {
+                match eval(a, slots).truth() {
+                    Some(true) => return Value::Bool(true),
+                    None => unknown = true,
+                    Some(false) => {}
+                }
+            }
+            if unknown {
+                Value::Null
+            } else {
+                Value::Bool(false)
+            }
+        }
+        Expr::Not(a) => match eval(a, slots).truth() {
+            Some(b) => Value::Bool(!b),
+            None => Value::Null,
+        },
+        Expr::If(args) => {
+            let mut i = 0;
+            while i + 1 < args.len() {
+                match eval(&args[i], slots).truth() {
+                    Some(true) => return eval(&args[i + 1], slots),
+                    Some(false) => i += 2,
+                    None => return Value::Null,
+                }
+            }
+            args.get(i).map_or(Value::Null, |e| eval(e, slots))
+        }
+        Expr::Cmp(op, a, b) => compare(*op, &eval(a, slots), &eval(b, slots)),
+        Expr::Between(op, a, b, c) => {
+            let b = eval(b, slots);
+            let left = compare(*op, &eval(a, slots), &b);
+            let right = compare(*op, &b, &eval(c, slots));
+            match (left.truth(), right.truth()) {
+                (Some(false), _) | (_, Some(false)) => Value::Bool(false),
+                (Some(true), Some(true)) => Value::Bool(true),
+                _ => Value::Null,
+            }
+        }
+        Expr::Arith(op, args) => arith(*op, args, slots),
+        Expr::In(needle, hay) => {
+            let needle = eval(needle, slots);
+            if needle.is_null() {
+                return Value::Null;
+            }
+            match eval(hay, slots) {
+                Value::List(l) => Value::Bool(l.iter().any(|v| loose_eq(v, &needle))),
+                Value::Str(s) => match &needle {
+                    Value::Str(n) => Value::Bool(s.contains(n.as_str())),
+                    _ => Value::Bool(false),
+                },
+                Value::Null => Value::Null,
+                _ => Value::Bool(false),
+            }
+        }
+        Expr::CountTrue(args) => {
+            let mut n = 0.0;
+            for a in args {
+                match eval(a, slots).truth() {
+                    Some(true) => n += 1.0,
+                    Some(false) => {}
+                    None => return Value::Null,
+                }
+            }
+            Value::Num(n)
+        }
+        Expr::Missing(vars) => Value::List(
+            vars.iter()
+                .filter(|(i, _)| slots.get(*i).is_none_or(Value::is_null))
+                .map(|(_, name)| Value::Str(name.clone()))
+                .collect(),
+        ),
+        Expr::Age(from, to) => match (eval(from, slots), eval(to, slots)) {
+            (Value::Str(a), Value::Str(b)) => match (ymd(&a), ymd(&b)) {
+                (Some((ay, am, ad)), Some((by, bm, bd))) => {
+                    let before_birthday = (bm, bd) < (am, ad);
+                    Value::Num(f64::from(by - ay - i32::from(before_birthday)))
+                }
+                _ => Value::Null,
+            },
+            _ => Value::Null,
+        },
+    }
+}
+
+/// Year, month and day of an ISO date (YYYY-MM-DD).
+fn ymd(s: &str) -> Option<(i32, u32, u32)> {
+    if s.len() != 10 || &s[4..5] != "-" || &s[7..8] != "-" {
+        return None;
+    }
+    Some((
+        s[0..4].parse().ok()?,
+        s[5..7].parse().ok()?,
+        s[8..10].parse().ok()?,
+    ))
+}
+
+fn as_num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Num(n) => Some(*n),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn loose_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::List(x), Value::List(y)) => x == y,
+        _ => match (as_num(a), as_num(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        },
+    }
+}
+
+fn compare(op: CmpOp, a: &Value, b: &Value) -> Value {
+    if a.is_null() || b.is_null() {
+        return Value::Null;
+    }
+    let ord = match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        _ => match (as_num(a), as_num(b)) {
+            (Some(x), Some(y)) => x.partial_cmp(&y),
+            _ => None,
+        },
+    };
+    use std::cmp::Ordering::*;
+    Value::Bool(match op {
+        CmpOp::Eq => loose_eq(a, b),
+        CmpOp::Ne => !loose_eq(a, b),
+        CmpOp::Lt => ord == Some(Less),
+        CmpOp::Le => matches!(ord, Some(Less | Equal)),
+        CmpOp::Gt => ord == Some(Greater),
+        CmpOp::Ge => matches!(ord, Some(Greater | Equal)),
+    })
+}
+
+fn arith(op: ArithOp, args: &[Expr], slots: &[Value]) -> Value {
+    let mut nums = Vec::with_capacity(args.len());
+    for a in args {
+        match as_num(&eval(a, slots)) {
+            Some(n) => nums.push(n),
+            None => return Value::Null,
+        }
+    }
+    let r = match op {
+        ArithOp::Add => nums.iter().sum(),
+        ArithOp::Mul => nums.iter().product(),
+        ArithOp::Min => nums.iter().copied().fold(f64::INFINITY, f64::min),
+        ArithOp::Max => nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        ArithOp::Sub => match nums.as_slice() {
+            [a] => -a,
+            [a, b] => a - b,
+            _ => return Value::Null,
+        },
+        ArithOp::Div => match nums.as_slice() {
+            [_, b] if *b == 0.0 => return Value::Null,
+            [a, b] => a / b,
+            _ => return Value::Null,
+        },
+    };
+    Value::Num(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NAMES: [&str; 4] = ["a", "b", "c", "d"];
+
+    fn run(expr: Json, slots: &[Value]) -> Value {
+        let resolve = |n: &str| NAMES.iter().position(|x| *x == n);
+        eval(&compile(&expr, &resolve).unwrap(), slots)
+    }
+
+    fn num(n: f64) -> Value {
+        Value::Num(n)
+    }
+
+    #[test]
+    fn comparisons_and_between() {
+        let s = [
+            num(3.0),
+            num(2.0),
+            Value::Null,
+            Value::Str("2024-04-01".into()),
+        ];
+        assert_eq!(run(json!({">=": [{"var": "a"}, 3]}), &s), Value::Bool(true));
+        assert_eq!(run(json!({">": [{"var": "a"}, 3]}), &s), Value::Bool(false));
+        assert_eq!(
+            run(json!({"<": [1, {"var": "b"}, 3]}), &s),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            run(json!({"<=": [3, {"var": "b"}, 5]}), &s),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            run(json!({"==": [{"var": "a"}, "3"]}), &s),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            run(json!({"<": [{"var": "d"}, "2024-05-01"]}), &s),
+            Value::Bool(true)
+        );
+    }
+
+    #[test]
+    fn missing_data_is_unknown_not_false() {
+        let s = [num(3.0), Value::Bool(false), Value::Null, Value::Null];
+        assert_eq!(run(json!({">=": [{"var": "c"}, 3]}), &s), Value::Null);
+        assert_eq!(
+            run(json!({"+": [{"var": "a"}, {"var": "c"}]}), &s),
+            Value::Null
+        );
+        assert_eq!(run(json!({"!": {"var": "c"}}), &s), Value::Null);
+        assert_eq!(run(json!({"if": [{"var": "c"}, 1, 0]}), &s), Value::Null);
+        assert_eq!(run(json!({"<": [1, {"var": "c"}, 3]}), &s), Value::Null);
+        assert_eq!(run(json!({"<": [5, {"var": "c"}, 3]}), &s), Value::Null);
+    }
+
+    #[test]
+    fn kleene_and_or() {
+        let s = [
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Null,
+            Value::Null,
+        ];
+        let (t, f, u) = (
+            json!({"var": "a"}),
+            json!({"var": "b"}),
+            json!({"var": "c"}),
+        );
+        assert_eq!(run(json!({"and": [t, u]}), &s), Value::Null);
+        assert_eq!(run(json!({"and": [u, f]}), &s), Value::Bool(false));
+        assert_eq!(run(json!({"or": [u, t]}), &s), Value::Bool(true));
+        assert_eq!(run(json!({"or": [f, u]}), &s), Value::Null);
+        assert_eq!(run(json!({"and": [t, t]}), &s), Value::Bool(true));
+        assert_eq!(run(json!({"or": [f, f]}), &s), Value::Bool(false));
+    }
+
+    #[test]
+    fn if_chains_arithmetic_and_counting() {
+        let s = [
+            num(7.0),
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Str("+++".into()),
+        ];
+        let grade = json!({"if": [{">=": [{"var": "a"}, 6]}, "high", {">=": [{"var": "a"}, 4]}, "mid", "low"]});
+        assert_eq!(run(grade, &s), Value::Str("high".into()));
+        assert_eq!(
+            run(
+                json!({"+": [{"if": [{"var": "b"}, 8, 0]}, {"if": [{"var": "c"}, 4, 0]}]}),
+                &s
+            ),
+            num(8.0)
+        );
+        assert_eq!(
+            run(json!({"max": [2, {"if": [{"var": "b"}, 6, 0]}]}), &s),
+            num(6.0)
+        );
+        assert_eq!(
+            run(
+                json!({"count_true": [{"var": "b"}, {"var": "c"}, true]}),
+                &s
+            ),
+            num(2.0)
+        );
+        assert_eq!(
+            run(json!({"in": [{"var": "d"}, ["++", "+++"]]}), &s),
+            Value::Bool(true)
+        );
+        assert_eq!(run(json!({"/": [1, 0]}), &s), Value::Null);
+        assert_eq!(run(json!({"-": [{"var": "a"}, 2]}), &s), num(5.0));
+    }
+
+    #[test]
+    fn age_in_full_years() {
+        let s = [
+            Value::Str("2008-04-02".into()),
+            Value::Str("2026-04-01".into()),
+            Value::Str("2026-04-02".into()),
+            Value::Null,
+        ];
+        assert_eq!(
+            run(json!({"age": [{"var": "a"}, {"var": "b"}]}), &s),
+            num(17.0)
+        );
+        assert_eq!(
+            run(json!({"age": [{"var": "a"}, {"var": "c"}]}), &s),
+            num(18.0)
+        );
+        assert_eq!(
+            run(json!({"age": [{"var": "a"}, {"var": "d"}]}), &s),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn missing_lists_the_absent_items() {
+        let s = [num(1.0), Value::Null, Value::Null, num(0.0)];
+        assert_eq!(
+            run(json!({"missing": ["a", "b", "c", "d"]}), &s),
+            Value::List(vec![Value::Str("b".into()), Value::Str("c".into())])
+        );
+    }
+
+    #[test]
+    fn compile_errors_name_the_problem() {
+        let resolve = |n: &str| NAMES.iter().position(|x| *x == n);
+        let err = |j: Json| compile(&j, &resolve).unwrap_err().0;
+        assert!(err(json!({"var": "zz"})).contains("unknown item \"zz\""));
+        assert!(err(json!({"frobnicate": [1]})).contains("unknown operator"));
+        assert!(err(json!({">": [1]})).contains("takes 2..2 arguments"));
+        assert!(err(json!({"a": 1, "b": 2})).contains("exactly one key"));
+    }
+}

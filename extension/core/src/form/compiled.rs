@@ -1,0 +1,345 @@
+//! A form definition compiled once: items resolved to slots, code lists to
+//! sets, patterns to regexes and every rule expression to an `Expr`. Judging a
+//! form then only reads the input once and evaluates.
+
+use super::blocks;
+use super::definition::{
+    CalculationType, FormDefinition, ItemDef, ItemType, MaskKind, Program, RuleSeverity,
+    FORMAT_VERSION,
+};
+use crate::expr::{self, Expr};
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// Why a definition cannot be used; `path` points into the document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct DefinitionError {
+    pub path: String,
+    pub message: String,
+}
+
+fn err(path: impl Into<String>, message: impl fmt::Display) -> DefinitionError {
+    DefinitionError {
+        path: path.into(),
+        message: message.to_string(),
+    }
+}
+
+#[derive(Debug)]
+pub struct CompiledItem {
+    pub id: String,
+    pub label: String,
+    pub section: String,
+    pub kind: ItemType,
+    pub required: bool,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<Regex>,
+    pub unit: Option<String>,
+    /// Allowed codes of a choice item (empty otherwise).
+    pub codes: Vec<String>,
+    pub personal: Option<MaskKind>,
+    pub carry_over: bool,
+    pub enable_when: Option<Expr>,
+}
+
+#[derive(Debug)]
+pub struct CompiledCalculation {
+    pub slot: usize,
+    pub id: String,
+    pub label: String,
+    pub kind: CalculationType,
+    pub expr: Expr,
+}
+
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub code: String,
+    pub severity: RuleSeverity,
+    pub message: String,
+    pub item: Option<String>,
+    pub when: Option<Expr>,
+    pub assert: Expr,
+}
+
+#[derive(Debug)]
+pub struct CompiledForm {
+    pub program: Program,
+    pub disease_code: String,
+    pub disease_name: String,
+    pub version_label: String,
+    /// Items first (slot = index), then calculations.
+    pub items: Vec<CompiledItem>,
+    pub calculations: Vec<CompiledCalculation>,
+    /// Item and calculation ids → slot.
+    pub index: HashMap<String, usize>,
+    pub rules: Vec<CompiledRule>,
+    pub diagnosis_met: Expr,
+    pub diagnosis_categories: Vec<(String, Expr)>,
+    pub severity_met: Expr,
+    /// (item slot, expression) of the severity items filled in automatically.
+    pub autofill: Vec<(usize, Expr)>,
+}
+
+impl CompiledForm {
+    /// Parses and compiles a definition document (JSON text).
+    pub fn from_json(text: &str) -> Result<CompiledForm, DefinitionError> {
+        let def: FormDefinition = serde_json::from_str(text).map_err(|e| err("$", e))?;
+        CompiledForm::compile(&def)
+    }
+
+    /// Parses and compiles a definition document (JSON value).
+    pub fn from_value(value: &serde_json::Value) -> Result<CompiledForm, DefinitionError> {
+        let def = FormDefinition::deserialize(value).map_err(|e| err("$", e))?;
+        CompiledForm::compile(&def)
+    }
+
+    pub fn compile(def: &FormDefinition) -> Result<CompiledForm, DefinitionError> {
+        if def.format != FORMAT_VERSION {
+            return Err(err(
+                "format",
+                format!(
+                    "unsupported format {} (this build reads {FORMAT_VERSION})",
+                    def.format
+                ),
+            ));
+        }
+        valid_disease_code(def.program, &def.disease_code)?;
+        for (path, date) in [
+            ("effective_from", Some(&def.effective_from)),
+            ("online_until", def.online_until.as_ref()),
+        ] {
+            if let Some(d) = date {
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| err(path, format!("not an ISO date: {d}")))?;
+            }
+        }
+
+        // Items of the shared blocks first, then the disease's own.
+        let mut code_lists = BTreeMap::new();
+        let mut item_defs: Vec<(String, &ItemDef)> = Vec::new();
+        for (b, name) in def.blocks.iter().enumerate() {
+            let block = blocks::get(name)
+                .ok_or_else(|| err(format!("blocks[{b}]"), format!("unknown block \"{name}\"")))?;
+            code_lists.extend(block.code_lists.iter().map(|(k, v)| (k.clone(), v)));
+            item_defs.extend(
+                block
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, it)| (format!("block {name} items[{i}]"), it)),
+            );
+        }
+        for (k, v) in &def.code_lists {
+            if code_lists.insert(k.clone(), v).is_some() {
+                return Err(err(
+                    format!("code_lists.{k}"),
+                    "defined twice (also in a block)",
+                ));
+            }
+        }
+        item_defs.extend(
+            def.items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| (format!("items[{i}]"), it)),
+        );
+
+        let mut index = HashMap::new();
+        for (path, it) in &item_defs {
+            valid_id(path, &it.id)?;
+            if index.insert(it.id.clone(), index.len()).is_some() {
+                return Err(err(
+                    path.as_str(),
+                    format!("duplicate item id \"{}\"", it.id),
+                ));
+            }
+        }
+        for (i, c) in def.calculations.iter().enumerate() {
+            let path = format!("calculations[{i}]");
+            valid_id(&path, &c.id)?;
+            if index.insert(c.id.clone(), index.len()).is_some() {
+                return Err(err(path, format!("duplicate id \"{}\"", c.id)));
+            }
+        }
+        let resolve = |name: &str| index.get(name).copied();
+        let compile_expr = |path: &str, j: &serde_json::Value| {
+            expr::compile(j, &resolve).map_err(|e| err(path, e))
+        };
+
+        let mut items = Vec::with_capacity(item_defs.len());
+        for (path, it) in &item_defs {
+            let codes = match (&it.kind, &it.codes) {
+                (ItemType::Choice | ItemType::MultiChoice, Some(name)) => code_lists
+                    .get(name)
+                    .ok_or_else(|| {
+                        err(
+                            format!("{path}.codes"),
+                            format!("unknown code list \"{name}\""),
+                        )
+                    })?
+                    .iter()
+                    .map(|c| c.code.clone())
+                    .collect(),
+                (ItemType::Choice | ItemType::MultiChoice, None) => {
+                    return Err(err(path.as_str(), "a choice item needs \"codes\""))
+                }
+                (_, Some(_)) => {
+                    return Err(err(path.as_str(), "\"codes\" is only for choice items"))
+                }
+                (_, None) => Vec::new(),
+            };
+            let pattern = it
+                .pattern
+                .as_deref()
+                .map(|p| Regex::new(p).map_err(|e| err(format!("{path}.pattern"), e)))
+                .transpose()?;
+            if let (Some(min), Some(max)) = (it.min, it.max) {
+                if min > max {
+                    return Err(err(path.as_str(), "min is greater than max"));
+                }
+            }
+            let enable_when = it
+                .enable_when
+                .as_ref()
+                .map(|j| compile_expr(&format!("{path}.enable_when"), j))
+                .transpose()?;
+            items.push(CompiledItem {
+                id: it.id.clone(),
+                label: it.label.clone(),
+                section: it.section.clone(),
+                kind: it.kind,
+                required: it.required,
+                min: it.min,
+                max: it.max,
+                max_length: it.max_length,
+                pattern,
+                unit: it.unit.clone(),
+                codes,
+                personal: it.personal,
+                carry_over: it.carry_over,
+                enable_when,
+            });
+        }
+
+        let mut calculations = Vec::with_capacity(def.calculations.len());
+        for (i, c) in def.calculations.iter().enumerate() {
+            calculations.push(CompiledCalculation {
+                slot: items.len() + i,
+                id: c.id.clone(),
+                label: c.label.clone(),
+                kind: c.kind,
+                expr: compile_expr(&format!("calculations[{i}].expr"), &c.expr)?,
+            });
+        }
+
+        let mut rules = Vec::with_capacity(def.rules.len());
+        for (i, r) in def.rules.iter().enumerate() {
+            let path = format!("rules[{i}]");
+            if let Some(item) = &r.item {
+                if !index.contains_key(item) {
+                    return Err(err(
+                        format!("{path}.item"),
+                        format!("unknown item \"{item}\""),
+                    ));
+                }
+            }
+            rules.push(CompiledRule {
+                code: r.code.clone(),
+                severity: r.severity,
+                message: r.message.clone(),
+                item: r.item.clone(),
+                when: r
+                    .when
+                    .as_ref()
+                    .map(|j| compile_expr(&format!("{path}.when"), j))
+                    .transpose()?,
+                assert: compile_expr(&format!("{path}.assert"), &r.assert)?,
+            });
+        }
+
+        let diagnosis_met = compile_expr("diagnosis.met", &def.diagnosis.met)?;
+        let diagnosis_categories = def
+            .diagnosis
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                Ok((
+                    c.value.clone(),
+                    compile_expr(&format!("diagnosis.categories[{i}].when"), &c.when)?,
+                ))
+            })
+            .collect::<Result<_, DefinitionError>>()?;
+        let severity_met = compile_expr("severity.met", &def.severity.met)?;
+        let mut autofill = Vec::new();
+        for (id, j) in &def.severity.autofill {
+            let path = format!("severity.autofill.{id}");
+            let slot = match index.get(id) {
+                Some(&s) if s < items.len() => s,
+                _ => return Err(err(path, format!("\"{id}\" is not an item of the form"))),
+            };
+            autofill.push((slot, compile_expr(&path, j)?));
+        }
+
+        Ok(CompiledForm {
+            program: def.program,
+            disease_code: def.disease_code.clone(),
+            disease_name: def.disease_name.clone(),
+            version_label: def.version_label.clone(),
+            items,
+            calculations,
+            index,
+            rules,
+            diagnosis_met,
+            diagnosis_categories,
+            severity_met,
+            autofill,
+        })
+    }
+
+    /// Total number of evaluation slots (items + calculations).
+    pub fn slot_count(&self) -> usize {
+        self.items.len() + self.calculations.len()
+    }
+}
+
+fn valid_id(path: &str, id: &str) -> Result<(), DefinitionError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            path,
+            format!("item id \"{id}\" must be lower_snake_case ASCII (at most 64)"),
+        ))
+    }
+}
+
+/// `N` + 3 digits for nanbyō; `S` + 4 digits (group + number) for shōman.
+pub fn valid_disease_code(program: Program, code: &str) -> Result<(), DefinitionError> {
+    let (prefix, digits) = match program {
+        Program::Nanbyo => ('N', 3),
+        Program::Shoman => ('S', 4),
+    };
+    let ok = code.len() == digits + 1
+        && code.starts_with(prefix)
+        && code[1..].bytes().all(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            "disease_code",
+            format!("\"{code}\" is not {prefix} followed by {digits} digits"),
+        ))
+    }
+}
