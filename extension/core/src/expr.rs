@@ -94,6 +94,8 @@ pub enum ArithOp {
 pub enum Expr {
     Lit(Value),
     Var(usize),
+    /// A variable with a default for when it is null (`{"var": ["x", false]}`).
+    VarOr(usize, Value),
     List(Vec<Expr>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
@@ -175,8 +177,15 @@ fn compile_op(
     };
     Ok(match op {
         "var" => {
-            arity(1, 1)?;
-            Expr::Var(var_slot(args[0])?)
+            arity(1, 2)?;
+            let slot = var_slot(args[0])?;
+            match args.get(1) {
+                None => Expr::Var(slot),
+                Some(Json::Object(_)) => {
+                    return Err(ExprError("the default of \"var\" must be a literal".into()))
+                }
+                Some(default) => Expr::VarOr(slot, Value::from_literal(default)),
+            }
         }
         "missing" => Expr::Missing(
             args.iter()
@@ -270,6 +279,10 @@ pub fn eval(expr: &Expr, slots: &[Value]) -> Value {
     match expr {
         Expr::Lit(v) => v.clone(),
         Expr::Var(i) => slots.get(*i).cloned().unwrap_or(Value::Null),
+        Expr::VarOr(i, default) => match slots.get(*i) {
+            Some(v) if !v.is_null() => v.clone(),
+            _ => default.clone(),
+        },
         Expr::List(items) => Value::List(items.iter().map(|e| eval(e, slots)).collect()),
         Expr::And(args) => {
             let mut unknown = false;
@@ -511,6 +524,15 @@ mod tests {
         assert_eq!(run(json!({"if": [{"var": "c"}, 1, 0]}), &s), Value::Null);
         assert_eq!(run(json!({"<": [1, {"var": "c"}, 3]}), &s), Value::Null);
         assert_eq!(run(json!({"<": [5, {"var": "c"}, 3]}), &s), Value::Null);
+    }
+
+    #[test]
+    fn var_default_replaces_null_only() {
+        let s = [num(0.0), Value::Null, Value::Null, Value::Null];
+        assert_eq!(run(json!({"var": ["a", 5]}), &s), num(0.0));
+        assert_eq!(run(json!({"var": ["b", false]}), &s), Value::Bool(false));
+        let resolve = |n: &str| NAMES.iter().position(|x| *x == n);
+        assert!(compile(&json!({"var": ["a", {"var": "b"}]}), &resolve).is_err());
     }
 
     #[test]

@@ -1,0 +1,85 @@
+//! A broken definition is refused at compile time with a path into the
+//! document, never at judge time.
+
+use nanbyo_core::{bundled, CompiledForm};
+use serde_json::{json, Value};
+
+fn parkinson() -> Value {
+    serde_json::from_str(bundled::definition("N006").unwrap()).unwrap()
+}
+
+fn error_of(def: &Value) -> String {
+    CompiledForm::from_value(def).unwrap_err().to_string()
+}
+
+#[test]
+fn unknown_block_item_code_list_and_variable() {
+    let mut d = parkinson();
+    d["blocks"] = json!(["patient@9"]);
+    assert!(
+        error_of(&d).contains("unknown block \"patient@9\""),
+        "{}",
+        error_of(&d)
+    );
+
+    let mut d = parkinson();
+    d["items"][0]["id"] = json!("hoehn_yahr");
+    assert!(error_of(&d).contains("duplicate item id \"hoehn_yahr\""));
+
+    let mut d = parkinson();
+    d["items"][0] =
+        json!({"id": "x", "label": "x", "section": "s", "type": "choice", "codes": "nope"});
+    assert!(error_of(&d).starts_with("items[0].codes: unknown code list"));
+
+    let mut d = parkinson();
+    d["severity"]["met"] = json!({">=": [{"var": "hoehn_yahrr"}, 3]});
+    assert_eq!(error_of(&d), "severity.met: unknown item \"hoehn_yahrr\"");
+}
+
+#[test]
+fn bad_fields_and_formats() {
+    let mut d = parkinson();
+    d["format"] = json!(2);
+    assert!(error_of(&d).starts_with("format: unsupported format 2"));
+
+    let mut d = parkinson();
+    d["disease_code"] = json!("N06");
+    assert!(error_of(&d).starts_with("disease_code:"));
+
+    let mut d = parkinson();
+    d["items"][1]["colour"] = json!("red");
+    assert!(error_of(&d).contains("unknown field `colour`"));
+
+    let mut d = parkinson();
+    d["items"][1]["id"] = json!("Bad-Id");
+    assert!(error_of(&d).contains("lower_snake_case"));
+
+    let mut d = parkinson();
+    d["effective_from"] = json!("2024/04/01");
+    assert!(error_of(&d).starts_with("effective_from: not an ISO date"));
+
+    let mut d = parkinson();
+    d["severity"]["autofill"] = json!({"nope": true});
+    assert!(error_of(&d).contains("\"nope\" is not an item"));
+}
+
+#[test]
+fn a_new_disease_needs_no_code_change() {
+    // A made-up disease defined only as data compiles and judges.
+    let def = json!({
+        "format": 1, "program": "nanbyo", "disease_code": "N999", "disease_name": "試験疾患",
+        "version_label": "試験版", "follows": "テスト", "effective_from": "2025-04-01",
+        "blocks": ["patient@1"],
+        "items": [{"id": "score", "label": "スコア", "section": "重症度", "type": "integer", "min": 0, "max": 10, "required": true}],
+        "diagnosis": {"source": "t", "met": true},
+        "severity": {"source": "t", "met": {">=": [{"var": "score"}, 5]}}
+    });
+    let form = CompiledForm::from_value(&def).unwrap();
+    let data = json!({
+        "patient_name": "試験", "patient_name_kana": "シケン", "patient_birth_date": "2000-01-01",
+        "patient_sex": "2", "patient_address": "北海道", "score": 5
+    });
+    let j = form.judge(data.as_object().unwrap());
+    assert!(j.valid, "{:?}", j.errors);
+    assert_eq!(j.severity.met, Some(true));
+}
