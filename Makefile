@@ -6,12 +6,13 @@ DEV_PG_PORT ?= 54329
 DEV_API_PORT ?= 3000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install run stop test clean
+.PHONY: help deps install run stop test bench clean
 
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST with demo data"
 	@echo "make stop   stop the local stack started by make run"
 	@echo "make test   run every test (core, pgrx, pgTAP, HTTP); non-zero exit on failure"
+	@echo "make bench  run the benchmarks of BENCHMARKS.md (prints figures)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
 
 deps:
@@ -29,6 +30,9 @@ stop:
 
 test: deps
 	@bash .ci/test-all.sh
+
+bench: deps
+	@bash .ci/bench.sh
 
 clean: stop
 	@bash .ci/stack.sh down test

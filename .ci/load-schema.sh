@@ -18,6 +18,7 @@ if [ "$demo" = --demo ]; then
 fi
 args=()
 for f in "${files[@]}"; do args+=(-f "$f"); done
-"$root/.ci/cluster.sh" psql "$dir" "$port" -q --single-transaction "${args[@]}"
+PGOPTIONS="-c client_min_messages=warning" \
+  "$root/.ci/cluster.sh" psql "$dir" "$port" -q --single-transaction "${args[@]}"
 # Tell a running PostgREST to reload its schema cache.
 "$root/.ci/cluster.sh" psql "$dir" "$port" -q -c "NOTIFY pgrst, 'reload schema'"

@@ -21,8 +21,11 @@ fn parkinson(extra: serde_json::Value) -> nanbyo_core::Judgment {
 fn era_dates_are_stored_as_iso() {
     let j = parkinson(json!({"patient_birth_date": "昭和35年5月1日", "entry_date": "R8.4.10"}));
     assert!(j.valid, "{:?}", j.errors);
-    assert_eq!(j.normalized["patient_birth_date"], json!("1960-05-01"));
-    assert_eq!(j.normalized["entry_date"], json!("2026-04-10"));
+    assert_eq!(
+        j.normalized_changes["patient_birth_date"],
+        json!("1960-05-01")
+    );
+    assert_eq!(j.normalized_changes["entry_date"], json!("2026-04-10"));
 }
 
 #[test]
@@ -39,7 +42,7 @@ fn medical_institution_code_check_digit_and_format() {
     let j = parkinson(json!({"medical_institution_code": "１３１０２７０７５１"}));
     assert!(j.valid, "full-width digits are normalised: {:?}", j.errors);
     assert_eq!(
-        j.normalized["medical_institution_code"],
+        j.normalized_changes["medical_institution_code"],
         json!("1310270751")
     );
     let j = parkinson(json!({"medical_institution_code": "1310270752"}));
@@ -74,4 +77,24 @@ fn messages_are_japanese_and_name_the_label() {
     let j = parkinson(json!({"patient_name": null}));
     let e = j.errors.iter().find(|e| e.code == "E_REQUIRED").unwrap();
     assert_eq!(e.message, "「氏名」は必須項目です。");
+}
+
+#[test]
+fn normalized_changes_hold_only_what_changed() {
+    let j = parkinson(json!({"patient_birth_date": "1960-05-01", "hoehn_yahr": "3"}));
+    assert!(
+        !j.normalized_changes.contains_key("patient_birth_date"),
+        "already ISO"
+    );
+    assert!(!j.normalized_changes.contains_key("patient_name"));
+    assert_eq!(
+        j.normalized_changes["hoehn_yahr"],
+        json!(3),
+        "text to number"
+    );
+    assert_eq!(
+        j.normalized_changes["severity_hy3_lf2"],
+        json!(true),
+        "autofilled"
+    );
 }

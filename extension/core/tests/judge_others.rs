@@ -154,7 +154,7 @@ fn uc_severity_item_is_autofilled_and_checked() {
     let f = form("N097");
     let j = f.judge(&uc(json!({"uc_stool_frequency": 5})));
     assert_eq!(j.severity.autofilled["uc_severity"], json!("moderate"));
-    assert_eq!(j.normalized["uc_severity"], json!("moderate"));
+    assert_eq!(j.normalized_changes["uc_severity"], json!("moderate"));
     let j = f.judge(&uc(json!({"uc_stool_frequency": 5, "uc_severity": "mild"})));
     assert!(warning_codes(&j).contains(&"W_AUTOFILL_MISMATCH".to_string()));
     let j = f.judge(&uc(json!({"uc_visible_blood": "++++"})));

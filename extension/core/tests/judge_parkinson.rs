@@ -110,7 +110,7 @@ fn wrong_types_unknown_items_and_full_width_numbers() {
     d.insert("hoehn_yahr".into(), json!("３"));
     d.insert("life_function_grade".into(), json!(2.5));
     let j = f.judge(&d);
-    assert_eq!(j.normalized["hoehn_yahr"], json!(3));
+    assert_eq!(j.normalized_changes["hoehn_yahr"], json!(3));
     assert!(
         has_error(&j, "life_function_grade", "E_TYPE"),
         "2.5 is not an integer"

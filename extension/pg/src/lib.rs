@@ -7,6 +7,10 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+mod errors;
+mod forms;
+mod identifiers;
+
 ::pgrx::pg_module_magic!(name, version);
 
 /// The extension's version (the same as the core library it was built with).
@@ -51,6 +55,45 @@ mod tests {
         )
         .unwrap();
         assert_eq!(n, Some(2));
+    }
+
+    #[pg_test]
+    fn identifier_checks_from_sql() {
+        let ok = Spi::get_one::<bool>(
+            "SELECT nanbyo.valid_public_payer_number('54130018') \
+               AND nanbyo.valid_recipient_number('1234566') IS NOT NULL \
+               AND nanbyo.valid_medical_institution_code('1310270751') \
+               AND NOT nanbyo.valid_medical_institution_code('1310270752')",
+        )
+        .unwrap();
+        assert_eq!(ok, Some(true));
+        let null = Spi::get_one::<bool>("SELECT nanbyo.valid_recipient_number(NULL)").unwrap();
+        assert_eq!(null, None, "strict: NULL in, NULL out");
+    }
+
+    #[pg_test]
+    fn bundled_definitions_validate() {
+        let n = Spi::get_one::<i64>(
+            "SELECT count(*) FROM nanbyo.bundled_form_definitions() d \
+              WHERE nanbyo.validate_form_definition(d) ->> 'disease_code' = d ->> 'disease_code'",
+        )
+        .unwrap();
+        assert_eq!(n, Some(7));
+    }
+
+    #[pg_test(error = "様式定義が正しくありません: severity.met: unknown item \"nope\"")]
+    fn a_broken_definition_is_an_error_not_a_crash() {
+        Spi::run(
+            "SELECT nanbyo.validate_form_definition(jsonb_set(d, '{severity,met}', \
+                    '{\"var\": \"nope\"}')) \
+               FROM nanbyo.bundled_form_definitions() d WHERE d ->> 'disease_code' = 'N006'",
+        )
+        .unwrap();
+    }
+
+    #[pg_test(error = "様式マスタを読み込めません（app.form_versions）。")]
+    fn judging_without_the_master_table_is_a_clear_error() {
+        Spi::run("SELECT nanbyo.judge(1::bigint, '{}'::jsonb)").unwrap();
     }
 }
 

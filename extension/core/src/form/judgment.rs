@@ -44,9 +44,11 @@ pub struct Judgment {
     pub diagnosis: Diagnosis,
     pub severity: Severity,
     pub primary_judgment: PrimaryJudgment,
-    /// The entered items, normalised (ISO dates, numbers, half-width codes),
-    /// with the autofilled severity items: what should be stored.
-    pub normalized: Map<String, Json>,
+    /// The items whose normalised value differs from what was sent (ISO
+    /// dates, numbers, half-width codes), the autofilled severity items, and
+    /// `null` for values dropped as not applicable: what to store is
+    /// `data || normalized_changes`.
+    pub normalized_changes: Map<String, Json>,
 }
 
 impl CompiledForm {
@@ -197,10 +199,19 @@ impl CompiledForm {
             _ => PrimaryJudgment::NeedsReview,
         };
 
-        let mut normalized = Map::new();
+        let mut normalized_changes = Map::new();
         for (slot, item) in self.items.iter().enumerate() {
-            if !slots[slot].is_null() {
-                normalized.insert(item.id.clone(), slots[slot].to_json());
+            let given = data.get(&item.id).filter(|g| !g.is_null());
+            match (given, &slots[slot]) {
+                (None, Value::Null) => {}
+                (Some(_), Value::Null) if refused[slot] => {}
+                (Some(_), Value::Null) => {
+                    normalized_changes.insert(item.id.clone(), Json::Null);
+                }
+                (Some(g), v) if json_equal(g, v) => {}
+                (_, v) => {
+                    normalized_changes.insert(item.id.clone(), v.to_json());
+                }
             }
         }
 
@@ -212,7 +223,7 @@ impl CompiledForm {
             diagnosis,
             severity,
             primary_judgment,
-            normalized,
+            normalized_changes,
         }
     }
 }
@@ -222,6 +233,16 @@ fn same_value(given: &Json, v: &Value) -> bool {
     match (given, v) {
         (Json::Number(a), Value::Num(b)) => a.as_f64() == Some(*b),
         (Json::String(a), Value::Num(b)) => a.trim().parse::<f64>().ok() == Some(*b),
+        (g, v) => *g == v.to_json(),
+    }
+}
+
+/// Exactly the same JSON value (so a stored value needs no change).
+fn json_equal(given: &Json, v: &Value) -> bool {
+    match (given, v) {
+        (Json::Bool(a), Value::Bool(b)) => a == b,
+        (Json::String(a), Value::Str(b)) => a == b,
+        (Json::Number(_), Value::Num(_)) => *given == v.to_json(),
         (g, v) => *g == v.to_json(),
     }
 }

@@ -1,0 +1,211 @@
+//! Form definitions and judgment (B1, B4–B6).
+//!
+//! Definitions live in `app.form_versions` (sql/020_form_versions.sql), one
+//! immutable row per form version. A definition is compiled once per backend
+//! and kept, keyed by the row's id and content hash (rows never change: a
+//! trigger refuses it), so judging many forms never re-parses a definition.
+
+use crate::errors::raise;
+use nanbyo_core::CompiledForm;
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode, PgTryBuilder};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// More distinct form versions than this in one backend empties the cache.
+const CACHE_CAPACITY: usize = 1024;
+
+struct Cached {
+    content_hash: String,
+    form: Rc<CompiledForm>,
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<i64, Cached>> = RefCell::new(HashMap::new());
+}
+
+fn compile_or_raise(definition: &Value) -> CompiledForm {
+    CompiledForm::from_value(definition).unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "E_FORM_DEFINITION",
+            format!("様式定義が正しくありません: {e}"),
+            Some(format!("at {}", e.path)),
+        )
+    })
+}
+
+/// The compiled form of a stored version, from the cache or compiled now.
+fn compiled_form(form_version_id: i64) -> Rc<CompiledForm> {
+    if let Some(form) = CACHE.with(|c| c.borrow().get(&form_version_id).map(|e| e.form.clone())) {
+        return form;
+    }
+    let row = reading_store(|| {
+        Spi::connect(|client| {
+            let rows = client.select(
+                "SELECT content_hash, definition FROM app.form_versions WHERE id = $1",
+                Some(1),
+                &[form_version_id.into()],
+            )?;
+            if rows.is_empty() {
+                Ok::<_, pgrx::spi::SpiError>(None)
+            } else {
+                let row = rows.first();
+                Ok(Some((row.get::<String>(1)?, row.get::<JsonB>(2)?)))
+            }
+        })
+    })
+    .unwrap_or_else(|e| spi_failed(e));
+    let Some((Some(content_hash), Some(JsonB(definition)))) = row else {
+        raise(
+            PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
+            "E_FORM_VERSION_NOT_FOUND",
+            format!("様式（ID {form_version_id}）が見つかりません。"),
+            None,
+        )
+    };
+    let form = Rc::new(compile_or_raise(&definition));
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_CAPACITY {
+            c.clear();
+        }
+        c.insert(
+            form_version_id,
+            Cached {
+                content_hash,
+                form: form.clone(),
+            },
+        );
+    });
+    form
+}
+
+fn spi_failed(e: pgrx::spi::SpiError) -> ! {
+    store_unavailable(e.to_string())
+}
+
+fn store_unavailable(why: String) -> ! {
+    raise(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        "E_FORM_STORE",
+        "様式マスタを読み込めません（app.form_versions）。".to_owned(),
+        Some(why),
+    )
+}
+
+/// Runs a read of the master table, turning "the table does not exist" (the
+/// schema of sql/ not loaded) into E_FORM_STORE.
+fn reading_store<T>(read: impl FnOnce() -> T + std::panic::UnwindSafe) -> T {
+    PgTryBuilder::new(read)
+        .catch_when(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, |e| {
+            let why = match e {
+                pgrx::pg_sys::panic::CaughtError::PostgresError(r) => r.message().to_owned(),
+                _ => "undefined table".to_owned(),
+            };
+            store_unavailable(why)
+        })
+        .execute()
+}
+
+fn judge_with(form: &CompiledForm, data: &JsonB) -> JsonB {
+    let Value::Object(map) = &data.0 else {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "E_DATA_NOT_OBJECT",
+            "入力データは項目IDをキーとするJSONオブジェクトで指定してください。".to_owned(),
+            None,
+        )
+    };
+    let judgment = form.judge(map);
+    JsonB(serde_json::to_value(judgment).expect("a judgment always serialises"))
+}
+
+/// Judges `data` against the stored form version `form_version_id`.
+#[pg_extern(name = "judge", stable, strict, parallel_safe)]
+fn judge_by_version(form_version_id: i64, data: JsonB) -> JsonB {
+    judge_with(&compiled_form(form_version_id), &data)
+}
+
+/// Judges `data` against the disease's form version in force today (the
+/// latest whose effective_from is not after today).
+#[pg_extern(name = "judge", stable, strict, parallel_safe)]
+fn judge_by_disease(disease_code: &str, data: JsonB) -> JsonB {
+    judge_with(&compiled_form(form_version_in_force(disease_code)), &data)
+}
+
+/// The id of the disease's form version in force today.
+#[pg_extern(stable, strict, parallel_safe)]
+fn form_version_in_force(disease_code: &str) -> i64 {
+    let id = reading_store(|| {
+        Spi::connect(|client| {
+            let rows = client.select(
+                "SELECT id FROM app.form_versions \
+              WHERE disease_code = $1 AND effective_from <= current_date \
+              ORDER BY effective_from DESC, id DESC LIMIT 1",
+                Some(1),
+                &[disease_code.into()],
+            )?;
+            if rows.is_empty() {
+                Ok::<_, pgrx::spi::SpiError>(None)
+            } else {
+                rows.first().get::<i64>(1)
+            }
+        })
+    })
+    .unwrap_or_else(|e| spi_failed(e));
+    id.unwrap_or_else(|| {
+        raise(
+            PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
+            "E_UNKNOWN_DISEASE",
+            format!("疾病コード「{disease_code}」の現在有効な様式が見つかりません。"),
+            None,
+        )
+    })
+}
+
+/// Checks a definition document and returns what the master table needs:
+/// `{disease_code, program, disease_name, version_label, effective_from,
+/// online_until, items, calculations, rules}`. Raises E_FORM_DEFINITION with
+/// the path of the first problem.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn validate_form_definition(definition: JsonB) -> JsonB {
+    let form = compile_or_raise(&definition.0);
+    let d = &definition.0;
+    JsonB(serde_json::json!({
+        "disease_code": form.disease_code,
+        "program": form.program,
+        "disease_name": form.disease_name,
+        "version_label": form.version_label,
+        "effective_from": d["effective_from"],
+        "online_until": d.get("online_until").cloned().unwrap_or(Value::Null),
+        "items": form.items.len(),
+        "calculations": form.calculations.len(),
+        "rules": form.rules.len(),
+    }))
+}
+
+/// The form definitions bundled with this build (extension/core/forms/).
+#[pg_extern(immutable, parallel_safe)]
+fn bundled_form_definitions() -> SetOfIterator<'static, JsonB> {
+    SetOfIterator::new(
+        nanbyo_core::bundled::DEFINITIONS
+            .iter()
+            .map(|(code, text)| {
+                JsonB(serde_json::from_str(text).unwrap_or_else(|e| panic!("bundled {code}: {e}")))
+            }),
+    )
+}
+
+/// Only for tests: whether a version is compiled in this backend's cache,
+/// and with which content hash.
+#[pg_extern(volatile, strict)]
+fn cached_form_version_hash(form_version_id: i64) -> Option<String> {
+    CACHE.with(|c| {
+        c.borrow()
+            .get(&form_version_id)
+            .map(|e| e.content_hash.clone())
+    })
+}
