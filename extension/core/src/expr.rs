@@ -284,36 +284,8 @@ pub fn eval(expr: &Expr, slots: &[Value]) -> Value {
             _ => default.clone(),
         },
         Expr::List(items) => Value::List(items.iter().map(|e| eval(e, slots)).collect()),
-        Expr::And(args) => {
-            let mut unknown = false;
-            for a in args {
-                match eval(a, slots).truth() {
-                    Some(false) => return Value::Bool(false),
-                    None => unknown = true,
-                    Some(true) => {}
-                }
-            }
-            if unknown {
-                Value::Null
-            } else {
-                Value::Bool(true)
-            }
-        }
-        Expr::Or(args) => {
-            let mut unknown = false;
-            for a in args {
-                match eval(a, slots).truth() {
-                    Some(true) => return Value::Bool(true),
-                    None => unknown = true,
-                    Some(false) => {}
-                }
-            }
-            if unknown {
-                Value::Null
-            } else {
-                Value::Bool(false)
-            }
-        }
+        Expr::And(args) => kleene(args, slots, false),
+        Expr::Or(args) => kleene(args, slots, true),
         Expr::Not(a) => match eval(a, slots).truth() {
             Some(b) => Value::Bool(!b),
             None => Value::Null,
@@ -396,6 +368,24 @@ fn ymd(s: &str) -> Option<(i32, u32, u32)> {
         s[5..7].parse().ok()?,
         s[8..10].parse().ok()?,
     ))
+}
+
+/// Kleene `and` (decisive = false) or `or` (decisive = true): the decisive
+/// value wins over unknown; otherwise unknown wins over the other value.
+fn kleene(args: &[Expr], slots: &[Value], decisive: bool) -> Value {
+    let mut unknown = false;
+    for a in args {
+        match eval(a, slots).truth() {
+            Some(b) if b == decisive => return Value::Bool(decisive),
+            None => unknown = true,
+            Some(_) => {}
+        }
+    }
+    if unknown {
+        Value::Null
+    } else {
+        Value::Bool(!decisive)
+    }
 }
 
 fn as_num(v: &Value) -> Option<f64> {

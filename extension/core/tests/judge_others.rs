@@ -233,27 +233,23 @@ fn mg_severity_is_any_mgfa_class() {
 
 // ---- S0701 type 1 diabetes (shōman) ----------------------------------------
 
-fn child(extra: Value) -> Map<String, Value> {
-    merge(
-        with(
-            json!({"patient_birth_date": "2015-06-01", "application_type": "new", "entry_date": "2026-04-10"}),
-        ),
-        extra,
-    )
+/// A new application for a child born 2015, with the disease's items and
+/// the test's changes.
+fn child(items: Value, extra: Value) -> Map<String, Value> {
+    let d = with(
+        json!({"patient_birth_date": "2015-06-01", "application_type": "new", "entry_date": "2026-04-10"}),
+    );
+    merge(merge(d, items), extra)
 }
 
 fn t1d(extra: Value) -> Map<String, Value> {
-    child(merge(
+    child(
         json!({
             "t1d_fasting_glucose": 126, "t1d_hba1c": 6.5, "t1d_typical_symptoms": false,
             "t1d_islet_autoantibody": true, "t1d_insulin_deficiency": false, "t1d_insulin_therapy": true
-        })
-        .as_object()
-        .unwrap()
-        .clone(),
+        }),
         extra,
     )
-    .into())
 }
 
 #[test]
@@ -328,17 +324,13 @@ fn shoman_age_limits() {
 // ---- S0501 growth hormone deficiency (shōman) ------------------------------
 
 fn ghd(extra: Value) -> Map<String, Value> {
-    child(merge(
+    child(
         json!({
             "ghd_height_cm": 120.0, "ghd_height_sds": -2.5, "ghd_gh_peak_1": 5.0, "ghd_gh_peak_2": 6.0,
             "ghd_other_causes_excluded": true, "ghd_on_gh_treatment": false
-        })
-        .as_object()
-        .unwrap()
-        .clone(),
+        }),
         extra,
     )
-    .into())
 }
 
 #[test]

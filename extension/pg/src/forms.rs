@@ -42,22 +42,11 @@ fn compiled_form(form_version_id: i64) -> Rc<CompiledForm> {
     if let Some(form) = CACHE.with(|c| c.borrow().get(&form_version_id).map(|e| e.form.clone())) {
         return form;
     }
-    let row = reading_store(|| {
-        Spi::connect(|client| {
-            let rows = client.select(
-                "SELECT content_hash, definition FROM app.form_versions WHERE id = $1",
-                Some(1),
-                &[form_version_id.into()],
-            )?;
-            if rows.is_empty() {
-                Ok::<_, pgrx::spi::SpiError>(None)
-            } else {
-                let row = rows.first();
-                Ok(Some((row.get::<String>(1)?, row.get::<JsonB>(2)?)))
-            }
-        })
-    })
-    .unwrap_or_else(|e| spi_failed(e));
+    let row = store_row(
+        "SELECT content_hash, definition FROM app.form_versions WHERE id = $1",
+        &[form_version_id.into()],
+        |row| Ok((row.get::<String>(1)?, row.get::<JsonB>(2)?)),
+    );
     let Some((Some(content_hash), Some(JsonB(definition)))) = row else {
         raise(
             PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
@@ -94,6 +83,26 @@ fn store_unavailable(why: String) -> ! {
         "様式マスタを読み込めません（app.form_versions）。".to_owned(),
         Some(why),
     )
+}
+
+/// The first row of a query on the master table, mapped by `get`; None when
+/// there is no row.
+fn store_row<T>(
+    query: &str,
+    args: &[pgrx::datum::DatumWithOid],
+    get: impl FnOnce(pgrx::spi::SpiHeapTupleData) -> pgrx::spi::Result<T>,
+) -> Option<T> {
+    reading_store(std::panic::AssertUnwindSafe(|| {
+        Spi::connect(|client| {
+            let rows = client.select(query, Some(1), args)?;
+            if rows.is_empty() {
+                Ok(None)
+            } else {
+                get(rows.first().get_heap_tuple()?.expect("a first row")).map(Some)
+            }
+        })
+    }))
+    .unwrap_or_else(|e| spi_failed(e))
 }
 
 /// Runs a read of the master table, turning "the table does not exist" (the
@@ -139,23 +148,14 @@ fn judge_by_disease(disease_code: &str, data: JsonB) -> JsonB {
 /// The id of the disease's form version in force today.
 #[pg_extern(stable, strict, parallel_safe)]
 fn form_version_in_force(disease_code: &str) -> i64 {
-    let id = reading_store(|| {
-        Spi::connect(|client| {
-            let rows = client.select(
-                "SELECT id FROM app.form_versions \
-              WHERE disease_code = $1 AND effective_from <= current_date \
-              ORDER BY effective_from DESC, id DESC LIMIT 1",
-                Some(1),
-                &[disease_code.into()],
-            )?;
-            if rows.is_empty() {
-                Ok::<_, pgrx::spi::SpiError>(None)
-            } else {
-                rows.first().get::<i64>(1)
-            }
-        })
-    })
-    .unwrap_or_else(|e| spi_failed(e));
+    let id = store_row(
+        "SELECT id FROM app.form_versions \
+          WHERE disease_code = $1 AND effective_from <= current_date \
+          ORDER BY effective_from DESC, id DESC LIMIT 1",
+        &[disease_code.into()],
+        |row| row.get::<i64>(1),
+    )
+    .flatten();
     id.unwrap_or_else(|| {
         raise(
             PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
