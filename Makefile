@@ -1,6 +1,5 @@
 # nanbyo-db: the two commands are `make run` and `make test`.
 SHELL := /bin/bash
-PG_CONFIG := /usr/lib/postgresql/15/bin/pg_config
 
 DEV_PG_PORT ?= 54329
 DEV_API_PORT ?= 3000
@@ -19,7 +18,7 @@ deps:
 	@bash .ci/install-deps.sh
 
 install: deps
-	cargo pgrx install --package nanbyo --pg-config $(PG_CONFIG) --release
+	@bash -c 'source .ci/config.sh && install_extension'
 
 run: install
 	@bash .ci/stack.sh up dev $(DEV_PG_PORT) $(DEV_API_PORT) --demo

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/.ci/config.sh"
 cd "$root"
 cargo bench -p nanbyo-core --bench judge
-cargo pgrx install --package nanbyo --pg-config "$PG_CONFIG" --release >/dev/null
+install_extension >/dev/null
 trap '.ci/stack.sh down bench >/dev/null 2>&1' EXIT
 .ci/stack.sh up bench 54349 3002 --fresh
 .ci/cluster.sh psql "$RUN_DIR/bench" 54349 -q -f tests/bench/judge_throughput.sql

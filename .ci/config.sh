@@ -16,3 +16,9 @@ DB_NAME=nanbyo
 as_postgres() {
   if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres -- "$@"; fi
 }
+
+# Build and install the extension (release) into the Debian PostgreSQL 15:
+# the one build that `make run`, the scratch test stack and the benchmarks use.
+install_extension() {
+  cargo pgrx install --package nanbyo --pg-config "$PG_CONFIG" --release "$@"
+}

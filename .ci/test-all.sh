@@ -36,7 +36,7 @@ run_step pgrx env CARGO_PGRX_TEST_RUNAS=postgres CARGO_PGRX_TEST_PGDATA="$PGRX_T
 # `cargo pgrx test` installed a test build of the extension: install the real
 # one, then bring up a scratch stack from an empty cluster.
 integration_up() {
-  cargo pgrx install --package nanbyo --pg-config "$PG_CONFIG" --release >/dev/null &&
+  install_extension >/dev/null &&
     .ci/stack.sh up "$TEST_NAME" "$TEST_PG_PORT" "$TEST_API_PORT" --fresh &&
     .ci/cluster.sh psql "$TEST_DIR" "$TEST_PG_PORT" -qc 'CREATE EXTENSION IF NOT EXISTS pgtap'
 }
