@@ -7,6 +7,8 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+mod accounts;
+mod auth;
 mod errors;
 mod forms;
 mod identifiers;
