@@ -1,0 +1,36 @@
+-- One way to refuse a request from SQL, matching the extension's errors: a
+-- standard SQLSTATE, the Japanese message for the user, the stable English
+-- code in DETAIL (PostgREST returns it as `details`).
+CREATE OR REPLACE FUNCTION app.raise(sqlstate text, code text, message text, hint text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+  IF hint IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = code;
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = code, HINT = hint;
+END
+$$;
+COMMENT ON FUNCTION app.raise(text, text, text, text) IS
+  'Raise an error with SQLSTATE, Japanese message and stable English code (DETAIL)';
+
+-- Refuse a request with an exact HTTP status (PostgREST's 'PGRST' error:
+-- MESSAGE is the JSON body, DETAIL the status and headers). The body has the
+-- same fields as every other error. Outside PostgREST it is still an error
+-- whose message is that JSON.
+CREATE OR REPLACE FUNCTION app.raise_http(status integer, sqlstate text, code text, message text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+  RAISE SQLSTATE 'PGRST' USING
+    MESSAGE = jsonb_build_object('code', sqlstate, 'message', message, 'details', code, 'hint', NULL)::text,
+    DETAIL = jsonb_build_object('status', status, 'headers',
+               CASE WHEN status = 401 THEN '{"WWW-Authenticate": "Bearer"}'::jsonb ELSE '{}'::jsonb END)::text;
+END
+$$;
+COMMENT ON FUNCTION app.raise_http(integer, text, text, text) IS
+  'Raise an error with an exact HTTP status for PostgREST (body: code, message, details = stable code)';

@@ -1,0 +1,132 @@
+-- Accounts (A1–A11). One row per login ID. The `role` is the PostgreSQL role
+-- PostgREST switches to; it must fit the kind of organisation the account
+-- belongs to. A doctor has one ID per program (A1), so the program and the
+-- doctor's numbers live on the account.
+CREATE TABLE IF NOT EXISTS app.accounts (
+  id                        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  login_id                  text NOT NULL UNIQUE,
+  role                      text NOT NULL CHECK (role IN (
+                              'doctor', 'clerk', 'hospital_admin',
+                              'municipality_admin', 'municipality_staff',
+                              'operator_admin', 'operator_staff',
+                              'ministry_admin', 'ministry_staff', 'contractor')),
+  organisation_id           bigint NOT NULL,
+  organisation_kind         text NOT NULL GENERATED ALWAYS AS (CASE
+                              WHEN role IN ('doctor', 'clerk', 'hospital_admin') THEN 'hospital'
+                              WHEN role LIKE 'municipality%' THEN 'municipality'
+                              WHEN role LIKE 'operator%' THEN 'operator'
+                              WHEN role LIKE 'ministry%' THEN 'ministry'
+                              ELSE 'contractor' END) STORED,
+  -- who issued it; only this organisation changes or deletes it (A3).
+  -- Null for accounts set up by the operator's installation scripts.
+  issued_by_organisation_id bigint REFERENCES app.organisations (id),
+  issued_by_account_id      bigint REFERENCES app.accounts (id),
+  name                      text NOT NULL CHECK (btrim(name) <> '' AND length(name) <= 100),
+  name_kana                 text NOT NULL CHECK (btrim(name_kana) <> '' AND length(name_kana) <= 100),
+  email                     text CHECK (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' AND length(email) <= 254),
+  password_hash             text NOT NULL,
+  password_must_change      boolean NOT NULL DEFAULT true,
+  -- sha256 of the encryption key file's secret (A7); null = not enrolled yet
+  -- or revoked: the next login goes through enrolment again.
+  key_hash                  text,
+  key_issued_at             timestamptz,
+  enrolled                  boolean NOT NULL GENERATED ALWAYS AS (key_hash IS NOT NULL) STORED,
+  failed_logins             integer NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+  locked_at                 timestamptz,
+  last_login_at             timestamptz,
+  -- the hospital admin right (責任者権限, A5); hospital accounts only
+  is_hospital_admin         boolean NOT NULL DEFAULT false,
+  -- doctors only
+  program                   text CHECK (program IN ('nanbyo', 'shoman')),
+  doctor_kind               text CHECK (doctor_kind IN ('designated', 'cooperating')),
+  medical_registry_number   text CHECK (medical_registry_number ~ '^[0-9]{1,7}$'),
+  designated_doctor_number  text CHECK (designated_doctor_number ~ '^[A-Za-z0-9-]{1,20}$'),
+  designation_expires_on    date,
+  -- A9: a deleted account stays for the record but can do nothing
+  deleted_at                timestamptz,
+  deletion_reason           text CHECK (deletion_reason IN
+                              ('resigned', 'moved', 'stopped_using', 'mistaken', 'kind_switch')),
+  created_at                timestamptz NOT NULL DEFAULT now(),
+  updated_at                timestamptz NOT NULL DEFAULT now(),
+  FOREIGN KEY (organisation_id, organisation_kind) REFERENCES app.organisations (id, kind)
+    ON UPDATE RESTRICT,
+  CONSTRAINT doctor_columns CHECK (CASE WHEN role = 'doctor' THEN
+      program IS NOT NULL AND doctor_kind IS NOT NULL
+      AND medical_registry_number IS NOT NULL AND designation_expires_on IS NOT NULL
+      AND (doctor_kind = 'designated' OR program = 'nanbyo')
+    ELSE program IS NULL AND doctor_kind IS NULL AND medical_registry_number IS NULL
+      AND designated_doctor_number IS NULL AND designation_expires_on IS NULL END),
+  CONSTRAINT hospital_admin_right CHECK (NOT is_hospital_admin OR role IN ('doctor', 'hospital_admin')),
+  CONSTRAINT deletion_complete CHECK ((deleted_at IS NULL) = (deletion_reason IS NULL))
+);
+COMMENT ON TABLE app.accounts IS 'ユーザID（指定医・医療機関・自治体・運営主体・厚労省・外部委託）';
+
+-- A1/A2: one live ID per doctor per program, by either number.
+CREATE UNIQUE INDEX IF NOT EXISTS accounts_one_id_per_registry_number
+  ON app.accounts (program, medical_registry_number) WHERE role = 'doctor' AND deleted_at IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS accounts_one_id_per_designated_number
+  ON app.accounts (program, designated_doctor_number) WHERE role = 'doctor' AND deleted_at IS NULL;
+-- Columns the row-level-security policies filter on.
+CREATE INDEX IF NOT EXISTS accounts_organisation ON app.accounts (organisation_id);
+CREATE INDEX IF NOT EXISTS accounts_issued_by ON app.accounts (issued_by_organisation_id);
+
+CREATE OR REPLACE FUNCTION app.accounts_touch()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END
+$$;
+DROP TRIGGER IF EXISTS accounts_touch ON app.accounts;
+CREATE TRIGGER accounts_touch BEFORE UPDATE ON app.accounts
+  FOR EACH ROW EXECUTE FUNCTION app.accounts_touch();
+
+-- Sessions: one per successful login. A JWT names its session (`sid`); the
+-- pre-request check refuses a JWT whose session was revoked (A6, A7).
+CREATE TABLE IF NOT EXISTS app.sessions (
+  id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  account_id  bigint NOT NULL REFERENCES app.accounts (id),
+  -- 'enrolment': first login, may only finish enrolment; 'full': everything
+  stage       text NOT NULL CHECK (stage IN ('enrolment', 'full')),
+  issued_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at  timestamptz NOT NULL,
+  revoked_at  timestamptz,
+  revoked_why text
+);
+CREATE INDEX IF NOT EXISTS sessions_live_by_account ON app.sessions (account_id) WHERE revoked_at IS NULL;
+
+-- A8 secondary hospitals (兼務先): the doctor applies, the hospital's admin decides.
+CREATE TABLE IF NOT EXISTS app.secondary_hospitals (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account_id     bigint NOT NULL REFERENCES app.accounts (id),
+  hospital_id    bigint NOT NULL REFERENCES app.organisations (id),
+  status         text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'approved', 'rejected', 'withdrawn')),
+  applied_at     timestamptz NOT NULL DEFAULT now(),
+  decided_at     timestamptz,
+  decided_by     bigint REFERENCES app.accounts (id),
+  CONSTRAINT decision_complete CHECK (CASE status
+    WHEN 'applied' THEN decided_at IS NULL AND decided_by IS NULL
+    WHEN 'withdrawn' THEN true
+    ELSE decided_at IS NOT NULL AND decided_by IS NOT NULL END)
+);
+-- one open or approved link per doctor and hospital
+CREATE UNIQUE INDEX IF NOT EXISTS secondary_hospitals_one_live
+  ON app.secondary_hospitals (account_id, hospital_id) WHERE status IN ('applied', 'approved');
+CREATE INDEX IF NOT EXISTS secondary_hospitals_hospital ON app.secondary_hospitals (hospital_id);
+CREATE INDEX IF NOT EXISTS secondary_hospitals_account ON app.secondary_hospitals (account_id);
+
+-- Secrets the database needs (the JWT signing secret). Written by the
+-- installation (stack.sh, docker initdb), read by SECURITY DEFINER login only.
+CREATE TABLE IF NOT EXISTS app.server_secrets (
+  name  text PRIMARY KEY,
+  value text NOT NULL
+);
+REVOKE ALL ON app.server_secrets FROM PUBLIC;
+-- A fresh database signs with a fresh random secret; the installation reads
+-- it out for PostgREST (.ci/stack.sh) or replaces it (docker/initdb).
+INSERT INTO app.server_secrets (name, value)
+VALUES ('jwt_secret', nanbyo.random_token(48))
+ON CONFLICT (name) DO NOTHING;

@@ -1,0 +1,139 @@
+-- Who is asking. PostgREST puts the verified JWT claims into the setting
+-- `request.jwt.claims`; these helpers read them. They are STABLE and are
+-- called as `(SELECT app.current_account_id())` in policies, so PostgreSQL
+-- evaluates them once per query, not once per row.
+CREATE OR REPLACE FUNCTION app.jwt_claim(name text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+  SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> name
+$$;
+
+CREATE OR REPLACE FUNCTION app.current_account_id()
+RETURNS bigint
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$ SELECT app.jwt_claim('sub')::bigint $$;
+
+CREATE OR REPLACE FUNCTION app.current_organisation_id()
+RETURNS bigint
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$ SELECT app.jwt_claim('org')::bigint $$;
+
+CREATE OR REPLACE FUNCTION app.current_request_id()
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$ SELECT nullif(current_setting('app.request_id', true), '') $$;
+
+-- The hospitals whose patients a doctor may see: the own hospital and
+-- approved secondary hospitals (A8). Definer: reads links the caller's RLS
+-- would not show in full.
+CREATE OR REPLACE FUNCTION app.current_hospital_ids()
+RETURNS bigint[]
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  SELECT array_agg(DISTINCT h) FROM (
+    SELECT app.current_organisation_id() AS h
+    UNION ALL
+    SELECT s.hospital_id FROM app.secondary_hospitals s
+     WHERE s.account_id = app.current_account_id() AND s.status = 'approved'
+  ) t WHERE h IS NOT NULL
+$$;
+
+-- Append to the audit log as the current caller. Definer: API roles cannot
+-- write the log directly.
+CREATE OR REPLACE FUNCTION app.audit(
+  action text, outcome text, target_kind text DEFAULT NULL, target_id text DEFAULT NULL,
+  detail jsonb DEFAULT '{}', actor_account_id bigint DEFAULT NULL)
+RETURNS void
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role,
+                             actor_organisation_id, action, outcome, target_kind, target_id, detail)
+  SELECT app.current_request_id(), a.id, a.login_id, coalesce(a.role, current_user::text),
+         a.organisation_id, action, outcome, target_kind, target_id, coalesce(detail, '{}')
+    FROM (SELECT coalesce(actor_account_id, app.current_account_id()) AS id) who
+    LEFT JOIN app.accounts a USING (id)
+$$;
+
+-- The calling account, locked for the rest of the transaction, or an error.
+-- Write functions start with this: it checks the account is still usable
+-- (not deleted, not locked) even inside one JWT's lifetime.
+CREATE OR REPLACE FUNCTION app.caller()
+RETURNS app.accounts
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+DECLARE
+  me app.accounts;
+BEGIN
+  SELECT * INTO me FROM app.accounts
+   WHERE id = app.current_account_id() AND deleted_at IS NULL AND locked_at IS NULL;
+  IF NOT FOUND THEN
+    PERFORM app.raise('42501', 'E_NOT_LOGGED_IN', 'ログインしてください。');
+  END IF;
+  RETURN me;
+END
+$$;
+
+-- PostgREST's db-pre-request: runs before every request. Sets the request id
+-- (from the X-Request-Id header, else a new one) and refuses a JWT whose
+-- session was revoked or whose account can no longer log in (A6, A7, A11).
+CREATE OR REPLACE FUNCTION app.check_request()
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+DECLARE
+  sid text := app.jwt_claim('sid');
+  request_id text := left(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id', 100);
+BEGIN
+  PERFORM set_config('app.request_id', coalesce(request_id, gen_random_uuid()::text), true);
+  IF sid IS NULL THEN
+    IF coalesce(app.jwt_claim('role'), 'web_anon') <> 'web_anon' THEN
+      -- every token this system issues names its session
+      PERFORM app.raise_http(401, '28000', 'E_SESSION_INVALID', 'セッションが無効です。再度ログインしてください。');
+    END IF;
+    RETURN;
+  END IF;
+  IF sid !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    sid := '00000000-0000-0000-0000-000000000000';  -- never a session
+  END IF;
+  IF NOT EXISTS (
+       SELECT FROM app.sessions s JOIN app.accounts a ON a.id = s.account_id
+        WHERE s.id = sid::uuid AND s.revoked_at IS NULL AND s.expires_at > now()
+          AND a.id = app.current_account_id()
+          AND a.deleted_at IS NULL AND a.locked_at IS NULL) THEN
+    PERFORM app.raise_http(401, '28000', 'E_SESSION_REVOKED', 'セッションは終了しました。再度ログインしてください。');
+  END IF;
+END
+$$;
+
+-- End every live session of an account (key revoked, designation changed,
+-- password reset, account deleted or locked).
+CREATE OR REPLACE FUNCTION app.revoke_sessions(account bigint, why text)
+RETURNS integer
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  WITH revoked AS (
+    UPDATE app.sessions SET revoked_at = now(), revoked_why = why
+     WHERE account_id = account AND revoked_at IS NULL
+    RETURNING 1)
+  SELECT count(*)::integer FROM revoked
+$$;
