@@ -1,0 +1,274 @@
+-- Login, enrolment (A7), lockout (A11), logout and password change.
+--
+-- A login is refused with a PostgREST-shaped JSON body and HTTP 401/403 set
+-- through `response.status` rather than with an exception, so that the failure
+-- counter and the audit entry are committed with the refusal.
+
+-- Argon2id hash verified for unknown login ids, so that a wrong id and a
+-- wrong password take the same time.
+INSERT INTO app.server_secrets (name, value)
+VALUES ('dummy_password_hash', nanbyo.hash_password(nanbyo.random_token(24)))
+ON CONFLICT (name) DO NOTHING;
+
+-- How long a login lasts; PostgREST refuses the JWT after `exp`.
+CREATE OR REPLACE FUNCTION app.session_minutes()
+RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 30 $$;
+
+-- Consecutive failures (wrong password or wrong key) that lock an account.
+CREATE OR REPLACE FUNCTION app.max_failed_logins()
+RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 5 $$;
+
+-- sha256 of a presented key file, as stored in accounts.key_hash.
+CREATE OR REPLACE FUNCTION app.key_hash(key text)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog
+AS $$ SELECT encode(sha256(convert_to(btrim(key, E' \t\r\n'), 'UTF8')), 'hex') $$;
+
+-- The refusal body of a login: the same fields as PostgREST's own errors.
+CREATE OR REPLACE FUNCTION app.login_refused(status integer, code text, message text, hint text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog
+AS $$
+  SELECT jsonb_build_object('code', CASE status WHEN 401 THEN '28P01' ELSE '28000' END,
+                            'message', message, 'details', code, 'hint', hint)
+    FROM (SELECT set_config('response.status', status::text, true)) set_status
+$$;
+
+-- A new session and its signed JWT for `a`.
+CREATE OR REPLACE FUNCTION app.open_session(a app.accounts)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  stage text := CASE WHEN a.key_hash IS NULL OR a.password_must_change THEN 'enrolment' ELSE 'full' END;
+  issued timestamptz := now();
+  expires timestamptz := now() + make_interval(mins => app.session_minutes());
+  session_id uuid;
+  token text;
+BEGIN
+  INSERT INTO app.sessions (account_id, stage, issued_at, expires_at)
+  VALUES (a.id, stage, issued, expires)
+  RETURNING id INTO session_id;
+  token := nanbyo.sign_jwt(jsonb_build_object(
+      'role', CASE stage WHEN 'full' THEN a.role ELSE 'enrolling' END,
+      'sub', a.id::text,
+      'org', a.organisation_id::text,
+      'sid', session_id::text,
+      'login_id', a.login_id,
+      'iat', floor(extract(epoch FROM issued))::bigint,
+      'exp', floor(extract(epoch FROM expires))::bigint),
+    (SELECT value FROM app.server_secrets WHERE name = 'jwt_secret'));
+  RETURN jsonb_build_object(
+    'token', token,
+    'expires_at', expires,
+    'stage', stage,
+    'must_change_password', a.password_must_change,
+    'must_register_key', a.key_hash IS NULL,
+    'must_register_email', a.email IS NULL,
+    'account', jsonb_build_object('id', a.id, 'login_id', a.login_id, 'role', a.role,
+                                  'name', a.name, 'organisation_id', a.organisation_id,
+                                  'is_hospital_admin', a.is_hospital_admin));
+END
+$$;
+
+-- POST /rpc/login {"login_id", "password", "key"}: a JWT for the API.
+-- `key` is the content of the encryption key file (required once enrolled).
+CREATE OR REPLACE FUNCTION api.login(login_id text, password text, key text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  a app.accounts;
+  password_ok boolean;
+BEGIN
+  SELECT * INTO a FROM app.accounts
+   WHERE accounts.login_id = login.login_id AND deleted_at IS NULL
+   FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM nanbyo.verify_password(
+      (SELECT value FROM app.server_secrets WHERE name = 'dummy_password_hash'), coalesce(password, ''));
+    PERFORM app.audit('login', 'failure', 'login_id', left(login.login_id, 100),
+                      '{"reason": "unknown_login_id"}');
+    RETURN app.login_refused(401, 'E_LOGIN_FAILED', 'ログインIDまたはパスワードが違います。');
+  END IF;
+
+  IF a.locked_at IS NOT NULL THEN
+    PERFORM app.audit('login', 'refused', 'account', a.id::text, '{"reason": "locked"}', a.id);
+    RETURN app.login_refused(403, 'E_ACCOUNT_LOCKED',
+      'アカウントがロックされています。医療機関の責任者（指定医は発行自治体）に解除を依頼してください。');
+  END IF;
+
+  password_ok := nanbyo.verify_password(a.password_hash, coalesce(password, ''));
+  IF password_ok AND a.key_hash IS NOT NULL AND key IS NULL THEN
+    -- the second factor is missing: ask for it, do not count a failure
+    PERFORM app.audit('login', 'failure', 'account', a.id::text, '{"reason": "key_required"}', a.id);
+    RETURN app.login_refused(401, 'E_KEY_REQUIRED', '暗号化キーファイルを指定してください。');
+  END IF;
+  IF NOT password_ok OR (a.key_hash IS NOT NULL AND app.key_hash(key) <> a.key_hash) THEN
+    UPDATE app.accounts
+       SET failed_logins = failed_logins + 1,
+           locked_at = CASE WHEN failed_logins + 1 >= app.max_failed_logins() THEN now() END
+     WHERE id = a.id
+     RETURNING * INTO a;
+    PERFORM app.audit('login', 'failure', 'account', a.id::text,
+      jsonb_build_object('reason', CASE WHEN password_ok THEN 'wrong_key' ELSE 'wrong_password' END,
+                         'failed_logins', a.failed_logins, 'locked', a.locked_at IS NOT NULL), a.id);
+    IF a.locked_at IS NOT NULL THEN
+      PERFORM app.revoke_sessions(a.id, 'locked');
+      PERFORM app.audit('account.lock', 'success', 'account', a.id::text,
+                        jsonb_build_object('failed_logins', a.failed_logins), a.id);
+      RETURN app.login_refused(403, 'E_ACCOUNT_LOCKED',
+        format('ログインに%s回続けて失敗したため、アカウントをロックしました。医療機関の責任者（指定医は発行自治体）に解除を依頼してください。',
+               a.failed_logins));
+    END IF;
+    IF password_ok THEN
+      RETURN app.login_refused(401, 'E_KEY_INVALID', '暗号化キーファイルが正しくありません。最新のキーファイルを指定してください。');
+    END IF;
+    RETURN app.login_refused(401, 'E_LOGIN_FAILED', 'ログインIDまたはパスワードが違います。');
+  END IF;
+
+  IF a.role = 'doctor' AND a.designation_expires_on < current_date THEN
+    PERFORM app.audit('login', 'refused', 'account', a.id::text,
+      jsonb_build_object('reason', 'designation_expired', 'expired_on', a.designation_expires_on), a.id);
+    RETURN app.login_refused(403, 'E_DESIGNATION_EXPIRED',
+      format('指定医の有効期限（%s）が過ぎているためログインできません。発行自治体に更新を依頼してください。',
+             to_char(a.designation_expires_on, 'YYYY-MM-DD')));
+  END IF;
+
+  UPDATE app.accounts SET failed_logins = 0, last_login_at = now()
+   WHERE id = a.id RETURNING * INTO a;
+  PERFORM app.audit('login', 'success', 'account', a.id::text, '{}', a.id);
+  RETURN app.open_session(a);
+END
+$$;
+COMMENT ON FUNCTION api.login(text, text, text) IS
+  'ログイン: ログインID・パスワード（登録済みなら暗号化キーファイル）でJWTを発行する';
+
+-- POST /rpc/complete_enrolment: the first login (A7), or the login after a
+-- password reset or key reissue. Sets the new password and e-mail as needed
+-- and, when the account has no key, issues the encryption key file. The
+-- enrolment session ends: the user logs in again with the new key.
+CREATE OR REPLACE FUNCTION api.complete_enrolment(new_password text DEFAULT NULL, email text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  me app.accounts := app.caller();
+  key_file text;
+BEGIN
+  IF me.password_must_change THEN
+    IF new_password IS NULL THEN
+      PERFORM app.raise('22023', 'E_PASSWORD_REQUIRED', '新しいパスワードを指定してください。');
+    END IF;
+    PERFORM nanbyo.check_password_policy(new_password, me.login_id);
+    IF nanbyo.verify_password(me.password_hash, new_password) THEN
+      PERFORM app.raise('22023', 'E_PASSWORD_REUSED', '新しいパスワードは現在のパスワードと違うものにしてください。');
+    END IF;
+    UPDATE app.accounts SET password_hash = nanbyo.hash_password(new_password), password_must_change = false
+     WHERE id = me.id;
+  END IF;
+  IF complete_enrolment.email IS NOT NULL THEN
+    IF complete_enrolment.email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' OR length(complete_enrolment.email) > 254 THEN
+      PERFORM app.raise('22023', 'E_EMAIL_INVALID', 'メールアドレスの形式が正しくありません。');
+    END IF;
+    UPDATE app.accounts SET email = complete_enrolment.email WHERE id = me.id;
+  ELSIF me.email IS NULL THEN
+    PERFORM app.raise('22023', 'E_EMAIL_REQUIRED', 'メールアドレスを登録してください。');
+  END IF;
+  IF me.key_hash IS NULL THEN
+    key_file := 'NANBYO-KEY-1:' || nanbyo.random_token(32);
+    UPDATE app.accounts SET key_hash = app.key_hash(key_file), key_issued_at = now() WHERE id = me.id;
+  END IF;
+  PERFORM app.revoke_sessions(me.id, 'enrolled');
+  PERFORM app.audit('account.enrol', 'success', 'account', me.id::text,
+    jsonb_build_object('password_changed', me.password_must_change, 'key_issued', key_file IS NOT NULL,
+                       'email_changed', complete_enrolment.email IS NOT NULL));
+  RETURN jsonb_build_object(
+    'key_file', key_file,
+    'key_file_name', CASE WHEN key_file IS NOT NULL THEN me.login_id || '.nanbyokey' END,
+    'message', CASE WHEN key_file IS NOT NULL
+      THEN '暗号化キーファイルを保存してください。再表示はできません。次回からログイン時に必要です。'
+      ELSE '登録しました。もう一度ログインしてください。' END);
+END
+$$;
+COMMENT ON FUNCTION api.complete_enrolment(text, text) IS
+  '初回ログイン時の登録: パスワード変更・メールアドレス登録・暗号化キーファイル発行';
+
+-- POST /rpc/logout: ends the caller's session.
+CREATE OR REPLACE FUNCTION api.logout()
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid text := app.jwt_claim('sid');
+BEGIN
+  UPDATE app.sessions SET revoked_at = now(), revoked_why = 'logout'
+   WHERE id = sid::uuid AND account_id = app.current_account_id() AND revoked_at IS NULL;
+  PERFORM app.audit('logout', 'success', 'session', sid);
+  RETURN jsonb_build_object('logged_out', true);
+END
+$$;
+COMMENT ON FUNCTION api.logout() IS 'ログアウト: このセッションを終了する';
+
+-- POST /rpc/change_password: the caller changes their own password. Other
+-- sessions of the account end; this one goes on.
+CREATE OR REPLACE FUNCTION api.change_password(current_password text, new_password text)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me app.accounts := app.caller();
+BEGIN
+  IF NOT nanbyo.verify_password(me.password_hash, coalesce(current_password, '')) THEN
+    PERFORM app.audit('account.change_password', 'failure', 'account', me.id::text, '{"reason": "wrong_password"}');
+    PERFORM app.raise('28P01', 'E_PASSWORD_WRONG', '現在のパスワードが違います。');
+  END IF;
+  PERFORM nanbyo.check_password_policy(new_password, me.login_id);
+  IF nanbyo.verify_password(me.password_hash, new_password) THEN
+    PERFORM app.raise('22023', 'E_PASSWORD_REUSED', '新しいパスワードは現在のパスワードと違うものにしてください。');
+  END IF;
+  UPDATE app.accounts SET password_hash = nanbyo.hash_password(new_password), password_must_change = false
+   WHERE id = me.id;
+  UPDATE app.sessions SET revoked_at = now(), revoked_why = 'password_changed'
+   WHERE account_id = me.id AND revoked_at IS NULL AND id::text <> app.jwt_claim('sid');
+  PERFORM app.audit('account.change_password', 'success', 'account', me.id::text);
+  RETURN jsonb_build_object('changed', true);
+END
+$$;
+COMMENT ON FUNCTION api.change_password(text, text) IS 'パスワード変更（本人）';
+
+-- GET /rpc/whoami: the caller's account, organisation and hospitals.
+CREATE OR REPLACE FUNCTION api.whoami()
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object(
+    'id', a.id, 'login_id', a.login_id, 'role', a.role,
+    'session_role', app.jwt_claim('role'),
+    'name', a.name, 'name_kana', a.name_kana, 'email', a.email,
+    'organisation', jsonb_build_object('id', o.id, 'kind', o.kind, 'code', o.code, 'name', o.name),
+    'is_hospital_admin', a.is_hospital_admin,
+    'program', a.program, 'doctor_kind', a.doctor_kind,
+    'designation_expires_on', a.designation_expires_on,
+    'hospital_ids', app.current_hospital_ids(),
+    'session_expires_at', to_timestamp(app.jwt_claim('exp')::bigint))
+  FROM app.accounts a JOIN app.organisations o ON o.id = a.organisation_id
+  WHERE a.id = app.current_account_id()
+$$;
+COMMENT ON FUNCTION api.whoami() IS 'ログイン中の利用者の情報';
