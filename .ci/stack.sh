@@ -70,8 +70,15 @@ case "$cmd" in
       echo "$want" > "$dir/schema.fingerprint"
     fi
 
-    if [ ! -s "$dir/jwt-secret" ]; then
-      (umask 077; head -c 48 /dev/urandom | base64 -w0 > "$dir/jwt-secret")
+    # The database made its own JWT signing secret when it was loaded
+    # (app.server_secrets); PostgREST verifies tokens with the same one.
+    (umask 077; "$PG_BIN/psql" -h "$dir" -p "$pg_port" -U postgres -d "$DB_NAME" -XAtq \
+        -c "SELECT value FROM app.server_secrets WHERE name = 'jwt_secret'" > "$dir/jwt-secret.new")
+    if ! cmp -s "$dir/jwt-secret.new" "$dir/jwt-secret"; then
+      stop_postgrest
+      mv "$dir/jwt-secret.new" "$dir/jwt-secret"
+    else
+      rm -f "$dir/jwt-secret.new"
     fi
     if ! postgrest_running; then
       PGRST_DB_URI="postgresql:///$DB_NAME?host=$dir&port=$pg_port&user=authenticator" \
