@@ -1,0 +1,183 @@
+-- Who may do what (issue #4, MISSION.md "Who uses it"): every API role ×
+-- every exposed function and view, and every role × rows of its own and of
+-- another organisation. The expectations are written out as tables; a new
+-- api object without an expectation fails the first test.
+\set ON_ERROR_STOP 1
+BEGIN;
+SELECT * FROM no_plan();
+\ir fixtures/accounts.sql
+
+CREATE TEMP TABLE api_roles (role text PRIMARY KEY);
+INSERT INTO api_roles VALUES ('web_anon'), ('enrolling'), ('doctor'), ('clerk'), ('hospital_admin'),
+  ('municipality_admin'), ('municipality_staff'), ('operator_admin'), ('operator_staff'),
+  ('ministry_admin'), ('ministry_staff'), ('contractor');
+
+-- object, privilege, the roles that have it (every other role must not)
+CREATE TEMP TABLE expected_privileges (object text, privilege text, roles text[]);
+INSERT INTO expected_privileges VALUES
+  ('api.health()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.login(text,text,text)', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.complete_enrolment(text,text)', 'EXECUTE', '{enrolling}'),
+  ('api.logout()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.whoami()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.change_password(text,text)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.list_accounts(bigint,text,text,boolean,integer,integer)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.issue_account(text,bigint,text,text,text,text,text,text,text,date)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
+  ('api.delete_account(bigint,text)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
+  ('api.reset_password(bigint)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
+  ('api.unlock_account(bigint)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
+  ('api.reissue_key(bigint)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
+  ('api.transfer_hospital_admin(bigint)', 'EXECUTE', '{doctor,hospital_admin}'),
+  ('api.issue_accounts_from_csv(text)', 'EXECUTE', '{municipality_admin}'),
+  ('api.update_doctor_designation(bigint,date,text)', 'EXECUTE', '{municipality_admin}'),
+  ('api.change_medical_institution_code(bigint,text)', 'EXECUTE', '{municipality_admin,operator_admin}'),
+  ('api.search_audit_log(timestamptz,timestamptz,text,text,text,text,text,integer,integer)', 'EXECUTE', '{operator_admin,operator_staff,ministry_admin,ministry_staff}'),
+  ('api.apply_secondary_hospital(text)', 'EXECUTE', '{doctor}'),
+  ('api.decide_secondary_hospital(bigint,boolean)', 'EXECUTE', '{doctor,hospital_admin}'),
+  ('api.withdraw_secondary_hospital(bigint)', 'EXECUTE', '{doctor,hospital_admin}'),
+  ('api.organisations', 'SELECT', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.organisations', 'INSERT', '{operator_admin}'),
+  ('api.organisations', 'UPDATE', '{operator_admin}'),
+  ('api.organisations', 'DELETE', '{}'),
+  ('api.secondary_hospitals', 'SELECT', '{doctor,clerk,hospital_admin,operator_admin,operator_staff}'),
+  ('api.secondary_hospitals', 'INSERT', '{}'),
+  ('api.secondary_hospitals', 'UPDATE', '{}'),
+  ('api.secondary_hospitals', 'DELETE', '{}'),
+  -- the tables behind them: never written directly by an API role
+  ('app.accounts', 'INSERT', '{}'),
+  ('app.accounts', 'UPDATE', '{}'),
+  ('app.accounts', 'DELETE', '{}'),
+  ('app.audit_log', 'SELECT', '{operator_admin,operator_staff,ministry_admin,ministry_staff}'),
+  ('app.audit_log', 'INSERT', '{}'),
+  ('app.audit_log', 'UPDATE', '{}'),
+  ('app.audit_log', 'DELETE', '{}'),
+  ('app.audit_log', 'TRUNCATE', '{}'),
+  ('app.sessions', 'SELECT', '{}'),
+  ('app.server_secrets', 'SELECT', '{}'),
+  ('app.secondary_hospitals', 'INSERT', '{}'),
+  ('app.secondary_hospitals', 'UPDATE', '{}');
+
+SELECT set_eq(
+  $$SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'api'::regnamespace$$,
+  $$SELECT object::regprocedure::text FROM expected_privileges WHERE privilege = 'EXECUTE'$$,
+  'every api function has an expectation in the privilege matrix');
+SELECT set_eq(
+  $$SELECT c.oid::regclass::text FROM pg_class c WHERE c.relnamespace = 'api'::regnamespace$$,
+  $$SELECT DISTINCT object FROM expected_privileges WHERE object LIKE 'api.%' AND privilege <> 'EXECUTE'$$,
+  'every api view has an expectation in the privilege matrix');
+
+SELECT is(
+  CASE WHEN e.privilege = 'EXECUTE' THEN has_function_privilege(r.role, e.object, 'EXECUTE')
+       -- column grants count: INSERT/UPDATE of some columns is still a write
+       WHEN e.privilege IN ('SELECT', 'INSERT', 'UPDATE') THEN has_any_column_privilege(r.role, e.object, e.privilege)
+       ELSE has_table_privilege(r.role, e.object, e.privilege) END,
+  r.role = ANY (e.roles),
+  format('%s %s %s', r.role, CASE WHEN r.role = ANY (e.roles) THEN 'may' ELSE 'may not' END,
+         e.privilege || ' ' || e.object))
+FROM expected_privileges e CROSS JOIN api_roles r
+ORDER BY e.object, e.privilege, r.role;
+
+SELECT ok(NOT has_column_privilege(r.role, 'app.accounts', c, 'SELECT'),
+          format('%s cannot read accounts.%s', r.role, c))
+  FROM api_roles r CROSS JOIN unnest(ARRAY['password_hash', 'key_hash']) c;
+
+-- Rows. doctor_b applies to hospital A as a secondary hospital: the staff of
+-- hospital A then see doctor_b's account (A8), nobody else's outside their own.
+INSERT INTO app.secondary_hospitals (account_id, hospital_id)
+VALUES (pg_temp.account('doctor_b'), pg_temp.org('1310123455'));
+SELECT app.audit('test.entry', 'success');
+
+-- viewer, the accounts it sees (every other fixture account must be hidden)
+CREATE TEMP TABLE expected_accounts (viewer text, visible text[]);
+INSERT INTO expected_accounts VALUES
+  ('doctor_a', '{doctor_a,clerk_a,hospital_admin_a,doctor_b}'),
+  ('clerk_a', '{doctor_a,clerk_a,hospital_admin_a,doctor_b}'),
+  ('hospital_admin_a', '{doctor_a,clerk_a,hospital_admin_a,doctor_b}'),
+  ('doctor_b', '{doctor_b,clerk_b,hospital_admin_b}'),
+  ('clerk_b', '{doctor_b,clerk_b,hospital_admin_b}'),
+  ('municipality_admin_a', '{doctor_a,hospital_admin_a,municipality_admin_a,municipality_staff_a}'),
+  ('municipality_staff_a', '{municipality_admin_a,municipality_staff_a}'),
+  ('municipality_admin_b', '{doctor_b,hospital_admin_b,municipality_admin_b,municipality_staff_b}'),
+  ('operator_admin_a', NULL),
+  ('operator_staff_a', NULL),
+  ('ministry_admin_a', '{ministry_admin_a,ministry_staff_a}'),
+  ('ministry_staff_a', '{ministry_admin_a,ministry_staff_a}'),
+  ('contractor_a', '{contractor_a}'),
+  ('contractor_b', '{contractor_b}');
+UPDATE expected_accounts SET visible = (SELECT array_agg(login_id) FROM app.accounts) WHERE visible IS NULL;
+
+SELECT is(
+  pg_temp.run_as(e.viewer, $$SELECT string_agg(login_id, ',' ORDER BY login_id) FROM app.accounts$$),
+  (SELECT string_agg(v, ',' ORDER BY v) FROM unnest(e.visible) v),
+  e.viewer || ' sees exactly its accounts in app.accounts')
+FROM expected_accounts e ORDER BY e.viewer;
+
+SELECT is(
+  pg_temp.run_as(e.viewer, $$SELECT string_agg(login_id, ',' ORDER BY login_id) FROM api.list_accounts("limit" => 1000)$$),
+  (SELECT string_agg(v, ',' ORDER BY v) FROM unnest(e.visible) v),
+  e.viewer || ' sees exactly its accounts through api.list_accounts')
+FROM expected_accounts e ORDER BY e.viewer;
+
+SELECT is(pg_temp.run_as('contractor_b', $$SELECT count(*) FROM api.list_accounts()$$), '1',
+          'the contractor lists only itself');
+SELECT is(
+  (SELECT detail -> 'ids' FROM app.audit_log WHERE action = 'read.accounts'
+    ORDER BY id DESC LIMIT 1),
+  (SELECT jsonb_agg(id::text ORDER BY id) FROM app.accounts WHERE login_id IN ('contractor_b')),
+  'list_accounts logs which accounts were read');
+SELECT is(
+  (SELECT actor_login_id FROM app.audit_log WHERE action = 'read.accounts' ORDER BY id DESC LIMIT 1),
+  'contractor_b', 'and who read them');
+
+-- organisations: everyone but the contractor reads the master; the contractor only itself
+SELECT is(
+  pg_temp.run_as(v, $$SELECT count(*) FROM api.organisations$$),
+  CASE WHEN v LIKE 'contractor%' THEN '1' ELSE (SELECT count(*)::text FROM app.organisations) END,
+  v || ' sees ' || CASE WHEN v LIKE 'contractor%' THEN 'only its own organisation' ELSE 'every organisation' END)
+FROM unnest(ARRAY['doctor_a', 'clerk_a', 'hospital_admin_a', 'municipality_admin_a', 'municipality_staff_a',
+                  'operator_admin_a', 'operator_staff_a', 'ministry_admin_a', 'ministry_staff_a', 'contractor_a']) v;
+
+-- secondary-hospital applications
+SELECT is(
+  pg_temp.run_as(v, $$SELECT count(*) FROM api.secondary_hospitals$$),
+  expected,
+  v || ' sees ' || expected || ' secondary-hospital application(s)')
+FROM (VALUES ('doctor_a', '1'), ('clerk_a', '1'), ('hospital_admin_a', '1'), ('doctor_b', '1'),
+             ('clerk_b', '0'), ('hospital_admin_b', '0'), ('operator_staff_a', '1'),
+             ('municipality_admin_a', 'ERROR 42501'), ('ministry_admin_a', 'ERROR 42501'),
+             ('contractor_a', 'ERROR 42501')) t(v, expected);
+
+-- audit log
+SELECT is(
+  pg_temp.run_as(v, $$SELECT (count(*) > 0)::text FROM app.audit_log$$),
+  expected, v || CASE WHEN expected = 'true' THEN ' reads' ELSE ' cannot read' END || ' the audit log')
+FROM (VALUES ('operator_admin_a', 'true'), ('operator_staff_a', 'true'), ('ministry_admin_a', 'true'),
+             ('ministry_staff_a', 'true'), ('doctor_a', 'ERROR 42501'), ('clerk_a', 'ERROR 42501'),
+             ('hospital_admin_a', 'ERROR 42501'), ('municipality_admin_a', 'ERROR 42501'),
+             ('municipality_staff_a', 'ERROR 42501'), ('contractor_a', 'ERROR 42501')) t(v, expected);
+
+-- direct writes are refused for every role, own organisation included
+SELECT is(
+  pg_temp.run_as(v, format($$UPDATE app.accounts SET name = 'x' WHERE login_id = %L RETURNING 1$$, v)),
+  'ERROR 42501', v || ' cannot update even its own account row directly')
+FROM unnest(ARRAY['doctor_a', 'hospital_admin_a', 'municipality_admin_a', 'operator_admin_a']) v;
+SELECT is(
+  pg_temp.run_as('operator_admin_a', $$UPDATE api.organisations SET name = '病院A（新）' WHERE code = '1310123455' RETURNING name$$),
+  '病院A（新）', 'the operator admin maintains the organisation master');
+SELECT is(
+  pg_temp.run_as('municipality_admin_a', $$UPDATE api.organisations SET name = 'x' WHERE code = '1310123455' RETURNING name$$),
+  'ERROR 42501', 'a municipality admin cannot change the organisation master');
+SELECT is(
+  pg_temp.run_as('operator_admin_a', $$UPDATE api.organisations SET code = '1411109875' WHERE code = '1310123455' RETURNING code$$),
+  'ERROR 42501', 'a hospital code changes only through change_medical_institution_code');
+
+-- the enrolment role can do nothing but enrol
+SELECT is(
+  pg_temp.run_as('doctor_a', $$SELECT count(*) FROM api.organisations$$, 'enrolling'),
+  'ERROR 42501', 'an enrolling session cannot read organisations');
+SELECT is(
+  pg_temp.run_as('doctor_a', $$SELECT api.list_accounts()$$, 'enrolling'),
+  'ERROR 42501', 'an enrolling session cannot list accounts');
+
+SELECT * FROM finish();
+ROLLBACK;
