@@ -65,9 +65,15 @@ case "$cmd" in
         echo "[stack] extension or schema changed: recreating database $DB_NAME in .run/$name"
         "$PG_BIN/psql" -h "$dir" -p "$pg_port" -U postgres -d postgres -Xq \
           -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME"
+        recreated=yes
       fi
       "$root/.ci/load-schema.sh" "$dir" "$pg_port" ${demo/#yes/--demo}
       echo "$want" > "$dir/schema.fingerprint"
+      if [ "${recreated:-no}" = yes ]; then
+        # pg_cron's launcher gives up on a database dropped under it: restart
+        "$root/.ci/cluster.sh" stop "$dir"
+        "$root/.ci/cluster.sh" start "$dir" "$pg_port"
+      fi
     fi
 
     # The database made its own JWT signing secret when it was loaded

@@ -49,8 +49,7 @@ GRANT EXECUTE ON FUNCTION
   app.raise_http(integer, text, text, text)
   TO api_user;
 -- PostgREST's db-pre-request runs as whatever role the request runs as.
-GRANT EXECUTE ON FUNCTION app.check_request(), app.jwt_claim(text), app.current_account_id()
-  TO api_user, enrolling, web_anon;
+GRANT EXECUTE ON FUNCTION app.check_request() TO api_user, enrolling, web_anon;
 
 -- Login and enrolment.
 GRANT EXECUTE ON FUNCTION api.login(text, text, text) TO web_anon, api_user, enrolling;

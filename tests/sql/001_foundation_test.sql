@@ -2,7 +2,7 @@
 -- and least privilege for the anonymous role.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 
 SELECT has_extension('nanbyo', 'the nanbyo extension is installed');
 SELECT has_extension('pg_cron', 'pg_cron is installed');
@@ -21,8 +21,17 @@ SELECT is(api.health() -> 'nanbyo' ->> 'extension', nanbyo.version(),
 -- Privileges, checked for the role PostgREST switches to.
 SELECT ok(has_function_privilege('web_anon', 'api.health()', 'EXECUTE'),
           'web_anon may call api.health');
-SELECT ok(NOT has_schema_privilege('web_anon', 'app', 'USAGE'),
-          'web_anon cannot reach the private schema app');
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text) FROM pg_proc p
+    WHERE p.pronamespace = 'app'::regnamespace AND has_function_privilege('web_anon', p.oid, 'EXECUTE')),
+  ARRAY['app.check_request()'],
+  'in the private schema app, web_anon may only run the pre-request check');
+SELECT is(
+  (SELECT count(*)::int FROM pg_class c
+    WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'v', 'S')
+      AND (has_table_privilege('web_anon', c.oid, 'SELECT') OR has_table_privilege('web_anon', c.oid, 'INSERT')
+           OR has_table_privilege('web_anon', c.oid, 'UPDATE') OR has_table_privilege('web_anon', c.oid, 'DELETE'))),
+  0, 'web_anon can read or write no table of app');
 SELECT ok(NOT has_schema_privilege('web_anon', 'cron', 'USAGE'),
           'web_anon cannot reach pg_cron''s schema');
 SELECT ok(NOT has_schema_privilege('authenticator', 'api', 'CREATE'),
