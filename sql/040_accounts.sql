@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS app.accounts (
     ON UPDATE RESTRICT,
   CONSTRAINT doctor_columns CHECK (CASE WHEN role = 'doctor' THEN
       program IS NOT NULL AND doctor_kind IS NOT NULL
-      AND medical_registry_number IS NOT NULL AND designation_expires_on IS NOT NULL
+      AND medical_registry_number IS NOT NULL AND designated_doctor_number IS NOT NULL
+      AND designation_expires_on IS NOT NULL
       AND (doctor_kind = 'designated' OR program = 'nanbyo')
     ELSE program IS NULL AND doctor_kind IS NULL AND medical_registry_number IS NULL
       AND designated_doctor_number IS NULL AND designation_expires_on IS NULL END),

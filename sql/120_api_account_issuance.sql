@@ -66,8 +66,8 @@ BEGIN
     IF medical_registry_number IS NULL OR medical_registry_number !~ '^[0-9]{1,7}$' THEN
       RETURN QUERY SELECT 'medical_registry_number', 'E_REGISTRY_NUMBER_INVALID', '医籍登録番号は7桁以内の数字で指定してください。';
     END IF;
-    IF designated_doctor_number IS NOT NULL AND designated_doctor_number !~ '^[A-Za-z0-9-]{1,20}$' THEN
-      RETURN QUERY SELECT 'designated_doctor_number', 'E_DESIGNATED_NUMBER_INVALID', '指定医番号は20文字以内の英数字で指定してください。';
+    IF designated_doctor_number IS NULL OR designated_doctor_number !~ '^[A-Za-z0-9-]{1,20}$' THEN
+      RETURN QUERY SELECT 'designated_doctor_number', 'E_DESIGNATED_NUMBER_INVALID', '指定医番号は20文字以内の英数字とハイフンで指定してください。';
     END IF;
     IF designation_expires_on IS NULL THEN
       RETURN QUERY SELECT 'designation_expires_on', 'E_EXPIRY_REQUIRED', '指定有効期限を指定してください。';

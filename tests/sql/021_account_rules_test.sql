@@ -12,7 +12,7 @@ LANGUAGE sql AS $$
     $q$SELECT api.issue_account(role => 'doctor', organisation_id => %s, name => '新 医師', name_kana => 'シン イシ',
          program => %L, doctor_kind => %L, medical_registry_number => %L,
          designated_doctor_number => %L, designation_expires_on => current_date + 700)::text$q$,
-    pg_temp.org(hospital), program, kind, registry, number))
+    pg_temp.org(hospital), program, kind, registry, coalesce(number, 'D' || registry)))
 $$;
 
 -- A1: the municipality of the doctor's main hospital issues the ID
@@ -26,7 +26,8 @@ SELECT is(pg_temp.issue_doctor('hospital_admin_a', '1310123455', '1000101'),
   'ERROR 42501 E_NOT_ISSUER', 'nor the hospital admin');
 SELECT is(pg_temp.run_as('municipality_admin_b', format(
     $q$SELECT 1 FROM api.issue_account('doctor', %s, '新', 'シン', program => 'nanbyo', doctor_kind => 'designated',
-       medical_registry_number => '1000101', designation_expires_on => current_date + 1)$q$, pg_temp.org('1310123455'))),
+       medical_registry_number => '1000101', designated_doctor_number => 'D1000101',
+       designation_expires_on => current_date + 1)$q$, pg_temp.org('1310123455'))),
   'ERROR 42501 E_NOT_ISSUER', 'the refusal carries the stable code');
 DO $$
 DECLARE message text;
@@ -35,7 +36,7 @@ BEGIN
     'org', pg_temp.org('140007')::text, 'role', 'municipality_admin')::text, true);
   BEGIN
     PERFORM api.issue_account('doctor', pg_temp.org('1310123455'), '新', 'シン', NULL, 'nanbyo', 'designated',
-                              '1000101', NULL, current_date + 1);
+                              '1000101', 'D1000101', current_date + 1);
   EXCEPTION WHEN insufficient_privilege THEN
     GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
   END;
@@ -56,7 +57,7 @@ BEGIN
     'org', pg_temp.org('140007')::text, 'role', 'municipality_admin')::text, true);
   BEGIN
     PERFORM api.issue_account('doctor', pg_temp.org('1410543215'), '新', 'シン', NULL, 'nanbyo', 'designated',
-                              '1000001', NULL, current_date + 1);
+                              '1000001', 'D9999999', current_date + 1);
   EXCEPTION WHEN unique_violation THEN
     GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
   END;
