@@ -7,6 +7,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
 BEGIN
+  -- PostgREST answers P0002 (no_data_found) with 500; "not found" is a 404.
+  -- Inside an HTTP request, say so explicitly (same body, right status).
+  IF sqlstate = 'P0002' AND current_setting('request.method', true) IS NOT NULL
+     AND current_setting('request.method', true) <> '' THEN
+    PERFORM app.raise_http(404, sqlstate, code, message);
+  END IF;
   IF hint IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = code;
   END IF;

@@ -305,3 +305,11 @@ def test_the_request_id_reaches_the_audit_log(http, world, sql):
     assert r.status_code == 401
     logged = sql(f"SELECT action || ':' || outcome FROM app.audit_log WHERE request_id = '{request_id}'")
     assert logged == "login:failure"
+
+
+def test_not_found_is_a_404_with_the_same_error_shape(http, world):
+    admin = token_of(http, world["admin_login"])
+    r = http.post("/rpc/delete_account", json={"account_id": 2**40, "reason": "moved"}, headers=bearer(admin))
+    assert r.status_code == 404
+    assert r.json() == {"code": "P0002", "details": "E_ACCOUNT_NOT_FOUND", "hint": None,
+                        "message": "ユーザIDが見つかりません。"}
