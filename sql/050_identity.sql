@@ -90,8 +90,11 @@ END
 $$;
 
 -- PostgREST's db-pre-request: runs before every request. Sets the request id
--- (from the X-Request-Id header, else a new one) and refuses a JWT whose
--- session was revoked or whose account can no longer log in (A6, A7, A11).
+-- (from the X-Request-Id header, else a new one); refuses a JWT whose session
+-- was revoked or whose account can no longer log in (A6, A7, A11); and turns
+-- a call the role is not granted into a clear error (Japanese message, code
+-- E_ROLE_NOT_ALLOWED / E_NOT_LOGGED_IN) instead of PostgreSQL's "permission
+-- denied". The grants stay the only truth: this reads them.
 CREATE OR REPLACE FUNCTION app.check_request()
 RETURNS void
 LANGUAGE plpgsql
@@ -101,24 +104,50 @@ AS $$
 DECLARE
   sid text := app.jwt_claim('sid');
   request_id text := left(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id', 100);
+  request_role text := coalesce(app.jwt_claim('role'), 'web_anon');
+  path text := current_setting('request.path', true);
+  method text := current_setting('request.method', true);
+  target text;
+  privilege text;
+  allowed boolean;
 BEGIN
   PERFORM set_config('app.request_id', coalesce(request_id, gen_random_uuid()::text), true);
   IF sid IS NULL THEN
-    IF coalesce(app.jwt_claim('role'), 'web_anon') <> 'web_anon' THEN
+    IF request_role <> 'web_anon' THEN
       -- every token this system issues names its session
       PERFORM app.raise_http(401, '28000', 'E_SESSION_INVALID', 'セッションが無効です。再度ログインしてください。');
     END IF;
-    RETURN;
+  ELSE
+    IF sid !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+      sid := '00000000-0000-0000-0000-000000000000';  -- never a session
+    END IF;
+    IF NOT EXISTS (
+         SELECT FROM app.sessions s JOIN app.accounts a ON a.id = s.account_id
+          WHERE s.id = sid::uuid AND s.revoked_at IS NULL AND s.expires_at > now()
+            AND a.id = app.current_account_id()
+            AND a.deleted_at IS NULL AND a.locked_at IS NULL) THEN
+      PERFORM app.raise_http(401, '28000', 'E_SESSION_REVOKED', 'セッションは終了しました。再度ログインしてください。');
+    END IF;
   END IF;
-  IF sid !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-    sid := '00000000-0000-0000-0000-000000000000';  -- never a session
+
+  IF path ~ '^/rpc/[A-Za-z0-9_]+$' THEN
+    target := substr(path, 6);
+    SELECT bool_or(has_function_privilege(request_role, p.oid, 'EXECUTE')) INTO allowed
+      FROM pg_proc p WHERE p.pronamespace = 'api'::regnamespace AND p.proname = target;
+  ELSIF path ~ '^/[A-Za-z0-9_]+$' AND to_regclass(format('api.%I', substr(path, 2))) IS NOT NULL THEN
+    target := substr(path, 2);
+    privilege := CASE method WHEN 'GET' THEN 'SELECT' WHEN 'HEAD' THEN 'SELECT' WHEN 'POST' THEN 'INSERT'
+                             WHEN 'PUT' THEN 'INSERT' WHEN 'PATCH' THEN 'UPDATE' WHEN 'DELETE' THEN 'DELETE' END;
+    allowed := CASE WHEN privilege IS NULL THEN NULL
+                    WHEN privilege = 'DELETE' THEN has_table_privilege(request_role, format('api.%I', target), privilege)
+                    ELSE has_any_column_privilege(request_role, format('api.%I', target), privilege) END;
   END IF;
-  IF NOT EXISTS (
-       SELECT FROM app.sessions s JOIN app.accounts a ON a.id = s.account_id
-        WHERE s.id = sid::uuid AND s.revoked_at IS NULL AND s.expires_at > now()
-          AND a.id = app.current_account_id()
-          AND a.deleted_at IS NULL AND a.locked_at IS NULL) THEN
-    PERFORM app.raise_http(401, '28000', 'E_SESSION_REVOKED', 'セッションは終了しました。再度ログインしてください。');
+  IF allowed = false THEN  -- null: no such api object, PostgREST answers 404 itself
+    IF request_role = 'web_anon' THEN
+      PERFORM app.raise_http(401, '42501', 'E_NOT_LOGGED_IN', 'ログインしてください。');
+    END IF;
+    PERFORM app.raise_http(403, '42501', 'E_ROLE_NOT_ALLOWED',
+      format('この操作（%s）を行う権限がありません。', target));
   END IF;
 END
 $$;

@@ -313,3 +313,20 @@ def test_not_found_is_a_404_with_the_same_error_shape(http, world):
     assert r.status_code == 404
     assert r.json() == {"code": "P0002", "details": "E_ACCOUNT_NOT_FOUND", "hint": None,
                         "message": "ユーザIDが見つかりません。"}
+
+
+def test_a_call_the_role_is_not_granted_gets_a_clear_error(http, world):
+    admin = token_of(http, world["admin_login"])
+    r = http.post("/rpc/search_audit_log", json={}, headers=bearer(admin))
+    assert r.status_code == 403
+    assert r.json()["details"] == "E_ROLE_NOT_ALLOWED"
+    assert "権限" in r.json()["message"]
+    r = http.get("/secondary_hospitals", headers=bearer(admin))
+    assert (r.status_code, r.json()["details"]) == (403, "E_ROLE_NOT_ALLOWED")
+    r = http.patch("/organisations?id=eq.1", json={"name": "x"}, headers=bearer(admin))
+    assert (r.status_code, r.json()["details"]) == (403, "E_ROLE_NOT_ALLOWED")
+    r = http.post("/rpc/list_accounts", json={})
+    assert (r.status_code, r.json()["details"]) == (401, "E_NOT_LOGGED_IN")
+    # what the role is granted still works
+    assert http.get("/organisations?limit=1", headers=bearer(admin)).status_code == 200
+    assert http.post("/rpc/health", json={}).status_code == 200
