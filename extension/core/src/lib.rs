@@ -4,6 +4,7 @@
 //! shared by the PostgreSQL extension (`extension/pg`) and the offline check
 //! tool (`extension/check`). The extension only converts types and calls in.
 
+pub mod access_key;
 pub mod accounts;
 pub mod auth;
 pub mod build_info;
