@@ -38,7 +38,7 @@ fn compile_or_raise(definition: &Value) -> CompiledForm {
 }
 
 /// The compiled form of a stored version, from the cache or compiled now.
-fn compiled_form(form_version_id: i64) -> Rc<CompiledForm> {
+pub(crate) fn compiled_form(form_version_id: i64) -> Rc<CompiledForm> {
     if let Some(form) = CACHE.with(|c| c.borrow().get(&form_version_id).map(|e| e.form.clone())) {
         return form;
     }

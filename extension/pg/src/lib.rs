@@ -7,9 +7,11 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+mod access_keys;
 mod accounts;
 mod auth;
 mod errors;
+mod form_transforms;
 mod forms;
 mod identifiers;
 
