@@ -49,3 +49,21 @@ fn carry_over_form(from_version: i64, to_version: i64, data: JsonB) -> JsonB {
     let result = carry_over::carry_over(&from, &to, object_or_raise(&data));
     JsonB(serde_json::to_value(result).expect("a carry-over always serialises"))
 }
+
+/// The items of a form version, blocks included, in print order:
+/// `[{id, label, section, type, unit, personal, carry_over}]`.
+#[pg_extern(stable, strict, parallel_safe)]
+fn form_items(form_version_id: i64) -> JsonB {
+    let form = compiled_form(form_version_id);
+    JsonB(Value::Array(
+        form.items
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "id": i.id, "label": i.label, "section": i.section, "type": i.kind,
+                    "unit": i.unit, "personal": i.personal, "carry_over": i.carry_over,
+                })
+            })
+            .collect(),
+    ))
+}
