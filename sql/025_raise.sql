@@ -7,11 +7,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
 BEGIN
-  -- PostgREST answers P0002 (no_data_found) with 500; "not found" is a 404.
-  -- Inside an HTTP request, say so explicitly (same body, right status).
-  IF sqlstate = 'P0002' AND current_setting('request.method', true) IS NOT NULL
-     AND current_setting('request.method', true) <> '' THEN
-    PERFORM app.raise_http(404, sqlstate, code, message);
+  -- PostgREST answers P0002 (no_data_found) and 55000 (object not in
+  -- prerequisite state) with 500; they are a 404 and a 409. Inside an HTTP
+  -- request, say so explicitly (same body, right status).
+  IF sqlstate IN ('P0002', '55000') AND coalesce(current_setting('request.method', true), '') <> '' THEN
+    PERFORM app.raise_http(CASE sqlstate WHEN 'P0002' THEN 404 ELSE 409 END, sqlstate, code, message);
   END IF;
   IF hint IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = code;

@@ -11,60 +11,12 @@ import uuid
 
 import pytest
 
-PASSWORD = "World-Pass-2026!"
+from helpers import PASSWORD, bearer, login, new_world, token_of
 
 
 @pytest.fixture()
 def world(sql):
-    """A prefecture running both programs, a hospital whose IDs it issues,
-    and its enrolled municipality admin (password PASSWORD, key KEY-<login>)."""
-    municipality_code = f"{random.randrange(100000, 999999)}"
-    middle = f"{random.randrange(0, 999999):06d}"
-    out = sql(f"""
-        WITH m AS (
-          INSERT INTO app.organisations (kind, code, name, prefecture_code, municipality_kind, runs_nanbyo, runs_shoman)
-          VALUES ('municipality', '{municipality_code}', 'テスト県{municipality_code}', '13', 'prefecture', true, true)
-          RETURNING id, code),
-        h AS (
-          INSERT INTO app.organisations (kind, code, name, prefecture_code, nanbyo_authority_id, shoman_authority_id)
-          SELECT 'hospital', c, 'テスト病院' || c, '13', m.id, m.id
-            FROM m, (SELECT '131{middle}' || d AS c FROM generate_series(0, 9) d) codes
-           WHERE nanbyo.valid_medical_institution_code(c)
-             AND NOT EXISTS (SELECT FROM app.organisations WHERE code = c)
-           LIMIT 1
-          RETURNING id, code),
-        a AS (
-          INSERT INTO app.accounts (login_id, role, organisation_id, name, name_kana, password_hash,
-                                    password_must_change, key_hash)
-          SELECT m.code || '-0001', 'municipality_admin', m.id, '管理 太郎', 'カンリ タロウ',
-                 nanbyo.hash_password('{PASSWORD}'), false, app.key_hash('KEY-' || m.code || '-0001')
-            FROM m
-          RETURNING id, login_id)
-        SELECT json_build_object('municipality_id', m.id, 'municipality_code', m.code,
-                                 'hospital_id', h.id, 'hospital_code', h.code,
-                                 'admin_id', a.id, 'admin_login', a.login_id)
-          FROM m, h, a
-    """)
-    w = json.loads(out)
-    sql(f"UPDATE app.organisations SET next_account_seq = 2 WHERE id = {w['municipality_id']}")
-    return w
-
-
-def login(http, login_id, password=PASSWORD, key=None):
-    body = {"login_id": login_id, "password": password}
-    if key is not None:
-        body["key"] = key
-    return http.post("/rpc/login", json=body)
-
-
-def token_of(http, login_id, password=PASSWORD, key=None):
-    r = login(http, login_id, password, key if key is not None else f"KEY-{login_id}")
-    assert r.status_code == 200, r.text
-    return r.json()["token"]
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
+    return new_world(sql)
 
 
 def issue_doctor(http, token, hospital_id, registry, program="nanbyo", **extra):
@@ -269,20 +221,8 @@ def test_the_wrong_municipality_and_a_duplicate_are_refused_by_name(http, world,
     assert issue_doctor(http, admin, world["hospital_id"], registry).status_code == 200
 
     # a second municipality with its own admin and hospital
-    other_code = f"{random.randrange(100000, 999999)}"
-    other = json.loads(sql(f"""
-        WITH m AS (
-          INSERT INTO app.organisations (kind, code, name, prefecture_code, municipality_kind, runs_nanbyo, runs_shoman)
-          VALUES ('municipality', '{other_code}', '別県{other_code}', '14', 'prefecture', true, true)
-          RETURNING id, code)
-        INSERT INTO app.accounts (login_id, role, organisation_id, name, name_kana, password_hash,
-                                  password_must_change, key_hash)
-        SELECT m.code || '-0001', 'municipality_admin', m.id, '別 管理', 'ベツ カンリ',
-               nanbyo.hash_password('{PASSWORD}'), false, app.key_hash('KEY-' || m.code || '-0001')
-          FROM m
-        RETURNING json_build_object('login', login_id)
-    """))
-    other_admin = token_of(http, other["login"])
+    other = new_world(sql)
+    other_admin = token_of(http, other["admin_login"])
 
     r = issue_doctor(http, other_admin, world["hospital_id"], new_registry_number())
     assert r.status_code == 403

@@ -1,0 +1,38 @@
+-- Patients (B1, B11): the personal data a hospital holds about a patient,
+-- kept apart from the clinical content of forms. A patient is registered by
+-- one hospital; a form copies the personal items it prints into its own
+-- personal part (app.form_personal), so a later change of address does not
+-- rewrite last year's form.
+CREATE TABLE IF NOT EXISTS app.patients (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  hospital_id    bigint NOT NULL REFERENCES app.organisations (id),
+  name           text NOT NULL CHECK (btrim(name) <> '' AND length(name) <= 50),
+  name_kana      text NOT NULL CHECK (name_kana ~ '^[ァ-ヶー・ 　]+$' AND length(name_kana) <= 100),
+  birth_date     date NOT NULL CHECK (birth_date > DATE '1900-01-01'),
+  sex            text NOT NULL CHECK (sex IN ('1', '2')),
+  postal_code    text CHECK (postal_code ~ '^[0-9]{3}-?[0-9]{4}$'),
+  address        text NOT NULL CHECK (btrim(address) <> '' AND length(address) <= 200),
+  -- 保険情報: {insurer_number, symbol, number, ...} as the hospital's system has it
+  insurance      jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(insurance) = 'object'),
+  created_by     bigint REFERENCES app.accounts (id),
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  updated_at     timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE app.patients IS '患者（個人情報）: 臨床情報とは別に保持する';
+
+CREATE INDEX IF NOT EXISTS patients_hospital ON app.patients (hospital_id);
+-- search by reading (カナ), prefix match within a hospital
+CREATE INDEX IF NOT EXISTS patients_hospital_kana ON app.patients (hospital_id, name_kana text_pattern_ops);
+
+-- The patient block of a form (patient@1) filled from a patient record.
+CREATE OR REPLACE FUNCTION app.patient_block(p app.patients)
+RETURNS jsonb
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog
+AS $$
+  SELECT jsonb_strip_nulls(jsonb_build_object(
+    'patient_name', p.name, 'patient_name_kana', p.name_kana,
+    'patient_birth_date', to_char(p.birth_date, 'YYYY-MM-DD'), 'patient_sex', p.sex,
+    'patient_postal_code', p.postal_code, 'patient_address', p.address))
+$$;

@@ -1,0 +1,306 @@
+-- What hospitals do with forms (B1–B3, B10, B11): register a patient, draft a
+-- form, comment, confirm, issue the access key.
+
+-- POST /rpc/register_patient (doctor, clerk): a patient of the caller's
+-- hospital (or, for a doctor, of an approved secondary hospital).
+CREATE OR REPLACE FUNCTION api.register_patient(
+  name text, name_kana text, birth_date date, sex text, address text,
+  postal_code text DEFAULT NULL, insurance jsonb DEFAULT '{}', hospital_id bigint DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.caller();
+  hospital bigint := coalesce(hospital_id, me.organisation_id);
+  patient_id bigint;
+BEGIN
+  IF NOT app.writes_forms_at(me, hospital) THEN
+    PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF', 'この医療機関の患者は登録できません。');
+  END IF;
+  IF name IS NULL OR btrim(name) = '' OR length(name) > 50 THEN
+    PERFORM app.raise('22023', 'E_PATIENT_NAME', '患者の氏名を50文字以内で入力してください。');
+  END IF;
+  IF name_kana IS NULL OR name_kana !~ '^[ァ-ヶー・ 　]+$' THEN
+    PERFORM app.raise('22023', 'E_PATIENT_KANA', '患者の氏名カナは全角カタカナで入力してください。');
+  END IF;
+  IF birth_date IS NULL OR birth_date > current_date OR birth_date <= DATE '1900-01-01' THEN
+    PERFORM app.raise('22023', 'E_PATIENT_BIRTH_DATE', '生年月日が正しくありません。');
+  END IF;
+  IF sex IS NULL OR sex NOT IN ('1', '2') THEN
+    PERFORM app.raise('22023', 'E_PATIENT_SEX', '性別は 1（男）か 2（女）で指定してください。');
+  END IF;
+  IF address IS NULL OR btrim(address) = '' THEN
+    PERFORM app.raise('22023', 'E_PATIENT_ADDRESS', '住所を入力してください。');
+  END IF;
+  IF postal_code IS NOT NULL AND postal_code !~ '^[0-9]{3}-?[0-9]{4}$' THEN
+    PERFORM app.raise('22023', 'E_PATIENT_POSTAL_CODE', '郵便番号は 123-4567 の形で入力してください。');
+  END IF;
+  INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, postal_code, address, insurance, created_by)
+  VALUES (hospital, btrim(name), btrim(name_kana), birth_date, sex, postal_code, btrim(address),
+          app.require_object(coalesce(insurance, '{}')), me.id)
+  RETURNING id INTO patient_id;
+  PERFORM app.audit('patient.register', 'success', 'patient', patient_id::text,
+                    jsonb_build_object('hospital_id', hospital));
+  RETURN jsonb_build_object('id', patient_id, 'hospital_id', hospital);
+END
+$$;
+COMMENT ON FUNCTION api.register_patient(text, text, date, text, text, text, jsonb, bigint) IS '患者の登録（医療機関）';
+
+-- The doctor responsible for a new form: the caller if a doctor, else the
+-- named doctor, who must write forms at the hospital for the program.
+CREATE OR REPLACE FUNCTION app.form_doctor(me app.accounts, doctor_account_id bigint, hospital bigint, program text)
+RETURNS app.accounts
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d app.accounts;
+BEGIN
+  IF me.role = 'doctor' AND (doctor_account_id IS NULL OR doctor_account_id = me.id) THEN
+    d := me;
+  ELSE
+    SELECT * INTO d FROM app.accounts a
+     WHERE a.id = doctor_account_id AND a.role = 'doctor' AND a.deleted_at IS NULL;
+    IF NOT FOUND OR NOT app.writes_forms_at(d, hospital) THEN
+      PERFORM app.raise('22023', 'E_DOCTOR_REQUIRED', '担当の指定医（この医療機関の指定医のID）を指定してください。');
+    END IF;
+  END IF;
+  IF d.program <> program THEN
+    PERFORM app.raise('22023', 'E_DOCTOR_PROGRAM',
+      format('%sの票は%sの指定医が担当します。', CASE program WHEN 'nanbyo' THEN '難病' ELSE '小慢' END,
+             CASE program WHEN 'nanbyo' THEN '難病' ELSE '小慢' END));
+  END IF;
+  RETURN d;
+END
+$$;
+
+-- Creates a draft (used by create_form and carry_over_form).
+CREATE OR REPLACE FUNCTION app.create_draft(
+  me app.accounts, p app.patients, v app.form_versions, purpose text, doctor app.accounts,
+  consent boolean, data jsonb, carried_over_from bigint DEFAULT NULL)
+RETURNS app.forms
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  f app.forms;
+BEGIN
+  IF purpose IS NULL OR purpose NOT IN ('new', 'renewal', 'registration_only') THEN
+    PERFORM app.raise('22023', 'E_FORM_PURPOSE',
+      '申請区分は new（新規）, renewal（更新）, registration_only（登録のみ）のいずれかです。');
+  END IF;
+  INSERT INTO app.forms (patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
+                         created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year,
+                         carried_over_from)
+  VALUES (p.id, v.id, v.disease_code, v.program, p.hospital_id, doctor.id, me.id, purpose,
+          coalesce(consent, false), CASE WHEN consent THEN now() END, app.fiscal_year(current_date),
+          carried_over_from)
+  RETURNING * INTO f;
+  -- the patient block comes from the patient record; the application type
+  -- item follows the form's purpose
+  PERFORM app.store_form_data(f, app.patient_block(p) || data
+    || jsonb_build_object('application_type', purpose));
+  SELECT * INTO f FROM app.forms WHERE id = f.id;
+  RETURN f;
+END
+$$;
+
+-- The answer of the form functions: the form's state and the findings of
+-- nanbyo.judge on its current data (entry-time checks, B4–B6).
+CREATE OR REPLACE FUNCTION app.form_answer(form_id bigint)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object('id', f.id, 'status', f.status, 'form_version_id', f.form_version_id,
+                            'disease_code', f.disease_code, 'purpose', f.purpose,
+                            'judgment', nanbyo.judge(f.form_version_id, app.form_full_data(f)))
+    FROM app.forms f WHERE f.id = form_id
+$$;
+
+-- POST /rpc/create_form (doctor, clerk): a draft for a patient, on the
+-- disease's form version in force (B1). A clerk names the doctor.
+CREATE OR REPLACE FUNCTION api.create_form(
+  patient_id bigint, disease_code text, purpose text, doctor_account_id bigint DEFAULT NULL,
+  consent_db_registration boolean DEFAULT false, data jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.caller();
+  p app.patients;
+  v app.form_versions;
+  f app.forms;
+BEGIN
+  SELECT * INTO p FROM app.patients x WHERE x.id = patient_id;
+  IF NOT FOUND OR NOT app.writes_forms_at(me, p.hospital_id) THEN
+    PERFORM app.raise('P0002', 'E_PATIENT_NOT_FOUND', '患者が見つかりません。');
+  END IF;
+  v := app.registrable_form_version(disease_code);
+  f := app.create_draft(me, p, v, purpose, app.form_doctor(me, doctor_account_id, p.hospital_id, v.program),
+                        consent_db_registration, app.require_object(coalesce(data, '{}')));
+  PERFORM app.audit('form.create', 'success', 'form', f.id::text,
+                    jsonb_build_object('patient_id', p.id, 'disease_code', v.disease_code));
+  RETURN app.form_answer(f.id);
+END
+$$;
+COMMENT ON FUNCTION api.create_form(bigint, text, text, bigint, boolean, jsonb) IS '票の作成（下書き）';
+
+-- POST /rpc/save_form {"form_id", "data"} (doctor, clerk): changes items of
+-- a draft; null removes an item. Returns the entry-time findings.
+CREATE OR REPLACE FUNCTION api.save_form(form_id bigint, data jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.caller();
+  f app.forms := app.hospital_form_for_update(me, form_id);
+BEGIN
+  IF f.status <> 'draft' THEN
+    PERFORM app.raise('55000', 'E_FORM_NOT_EDITABLE', '確定した票は医療機関では編集できません。修正は受付自治体が行います。');
+  END IF;
+  PERFORM app.store_form_data(f, app.form_full_data(f) || app.require_object(data));
+  PERFORM app.audit('form.save', 'success', 'form', f.id::text,
+                    jsonb_build_object('items', (SELECT jsonb_agg(k) FROM jsonb_object_keys(data) k)));
+  RETURN app.form_answer(f.id);
+END
+$$;
+COMMENT ON FUNCTION api.save_form(bigint, jsonb) IS '下書きの保存（入力チェックの結果を返す）';
+
+-- POST /rpc/comment_on_form (doctor, clerk, B3): a note on an item of a draft.
+CREATE OR REPLACE FUNCTION api.comment_on_form(form_id bigint, body text, item_id text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.caller();
+  f app.forms := app.hospital_form_for_update(me, form_id);
+  comment_id bigint;
+BEGIN
+  IF body IS NULL OR btrim(body) = '' OR length(body) > 2000 THEN
+    PERFORM app.raise('22023', 'E_COMMENT', 'コメントを2000文字以内で入力してください。');
+  END IF;
+  IF item_id IS NOT NULL AND NOT EXISTS (
+       SELECT FROM jsonb_array_elements(nanbyo.form_items(f.form_version_id)) i WHERE i ->> 'id' = item_id) THEN
+    PERFORM app.raise('22023', 'E_UNKNOWN_ITEM', format('項目「%s」はこの様式にありません。', item_id));
+  END IF;
+  INSERT INTO app.form_comments (form_id, item_id, author_account_id, body)
+  VALUES (f.id, item_id, me.id, btrim(body)) RETURNING id INTO comment_id;
+  PERFORM app.audit('form.comment', 'success', 'form', f.id::text, jsonb_build_object('item_id', item_id));
+  RETURN jsonb_build_object('id', comment_id, 'form_id', f.id, 'item_id', item_id);
+END
+$$;
+COMMENT ON FUNCTION api.comment_on_form(bigint, text, text) IS '項目へのコメント（クラーク→指定医）';
+
+-- POST /rpc/confirm_form (doctor only): no error-level findings; only form
+-- versions still registrable online; a 協力難病指定医 confirms renewals only.
+CREATE OR REPLACE FUNCTION api.confirm_form(form_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.caller();
+  f app.forms := app.hospital_form_for_update(me, form_id);
+  v app.form_versions;
+  full_data jsonb;
+  result_judgment jsonb;
+  errors jsonb;
+BEGIN
+  IF me.role <> 'doctor' THEN
+    PERFORM app.raise('42501', 'E_DOCTOR_ONLY', '票を確定できるのは指定医です。');
+  END IF;
+  IF f.status <> 'draft' THEN
+    PERFORM app.raise('55000', 'E_FORM_STATUS', 'この票は既に確定しています。');
+  END IF;
+  IF me.program <> f.program THEN
+    PERFORM app.raise('42501', 'E_DOCTOR_PROGRAM', 'この制度の票を確定できる指定医ではありません。');
+  END IF;
+  IF me.doctor_kind = 'cooperating' AND f.purpose <> 'renewal' THEN
+    PERFORM app.raise('42501', 'E_COOPERATING_RENEWAL_ONLY', '協力難病指定医が確定できるのは更新申請の票だけです。');
+  END IF;
+  SELECT * INTO v FROM app.form_versions WHERE id = f.form_version_id;
+  IF v.online_until IS NOT NULL AND v.online_until < current_date THEN
+    PERFORM app.raise('55000', 'E_FORM_VERSION_CLOSED',
+      format('様式「%s」はオンラインで登録できる期間を過ぎています。新しい様式で作成し直してください。', v.version_label));
+  END IF;
+  full_data := app.form_full_data(f);
+  result_judgment := nanbyo.judge(f.form_version_id, full_data);
+  errors := result_judgment -> 'errors';
+  IF jsonb_array_length(coalesce(errors, '[]')) > 0 THEN
+    PERFORM app.raise('22023', 'E_FORM_HAS_ERRORS',
+      format('入力に誤りが%s件あるため確定できません（%s）。', jsonb_array_length(errors),
+             (SELECT string_agg(e ->> 'message', ' / ') FROM (
+                SELECT e FROM jsonb_array_elements(errors) e LIMIT 3) first_errors)),
+      (SELECT string_agg(e ->> 'item', ',') FROM jsonb_array_elements(errors) e));
+  END IF;
+  -- keep what the checks normalised (ISO dates, half-width codes) and the autofilled severity items
+  PERFORM app.store_form_data(f, full_data || coalesce(result_judgment -> 'normalized_changes', '{}')
+                                           || coalesce(result_judgment -> 'severity' -> 'autofilled', '{}'));
+  UPDATE app.forms x SET status = 'confirmed', judgment = result_judgment, confirmed_at = now(),
+                         confirmed_by = me.id, doctor_account_id = me.id
+   WHERE x.id = f.id;
+  PERFORM app.audit('form.confirm', 'success', 'form', f.id::text,
+                    jsonb_build_object('primary_judgment', result_judgment ->> 'primary_judgment'));
+  RETURN jsonb_build_object('id', f.id, 'status', 'confirmed', 'judgment', result_judgment);
+END
+$$;
+COMMENT ON FUNCTION api.confirm_form(bigint) IS '票の確定（指定医）: エラーがあれば確定できない';
+
+-- POST /rpc/issue_access_key (doctor, B7): the access key of a confirmed
+-- form, shown once, to print on the form or a slip. Calling it again
+-- reissues: the old key stops working at once.
+CREATE OR REPLACE FUNCTION api.issue_access_key(form_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.caller();
+  f app.forms := app.hospital_form_for_update(me, form_id);
+  key text := nanbyo.generate_access_key();
+  revoked integer;
+BEGIN
+  IF me.role <> 'doctor' THEN
+    PERFORM app.raise('42501', 'E_DOCTOR_ONLY', 'アクセスキーを発行できるのは指定医です。');
+  END IF;
+  IF f.status NOT IN ('confirmed', 'issued') THEN
+    PERFORM app.raise('55000', 'E_FORM_STATUS',
+      CASE WHEN f.status = 'draft' THEN '確定していない票にはアクセスキーを発行できません。'
+           ELSE '自治体が受け付けた票のアクセスキーは再発行できません。' END);
+  END IF;
+  UPDATE app.access_keys k SET revoked_at = now() WHERE k.form_id = f.id AND k.revoked_at IS NULL;
+  GET DIAGNOSTICS revoked = ROW_COUNT;
+  INSERT INTO app.access_keys (form_id, key_hash, issued_by)
+  VALUES (f.id, nanbyo.access_key_hash(key, (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret')), me.id);
+  IF f.status = 'confirmed' THEN
+    UPDATE app.forms x SET status = 'issued', issued_at = now() WHERE x.id = f.id;
+  END IF;
+  PERFORM app.audit(CASE WHEN revoked > 0 THEN 'form.reissue_access_key' ELSE 'form.issue_access_key' END,
+                    'success', 'form', f.id::text);
+  RETURN jsonb_build_object('form_id', f.id, 'access_key', key, 'status', 'issued', 'reissued', revoked > 0);
+END
+$$;
+COMMENT ON FUNCTION api.issue_access_key(bigint) IS 'アクセスキーの発行・再発行（指定医）: キーは一度だけ表示';
