@@ -102,9 +102,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
 DECLARE
-  sid text := app.jwt_claim('sid');
+  -- every request runs this: read each setting once
+  claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+  sid text := claims ->> 'sid';
   request_id text := left(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id', 100);
-  request_role text := coalesce(app.jwt_claim('role'), 'web_anon');
+  request_role text := coalesce(claims ->> 'role', 'web_anon');
   path text := current_setting('request.path', true);
   method text := current_setting('request.method', true);
   target text;
@@ -124,7 +126,7 @@ BEGIN
     IF NOT EXISTS (
          SELECT FROM app.sessions s JOIN app.accounts a ON a.id = s.account_id
           WHERE s.id = sid::uuid AND s.revoked_at IS NULL AND s.expires_at > now()
-            AND a.id = app.current_account_id()
+            AND a.id = (claims ->> 'sub')::bigint
             AND a.deleted_at IS NULL AND a.locked_at IS NULL) THEN
       PERFORM app.raise_http(401, '28000', 'E_SESSION_REVOKED', 'セッションは終了しました。再度ログインしてください。');
     END IF;

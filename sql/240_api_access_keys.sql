@@ -11,6 +11,11 @@ RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 10 $$;
 CREATE OR REPLACE FUNCTION app.access_key_failure_window()
 RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '10 minutes' $$;
 
+-- The rate limit counts an account's recent wrong keys: only those rows are
+-- indexed, so the count stays small however many good lookups there were.
+CREATE INDEX IF NOT EXISTS audit_log_access_key_failures ON app.audit_log (actor_account_id, at)
+  WHERE action = 'access_key.lookup' AND outcome = 'failure';
+
 -- The refusal body of a lookup (the same fields as every error).
 CREATE OR REPLACE FUNCTION app.lookup_refused(status integer, sqlstate text, code text, message text)
 RETURNS jsonb
@@ -69,6 +74,7 @@ BEGIN
     form := NULL;
     RETURN;
   END IF;
+  -- one entry records both the lookup and the read of the form it opened
   PERFORM app.audit('access_key.lookup', 'success', 'form', form.id::text, jsonb_build_object('purpose', purpose));
 END
 $$;
@@ -113,7 +119,6 @@ BEGIN
   IF lookup.refusal IS NOT NULL THEN
     RETURN lookup.refusal;
   END IF;
-  PERFORM app.audit('read.form', 'success', 'form', (lookup.form).id::text, '{"via": "access_key"}');
   RETURN app.form_document(lookup.form);
 END
 $$;
