@@ -88,3 +88,13 @@ GRANT EXECUTE ON FUNCTION app.visible_form(bigint), app.form_document(app.forms)
   app.print_value(jsonb, text), app.print_css(), app.html_response_headers()
   TO doctor, clerk, municipality_admin, municipality_staff, operator_admin, operator_staff;
 GRANT USAGE ON TYPE api."text/html" TO api_user;
+
+-- Form definitions are master data every form user reads (also read by the
+-- extension, as the caller, when it masks or judges inside an invoker function).
+ALTER TABLE app.form_versions ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS form_versions_read ON app.form_versions;
+CREATE POLICY form_versions_read ON app.form_versions FOR SELECT
+  TO doctor, clerk, municipality_admin, municipality_staff, operator_admin, operator_staff
+  USING (true);
+GRANT SELECT ON app.form_versions, api.form_versions
+  TO doctor, clerk, municipality_admin, municipality_staff, operator_admin, operator_staff;

@@ -183,3 +183,11 @@ CREATE OR REPLACE VIEW api.monitoring_flags
 WITH (security_invoker = true) AS
 SELECT m.id, m.at, m.account_id, m.kind, m.detail FROM app.monitoring_flags m;
 COMMENT ON VIEW api.monitoring_flags IS '運営主体への注意喚起（前回値踏襲の多用など）';
+
+-- GET /form_versions: the form definitions (master data), for clients that
+-- check a form as it is typed with the same JSONLogic rules (FORMS.md).
+CREATE OR REPLACE VIEW api.form_versions
+WITH (security_invoker = true) AS
+SELECT id, disease_code, program, disease_name, version_label, effective_from, online_until, definition
+  FROM app.form_versions;
+COMMENT ON VIEW api.form_versions IS '様式マスタ（疾病ごとの様式の版と定義）';
