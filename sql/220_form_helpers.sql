@@ -119,6 +119,12 @@ AS $$
 DECLARE
   v app.form_versions;
 BEGIN
+  IF NOT EXISTS (SELECT FROM app.form_versions x
+                  WHERE x.disease_code = registrable_form_version.disease_code AND x.effective_from <= current_date) THEN
+    -- raised here rather than by the extension, so that HTTP says 404
+    PERFORM app.raise('P0002', 'E_UNKNOWN_DISEASE',
+      format('疾病コード「%s」の現在有効な様式が見つかりません。', registrable_form_version.disease_code));
+  END IF;
   SELECT * INTO v FROM app.form_versions x
    WHERE x.id = nanbyo.form_version_in_force(registrable_form_version.disease_code);
   IF v.online_until IS NOT NULL AND v.online_until < current_date THEN

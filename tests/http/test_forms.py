@@ -249,3 +249,11 @@ def test_another_hospital_sees_nothing_without_the_key(http, sql, clinic):
     r = http.post("/rpc/search_forms", json={"patient_kana": c["patient"]["name_kana"][:7]},
                   headers=bearer(c["clerk_token"]))
     assert [f["id"] for f in r.json()] == [form_id]
+
+
+def test_an_unknown_disease_is_a_404_with_a_japanese_message(http, clinic):
+    c = clinic
+    r = http.post("/rpc/create_form", json={"patient_id": c["patient_id"], "disease_code": "N999", "purpose": "new"},
+                  headers=bearer(c["doctor_token"]))
+    assert (r.status_code, r.json()["details"]) == (404, "E_UNKNOWN_DISEASE")
+    assert "N999" in r.json()["message"]
