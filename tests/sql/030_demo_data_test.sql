@@ -2,13 +2,14 @@
 -- every demo account logs in with the password and key printed by make run.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(6);
+SELECT plan(8);
 SET LOCAL client_min_messages = warning;
 -- only what the demo files add counts (the database may hold other tests' rows)
 CREATE TEMP TABLE before AS
   SELECT (SELECT coalesce(max(id), 0) FROM app.organisations) AS org, (SELECT coalesce(max(id), 0) FROM app.accounts) AS account;
 \ir ../../sql/demo/010_organisations.sql
 \ir ../../sql/demo/020_accounts.sql
+\ir ../../sql/demo/030_forms.sql
 CREATE TEMP VIEW added_organisations AS SELECT * FROM app.organisations WHERE id > (SELECT org FROM before);
 CREATE TEMP VIEW added_accounts AS SELECT * FROM app.accounts WHERE id > (SELECT account FROM before);
 
@@ -27,6 +28,15 @@ SELECT is(
   (SELECT count(*)::int FROM added_accounts a
     WHERE a.login_id NOT LIKE (SELECT code FROM app.organisations o WHERE o.id = a.organisation_id) || '-%'),
   0, 'demo login ids follow <organisation code>-<number>');
+
+SELECT is(
+  (SELECT f.status FROM app.forms f JOIN app.access_keys k ON k.form_id = f.id
+    WHERE k.key_hash = nanbyo.access_key_hash('NA6WYQ-WEJC3M-5E5WK9', (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret'))),
+  'issued', 'the demo access key opens the issued demo form');
+SELECT is(
+  (SELECT f.judgment ->> 'primary_judgment' FROM app.forms f JOIN app.access_keys k ON k.form_id = f.id
+    WHERE k.key_hash = nanbyo.access_key_hash('NA6WYQ-WEJC3M-5E5WK9', (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret'))),
+  'meets', 'and its stored primary judgment is "meets"');
 
 SELECT * FROM finish();
 ROLLBACK;
