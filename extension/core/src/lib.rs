@@ -8,6 +8,7 @@ pub mod access_key;
 pub mod accounts;
 pub mod auth;
 pub mod build_info;
+pub mod bulk;
 pub mod bundled;
 pub mod expr;
 pub mod form;

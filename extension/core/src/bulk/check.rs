@@ -1,0 +1,136 @@
+//! The checks every form of a bulk file goes through (B9): the same
+//! `judge` as online entry, plus what only a file can get wrong (unknown
+//! form version, repeated items, bad purpose or status). The offline check
+//! tool and the server's import both call `check_form`, so they agree.
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::position::Position;
+use super::reader::XmlForm;
+use crate::form::finding::Finding;
+use crate::CompiledForm;
+
+/// Finds the compiled form of a disease and version label (`None`: the
+/// version in force).
+pub trait FormVersions {
+    /// The form, and the version label it resolved to; or a Japanese message.
+    fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `error` rejects the form; `warning` does not
+    pub severity: &'static str,
+    pub code: String,
+    pub message: String,
+    pub item: Option<String>,
+    pub line: u64,
+    pub column: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormReport {
+    pub index: usize,
+    pub external_id: String,
+    pub disease: String,
+    pub version: Option<String>,
+    pub line: u64,
+    pub column: u64,
+    pub accepted: bool,
+    pub problems: Vec<Problem>,
+    /// The form's data (items by id, application type from the purpose), as
+    /// normalised by `judge`: what the import stores.
+    #[serde(skip)]
+    pub data: Map<String, Value>,
+    #[serde(skip)]
+    pub judgment: Option<Value>,
+}
+
+fn problem(severity: &'static str, code: &str, message: String, item: Option<String>, at: Position) -> Problem {
+    Problem { severity, code: code.to_owned(), message, item, line: at.line, column: at.column }
+}
+
+/// Checks one form. `seen_external_ids`, when given, catches an external
+/// record id used twice in the file.
+pub fn check_form(
+    form: &XmlForm,
+    versions: &mut dyn FormVersions,
+    seen_external_ids: Option<&mut HashSet<String>>,
+) -> FormReport {
+    let at = form.position;
+    let mut report = FormReport {
+        index: form.index,
+        external_id: form.external_id.clone(),
+        disease: form.disease.clone(),
+        version: form.version.clone(),
+        line: at.line,
+        column: at.column,
+        accepted: false,
+        problems: Vec::new(),
+        data: Map::new(),
+        judgment: None,
+    };
+    let mut errors = |code: &str, message: String| report.problems.push(problem("error", code, message, None, at));
+
+    if form.external_id.trim().is_empty() || form.external_id.chars().count() > 100 {
+        errors("E_EXTERNAL_ID", "form要素の external-id（医療機関内で一意の記録ID, 100文字以内）を指定してください。".into());
+    } else if let Some(seen) = seen_external_ids {
+        if !seen.insert(form.external_id.clone()) {
+            errors("E_DUPLICATE_EXTERNAL_ID", format!("external-id「{}」はこのファイルで既に使われています。", form.external_id));
+        }
+    }
+    if !matches!(form.purpose.as_str(), "new" | "renewal" | "registration_only") {
+        errors("E_FORM_PURPOSE",
+            "purpose は new（新規）, renewal（更新）, registration_only（登録のみ）のいずれかです。".into());
+    }
+    if !matches!(form.status.as_str(), "draft" | "confirmed") {
+        errors("E_FORM_STATUS", "status は draft（下書き）か confirmed（確定）です。".into());
+    }
+
+    let mut seen_items = HashSet::new();
+    for item in &form.items {
+        if !seen_items.insert(item.id.as_str()) {
+            report.problems.push(problem("error", "E_DUPLICATE_ITEM",
+                format!("項目「{}」が2回あります。", item.id), Some(item.id.clone()), item.position));
+        } else {
+            report.data.insert(item.id.clone(), item.value.clone());
+        }
+    }
+    if !report.data.contains_key("application_type") && !form.purpose.is_empty() {
+        report.data.insert("application_type".into(), Value::String(form.purpose.clone()));
+    }
+
+    match versions.find(&form.disease, form.version.as_deref()) {
+        Err(message) => report.problems.push(problem("error", "E_UNKNOWN_FORM_VERSION", message, None, at)),
+        Ok((compiled, label)) => {
+            report.version = Some(label);
+            let judgment = compiled.judge(&report.data);
+            let position_of = |f: &Finding| {
+                f.item
+                    .as_deref()
+                    .and_then(|id| form.items.iter().find(|i| i.id == id))
+                    .map(|i| i.position)
+                    .unwrap_or(at)
+            };
+            for (severity, findings) in [("error", &judgment.errors), ("warning", &judgment.warnings)] {
+                for f in findings {
+                    report.problems.push(problem(severity, &f.code, f.message.clone(), f.item.clone(), position_of(f)));
+                }
+            }
+            for (k, v) in &judgment.normalized_changes {
+                if v.is_null() {
+                    report.data.remove(k);
+                } else {
+                    report.data.insert(k.clone(), v.clone());
+                }
+            }
+            report.judgment = serde_json::to_value(&judgment).ok();
+        }
+    }
+    report.accepted = !report.problems.iter().any(|p| p.severity == "error");
+    report
+}
