@@ -30,7 +30,7 @@ impl<R: BufRead> CountingReader<R> {
     }
 
     /// Bytes consumed so far.
-    pub fn bytes(&self) -> u64 {
+    pub fn consumed_bytes(&self) -> u64 {
         self.bytes
     }
 
@@ -91,6 +91,6 @@ mod tests {
         assert_eq!(&buf[..6], "あい".as_bytes());
         r.consume(6);
         assert_eq!(r.position(), Position { line: 2, column: 3 });
-        assert_eq!(r.bytes(), 9);
+        assert_eq!(r.consumed_bytes(), 9);
     }
 }

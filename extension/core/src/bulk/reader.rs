@@ -171,7 +171,7 @@ impl<R: BufRead> FormsReader<R> {
                 file_error(at, "E_XML_MALFORMED", format!("XMLの形式が正しくありません: {e}"))
             })?;
             self.after_text = matches!(event, Event::Text(_));
-            if self.xml.get_ref().bytes() > self.limits.max_bytes {
+            if self.xml.get_ref().consumed_bytes() > self.limits.max_bytes {
                 return Err(file_error(at, "E_FILE_TOO_LARGE",
                     format!("ファイルが大きすぎます（上限 {} バイト）。ファイルを分けてください。", self.limits.max_bytes)));
             }
