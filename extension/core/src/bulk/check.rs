@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::position::Position;
-use super::reader::XmlForm;
+use super::reader::{Header, XmlForm};
+use crate::identifiers::valid_medical_institution_code;
 use crate::form::finding::Finding;
 use crate::CompiledForm;
 
@@ -133,4 +134,14 @@ pub fn check_form(
     }
     report.accepted = !report.problems.iter().any(|p| p.severity == "error");
     report
+}
+
+/// Problems of the file's header (the sending hospital's code).
+pub fn check_header(header: &Header) -> Vec<Problem> {
+    let code = &header.hospital;
+    if code.len() == 10 && valid_medical_institution_code(code) {
+        return Vec::new();
+    }
+    vec![problem("error", "E_MEDICAL_INSTITUTION_CODE",
+        format!("header要素の医療機関コード「{code}」が正しくありません（10桁、検証番号付き）。"), None, header.position)]
 }
