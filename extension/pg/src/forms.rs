@@ -87,7 +87,7 @@ fn store_unavailable(why: String) -> ! {
 
 /// The first row of a query on the master table, mapped by `get`; None when
 /// there is no row.
-fn store_row<T>(
+pub(crate) fn store_row<T>(
     query: &str,
     args: &[pgrx::datum::DatumWithOid],
     get: impl FnOnce(pgrx::spi::SpiHeapTupleData) -> pgrx::spi::Result<T>,

@@ -10,6 +10,7 @@ use pgrx::JsonB;
 mod access_keys;
 mod accounts;
 mod auth;
+mod bulk_import;
 mod errors;
 mod form_transforms;
 mod forms;

@@ -1,0 +1,84 @@
+//! Bulk-registration XML for SQL (B9): `nanbyo.read_forms_xml(body)` streams
+//! the file and yields one checked record at a time (the header, then each
+//! form with its problems and normalised data), using the same reader and
+//! checks as the offline check tool. A malformed or hostile file raises an
+//! ERROR naming its line and column, so an import that consumes the rows
+//! writes nothing.
+
+use std::rc::Rc;
+
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode};
+use serde_json::json;
+
+use crate::errors::raise;
+use crate::forms::{compiled_form, store_row};
+use nanbyo_core::bulk::check::{check_form, check_header, FormVersions};
+use nanbyo_core::bulk::reader::{FormsReader, Limits, Record};
+use nanbyo_core::CompiledForm;
+
+/// Form versions from app.form_versions, compiled through the backend cache.
+struct StoredVersions;
+
+impl FormVersions for StoredVersions {
+    fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String> {
+        let row = store_row(
+            "SELECT id, version_label FROM app.form_versions \
+              WHERE disease_code = $1 \
+                AND CASE WHEN $2::text IS NULL THEN effective_from <= current_date ELSE version_label = $2 END \
+              ORDER BY effective_from DESC, id DESC LIMIT 1",
+            &[disease.into(), version.into()],
+            |row| Ok((row.get::<i64>(1)?, row.get::<String>(2)?)),
+        );
+        match row {
+            Some((Some(id), Some(label))) => Ok((compiled_form(id), label)),
+            _ => Err(match version {
+                Some(v) => format!("疾病コード「{disease}」の様式「{v}」はありません。"),
+                None => format!("疾病コード「{disease}」の現在有効な様式がありません。"),
+            }),
+        }
+    }
+}
+
+/// Reads and checks a bulk-registration file, one row per record.
+#[pg_extern(stable, parallel_unsafe)]
+fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
+    let mut versions = StoredVersions;
+    let reader = FormsReader::new(body.as_bytes(), Limits::default());
+    SetOfIterator::new(reader.map(move |record| match record {
+        Ok(Record::Header(h)) => JsonB(json!({
+            "kind": "header", "hospital": h.hospital, "doctor": h.doctor, "generated_at": h.generated_at,
+            "line": h.position.line, "column": h.position.column, "problems": check_header(&h),
+        })),
+        Ok(Record::Form(form)) => {
+            let report = check_form(&form, &mut versions, None);
+            JsonB(json!({
+                "kind": "form", "index": report.index, "external_id": report.external_id,
+                "disease": report.disease, "version": report.version, "purpose": form.purpose,
+                "status": form.status, "consent_db_registration": form.consent_db_registration,
+                "doctor": form.doctor, "scan": form.scan, "line": report.line, "column": report.column,
+                "accepted": report.accepted, "problems": report.problems, "data": report.data,
+                "judgment": report.judgment,
+            }))
+        }
+        Err(e) => raise(
+            PgSqlErrorCode::ERRCODE_INVALID_XML_DOCUMENT,
+            e.code,
+            format!("{}行{}桁: {}", e.line, e.column, e.message),
+            Some(format!("line {}, column {}", e.line, e.column)),
+        ),
+    }))
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test(error = "2行1桁: DOCTYPE宣言は使えません（外部実体・実体展開は受け付けません）。")]
+    fn a_doctype_is_an_error_naming_line_and_column() {
+        let _ = Spi::get_one::<i64>(
+            "SELECT count(*) FROM nanbyo.read_forms_xml(E'<?xml version=\"1.0\"?>\\n<!DOCTYPE x [<!ENTITY a \"b\">]><x/>')",
+        );
+    }
+}
