@@ -147,3 +147,20 @@ def test_the_check_tool_and_the_import_agree_on_every_example(http, hospital):
         server_findings = [[(p["code"], p["line"], p["column"]) for p in x["problems"]] for x in report["results"]]
         assert server_findings == tool_findings, example.name
         assert [f["accepted"] for f in checked["forms"]] == [x["result"] == "accepted" for x in report["results"]]
+
+
+def test_the_examples_follow_the_published_xsd():
+    """The XSD generated from the form definitions accepts the well-formed
+    examples (lxml, no network, no DTD)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    schema = etree.XMLSchema(etree.parse(str(ROOT / "docs" / "bulk-xml" / "nanbyo-forms.xsd"), parser))
+    for name in ["valid.xml", "one-bad-form.xml"]:
+        doc = etree.parse(str(EXAMPLES / name), parser)
+        assert schema.validate(doc), (name, schema.error_log)
+    broken = etree.fromstring(
+        b'<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1"><header hospital="1310270751"/>'
+        b'<form external-id="x" disease="N006" purpose="renewal"><item id="no_such_item">1</item></form>'
+        b'</nanbyo-forms>', parser)
+    assert not schema.validate(broken), "unknown item ids are outside the schema"

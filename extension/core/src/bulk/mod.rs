@@ -3,6 +3,7 @@
 //! shared by the offline check tool and the server's import.
 
 pub mod check;
+pub mod docs;
 pub mod position;
 pub mod reader;
 pub mod versions;
