@@ -109,19 +109,19 @@ BEGIN
                          'line', rec -> 'line', 'column', rec -> 'column')));
   END IF;
   BEGIN
-    p := app.import_patient(me, hospital.id, rec -> 'data');
+    p := app.import_patient(me, hospital.id, (rec -> 'personal') || (rec -> 'clinical'));
+    -- one insert per table: the extension already split and normalised the data
     INSERT INTO app.forms (patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
-                           created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year)
+                           created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year,
+                           status, data, judgment, confirmed_at, confirmed_by)
     VALUES (p.id, v.id, v.disease_code, v.program, hospital.id, doctor.id, me.id, rec ->> 'purpose',
             (rec ->> 'consent_db_registration')::boolean,
-            CASE WHEN (rec ->> 'consent_db_registration')::boolean THEN now() END, app.fiscal_year(current_date))
+            CASE WHEN (rec ->> 'consent_db_registration')::boolean THEN now() END, app.fiscal_year(current_date),
+            CASE WHEN confirm THEN 'confirmed' ELSE 'draft' END, rec -> 'clinical',
+            CASE WHEN confirm THEN rec -> 'judgment' END, CASE WHEN confirm THEN now() END,
+            CASE WHEN confirm THEN me.id END)
     RETURNING * INTO f;
-    PERFORM app.store_form_data(f, rec -> 'data');
-    IF confirm THEN
-      UPDATE app.forms x SET status = 'confirmed', judgment = rec -> 'judgment', confirmed_at = now(),
-                             confirmed_by = me.id
-       WHERE x.id = f.id;
-    END IF;
+    INSERT INTO app.form_personal (form_id, data) VALUES (f.id, rec -> 'personal');
     INSERT INTO app.form_imports (hospital_id, external_id, form_id, scan, imported_by)
     VALUES (hospital.id, rec ->> 'external_id', f.id, rec ->> 'scan', me.id);
     PERFORM app.audit('form.import', 'success', 'form', f.id::text,
@@ -166,8 +166,10 @@ BEGIN
     PERFORM app.raise('54000', 'E_FILE_TOO_LARGE',
       format('ファイルが大きすぎます（上限 %s MiB）。ファイルを分けてください。', app.bulk_max_bytes() / 1024 / 1024));
   END IF;
-  -- a projected set-returning function streams: one form in memory at a time
-  FOR rec IN SELECT nanbyo.read_forms_xml($1) LOOP
+  -- In FROM, the set-returning function's rows go to a tuplestore that
+  -- spills to disk, and its per-row memory is reset between rows: memory
+  -- does not grow with the file.
+  FOR rec IN SELECT x FROM nanbyo.read_forms_xml($1) AS x LOOP
     IF rec ->> 'kind' = 'header' THEN
       IF jsonb_array_length(rec -> 'problems') > 0 THEN
         PERFORM app.raise('22023', rec -> 'problems' -> 0 ->> 'code', rec -> 'problems' -> 0 ->> 'message');

@@ -38,13 +38,86 @@ struct Summary {
     warnings: usize,
 }
 
-#[derive(Serialize)]
-struct FileResult {
-    file: String,
-    file_error: Option<FileError>,
+/// Where findings go as they are found: one form in memory at a time.
+trait Output {
+    fn begin_file(&mut self, file: &str);
+    fn header(&mut self, file: &str, problems: &[Problem]);
+    fn form(&mut self, file: &str, report: &FormReport);
+    fn end_file(&mut self, file: &str, file_error: Option<&FileError>, summary: &Summary);
+    fn finish(&mut self, files: usize, errors: usize, warnings: usize);
+}
+
+struct Text;
+
+impl Output for Text {
+    fn begin_file(&mut self, _file: &str) {}
+    fn header(&mut self, file: &str, problems: &[Problem]) {
+        for p in problems {
+            print_problem(file, p);
+        }
+    }
+    fn form(&mut self, file: &str, report: &FormReport) {
+        for p in &report.problems {
+            print_problem(file, p);
+        }
+    }
+    fn end_file(&mut self, file: &str, file_error: Option<&FileError>, s: &Summary) {
+        if let Some(e) = file_error {
+            println!("{file}:{}:{}: {}: {}", e.line, e.column, e.code, e.message);
+            println!("{file}: ファイル全体を受け付けられません（誤り {} 件）", s.errors);
+        } else {
+            println!("{file}: 票 {} 件 — 受付可 {} 件、不可 {} 件（誤り {} 件、警告 {} 件）",
+                     s.forms, s.accepted, s.rejected, s.errors, s.warnings);
+        }
+    }
+    fn finish(&mut self, files: usize, errors: usize, warnings: usize) {
+        if files > 1 {
+            println!("合計: ファイル {files} 件、誤り {errors} 件、警告 {warnings} 件");
+        }
+    }
+}
+
+fn print_problem(file: &str, p: &Problem) {
+    let level = if p.severity == "error" { "" } else { "警告 " };
+    println!("{file}:{}:{}: {level}{}: {}", p.line, p.column, p.code, p.message);
+}
+
+/// JSON written as it goes: `{"files": [{"file", "forms": [...],
+/// "header_problems", "file_error", "summary"}], "errors", "warnings"}`. A
+/// malformed file's forms are listed as read before the error; its
+/// `file_error` says that none of them is used.
+struct Json {
+    first_file: bool,
+    first_form: bool,
     header_problems: Vec<Problem>,
-    forms: Vec<FormReport>,
-    summary: Summary,
+}
+
+impl Output for Json {
+    fn begin_file(&mut self, file: &str) {
+        print!("{}{{\"file\":{},\"forms\":[",
+               if self.first_file { "{\"files\":[" } else { "," }, serde_json::to_string(file).unwrap());
+        self.first_file = false;
+        self.first_form = true;
+        self.header_problems.clear();
+    }
+    fn header(&mut self, _file: &str, problems: &[Problem]) {
+        self.header_problems = problems.to_vec();
+    }
+    fn form(&mut self, _file: &str, report: &FormReport) {
+        print!("{}{}", if self.first_form { "" } else { "," }, serde_json::to_string(report).unwrap());
+        self.first_form = false;
+    }
+    fn end_file(&mut self, _file: &str, file_error: Option<&FileError>, s: &Summary) {
+        print!("],\"header_problems\":{},\"file_error\":{},\"summary\":{}}}",
+               serde_json::to_string(&self.header_problems).unwrap(),
+               serde_json::to_string(&file_error).unwrap(), serde_json::to_string(s).unwrap());
+    }
+    fn finish(&mut self, _files: usize, errors: usize, warnings: usize) {
+        if self.first_file {
+            print!("{{\"files\":[");
+        }
+        println!("],\"errors\":{errors},\"warnings\":{warnings}}}");
+    }
 }
 
 struct Options {
@@ -97,72 +170,49 @@ fn parse_args(args: Vec<String>) -> Result<Options, ExitCode> {
     Ok(o)
 }
 
-fn check_file(path: &str, versions: &mut DefinitionSet) -> FileResult {
-    let mut result = FileResult {
-        file: path.to_owned(),
-        file_error: None,
-        header_problems: vec![],
-        forms: vec![],
-        summary: Summary::default(),
-    };
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            result.file_error = Some(FileError {
-                code: "E_FILE_UNREADABLE",
-                message: format!("ファイルを開けません: {e}"),
-                line: 0,
-                column: 0,
-            });
-            return result;
+/// Checks one file, handing each finding to `out`; returns its summary.
+fn check_file(path: &str, versions: &mut DefinitionSet, out: &mut dyn Output) -> Summary {
+    let mut s = Summary::default();
+    out.begin_file(path);
+    let count = |s: &mut Summary, problems: &[Problem]| {
+        for p in problems {
+            if p.severity == "error" { s.errors += 1 } else { s.warnings += 1 }
         }
     };
-    let mut seen = HashSet::new();
-    for record in FormsReader::new(BufReader::with_capacity(64 * 1024, file), Limits::default()) {
-        match record {
-            Ok(Record::Header(h)) => result.header_problems = check_header(&h),
-            Ok(Record::Form(form)) => result.forms.push(check_form(&form, versions, Some(&mut seen))),
-            Err(e) => {
-                // a malformed file is refused whole: its forms are not counted
-                result.file_error = Some(e);
-                result.forms.clear();
-                break;
+    let file_error = match File::open(path) {
+        Err(e) => Some(FileError { code: "E_FILE_UNREADABLE", message: format!("ファイルを開けません: {e}"), line: 0, column: 0 }),
+        Ok(file) => {
+            let mut seen = HashSet::new();
+            let mut error = None;
+            for record in FormsReader::new(BufReader::with_capacity(64 * 1024, file), Limits::default()) {
+                match record {
+                    Ok(Record::Header(h)) => {
+                        let problems = check_header(&h);
+                        count(&mut s, &problems);
+                        out.header(path, &problems);
+                    }
+                    Ok(Record::Form(form)) => {
+                        let report = check_form(&form, versions, Some(&mut seen));
+                        s.forms += 1;
+                        if report.accepted { s.accepted += 1 } else { s.rejected += 1 }
+                        count(&mut s, &report.problems);
+                        out.form(path, &report);
+                    }
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
             }
+            error
         }
+    };
+    if file_error.is_some() {
+        // a malformed file is refused whole: none of its forms counts
+        s = Summary { errors: 1, ..Summary::default() };
     }
-    let s = &mut result.summary;
-    s.forms = result.forms.len();
-    s.accepted = result.forms.iter().filter(|f| f.accepted).count();
-    s.rejected = s.forms - s.accepted;
-    let all = result.forms.iter().flat_map(|f| &f.problems).chain(&result.header_problems);
-    for p in all {
-        if p.severity == "error" {
-            s.errors += 1;
-        } else {
-            s.warnings += 1;
-        }
-    }
-    if result.file_error.is_some() {
-        s.errors += 1;
-    }
-    result
-}
-
-fn print_text(r: &FileResult) {
-    if let Some(e) = &r.file_error {
-        println!("{}:{}:{}: {}: {}", r.file, e.line, e.column, e.code, e.message);
-    }
-    for p in r.header_problems.iter().chain(r.forms.iter().flat_map(|f| &f.problems)) {
-        let level = if p.severity == "error" { "" } else { "警告 " };
-        println!("{}:{}:{}: {}{}: {}", r.file, p.line, p.column, level, p.code, p.message);
-    }
-    let s = &r.summary;
-    if r.file_error.is_some() {
-        println!("{}: ファイル全体を受け付けられません（誤り {} 件）", r.file, s.errors);
-    } else {
-        println!("{}: 票 {} 件 — 受付可 {} 件、不可 {} 件（誤り {} 件、警告 {} 件）",
-                 r.file, s.forms, s.accepted, s.rejected, s.errors, s.warnings);
-    }
+    out.end_file(path, file_error.as_ref(), &s);
+    s
 }
 
 fn main() -> ExitCode {
@@ -181,19 +231,14 @@ fn main() -> ExitCode {
             }
         },
     };
-    let results: Vec<FileResult> = options.files.iter().map(|f| check_file(f, &mut versions)).collect();
-    let errors: usize = results.iter().map(|r| r.summary.errors).sum();
-    let warnings: usize = results.iter().map(|r| r.summary.warnings).sum();
-    if options.json {
-        let out = serde_json::json!({"files": results, "errors": errors, "warnings": warnings});
-        println!("{}", serde_json::to_string_pretty(&out).expect("results serialise"));
-    } else {
-        for r in &results {
-            print_text(r);
-        }
-        if results.len() > 1 {
-            println!("合計: ファイル {} 件、誤り {} 件、警告 {} 件", results.len(), errors, warnings);
-        }
+    let mut out: Box<dyn Output> =
+        if options.json { Box::new(Json { first_file: true, first_form: true, header_problems: Vec::new() }) } else { Box::new(Text) };
+    let (mut errors, mut warnings) = (0, 0);
+    for f in &options.files {
+        let s = check_file(f, &mut versions, out.as_mut());
+        errors += s.errors;
+        warnings += s.warnings;
     }
+    out.finish(options.files.len(), errors, warnings);
     if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

@@ -52,12 +52,22 @@ fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
         })),
         Ok(Record::Form(form)) => {
             let report = check_form(&form, &mut versions, None);
+            // the personal items apart from the clinical ones, as stored
+            let personal_ids: Vec<String> = report
+                .version
+                .as_deref()
+                .and_then(|label| versions.find(&form.disease, Some(label)).ok())
+                .map(|(compiled, _)| compiled.items.iter().filter(|i| i.personal.is_some()).map(|i| i.id.clone()).collect())
+                .unwrap_or_default();
+            let (personal, clinical): (serde_json::Map<_, _>, serde_json::Map<_, _>) =
+                report.data.clone().into_iter().partition(|(k, _)| personal_ids.contains(k));
             JsonB(json!({
                 "kind": "form", "index": report.index, "external_id": report.external_id,
                 "disease": report.disease, "version": report.version, "purpose": form.purpose,
                 "status": form.status, "consent_db_registration": form.consent_db_registration,
                 "doctor": form.doctor, "scan": form.scan, "line": report.line, "column": report.column,
-                "accepted": report.accepted, "problems": report.problems, "data": report.data,
+                "accepted": report.accepted, "problems": report.problems,
+                "personal": personal, "clinical": clinical,
                 "judgment": report.judgment,
             }))
         }
