@@ -103,6 +103,19 @@ INSERT INTO app.server_secrets (name, value)
 VALUES ('access_key_secret', nanbyo.random_token(32))
 ON CONFLICT (name) DO NOTHING;
 
+-- The stored hash of a (typed or canonical) access key: the extension's
+-- keyed hash with this database's secret. Raises E_ACCESS_KEY_FORMAT or
+-- E_ACCESS_KEY_TYPO for a key that cannot be one.
+CREATE OR REPLACE FUNCTION app.access_key_hash(key text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  SELECT nanbyo.access_key_hash(key, (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret'))
+$$;
+
 -- History and timestamps, whoever changes a form.
 CREATE OR REPLACE FUNCTION app.forms_record_history()
 RETURNS trigger

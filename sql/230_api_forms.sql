@@ -294,7 +294,7 @@ BEGIN
   UPDATE app.access_keys k SET revoked_at = now() WHERE k.form_id = f.id AND k.revoked_at IS NULL;
   GET DIAGNOSTICS revoked = ROW_COUNT;
   INSERT INTO app.access_keys (form_id, key_hash, issued_by)
-  VALUES (f.id, nanbyo.access_key_hash(key, (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret')), me.id);
+  VALUES (f.id, app.access_key_hash(key), me.id);
   IF f.status = 'confirmed' THEN
     UPDATE app.forms x SET status = 'issued', issued_at = now() WHERE x.id = f.id;
   END IF;

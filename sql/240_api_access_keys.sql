@@ -63,8 +63,7 @@ BEGIN
     RETURN;
   END;
   SELECT f.* INTO form FROM app.access_keys k JOIN app.forms f ON f.id = k.form_id
-   WHERE k.key_hash = nanbyo.access_key_hash(canonical,
-           (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret'))
+   WHERE k.key_hash = app.access_key_hash(canonical)
      AND k.revoked_at IS NULL;
   IF NOT FOUND THEN
     PERFORM app.audit('access_key.lookup', 'failure', 'access_key', NULL,

@@ -125,8 +125,7 @@ BEGIN
   canonical := nanbyo.normalize_access_key(access_key);
   IF NOT EXISTS (SELECT FROM app.access_keys k
                   WHERE k.form_id = f.id AND k.revoked_at IS NULL
-                    AND k.key_hash = nanbyo.access_key_hash(canonical,
-                          (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret'))) THEN
+                    AND k.key_hash = app.access_key_hash(canonical)) THEN
     PERFORM app.raise('22023', 'E_ACCESS_KEY_MISMATCH', 'このアクセスキーはこの票の有効なキーではありません。');
   END IF;
   RETURN canonical;
