@@ -150,6 +150,41 @@ $$;
 COMMENT ON FUNCTION api.login(text, text, text) IS
   'ログイン: ログインID・パスワード（登録済みなら暗号化キーファイル）でJWTを発行する';
 
+-- Sets `me`'s password after the policy check; the new one must differ.
+CREATE OR REPLACE FUNCTION app.set_password(me app.accounts, new_password text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF new_password IS NULL THEN
+    PERFORM app.raise('22023', 'E_PASSWORD_REQUIRED', '新しいパスワードを指定してください。');
+  END IF;
+  PERFORM nanbyo.check_password_policy(new_password, me.login_id);
+  IF nanbyo.verify_password(me.password_hash, new_password) THEN
+    PERFORM app.raise('22023', 'E_PASSWORD_REUSED', '新しいパスワードは現在のパスワードと違うものにしてください。');
+  END IF;
+  UPDATE app.accounts SET password_hash = nanbyo.hash_password(new_password), password_must_change = false
+   WHERE id = me.id;
+END
+$$;
+
+-- The e-mail address if it has the form of one, else an error.
+CREATE OR REPLACE FUNCTION app.checked_email(email text)
+RETURNS text
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+  IF email IS NOT NULL AND (email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' OR length(email) > 254) THEN
+    PERFORM app.raise('22023', 'E_EMAIL_INVALID', 'メールアドレスの形式が正しくありません。');
+  END IF;
+  RETURN email;
+END
+$$;
+
 -- POST /rpc/complete_enrolment: the first login (A7), or the login after a
 -- password reset or key reissue. Sets the new password and e-mail as needed
 -- and, when the account has no key, issues the encryption key file. The
@@ -166,21 +201,10 @@ DECLARE
   key_file text;
 BEGIN
   IF me.password_must_change THEN
-    IF new_password IS NULL THEN
-      PERFORM app.raise('22023', 'E_PASSWORD_REQUIRED', '新しいパスワードを指定してください。');
-    END IF;
-    PERFORM nanbyo.check_password_policy(new_password, me.login_id);
-    IF nanbyo.verify_password(me.password_hash, new_password) THEN
-      PERFORM app.raise('22023', 'E_PASSWORD_REUSED', '新しいパスワードは現在のパスワードと違うものにしてください。');
-    END IF;
-    UPDATE app.accounts SET password_hash = nanbyo.hash_password(new_password), password_must_change = false
-     WHERE id = me.id;
+    PERFORM app.set_password(me, new_password);
   END IF;
   IF complete_enrolment.email IS NOT NULL THEN
-    IF complete_enrolment.email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' OR length(complete_enrolment.email) > 254 THEN
-      PERFORM app.raise('22023', 'E_EMAIL_INVALID', 'メールアドレスの形式が正しくありません。');
-    END IF;
-    UPDATE app.accounts SET email = complete_enrolment.email WHERE id = me.id;
+    UPDATE app.accounts SET email = app.checked_email(complete_enrolment.email) WHERE id = me.id;
   ELSIF me.email IS NULL THEN
     PERFORM app.raise('22023', 'E_EMAIL_REQUIRED', 'メールアドレスを登録してください。');
   END IF;
@@ -233,15 +257,9 @@ DECLARE
   me app.accounts := app.caller();
 BEGIN
   IF NOT nanbyo.verify_password(me.password_hash, coalesce(current_password, '')) THEN
-    PERFORM app.audit('account.change_password', 'failure', 'account', me.id::text, '{"reason": "wrong_password"}');
     PERFORM app.raise('28P01', 'E_PASSWORD_WRONG', '現在のパスワードが違います。');
   END IF;
-  PERFORM nanbyo.check_password_policy(new_password, me.login_id);
-  IF nanbyo.verify_password(me.password_hash, new_password) THEN
-    PERFORM app.raise('22023', 'E_PASSWORD_REUSED', '新しいパスワードは現在のパスワードと違うものにしてください。');
-  END IF;
-  UPDATE app.accounts SET password_hash = nanbyo.hash_password(new_password), password_must_change = false
-   WHERE id = me.id;
+  PERFORM app.set_password(me, new_password);
   UPDATE app.sessions SET revoked_at = now(), revoked_why = 'password_changed'
    WHERE account_id = me.id AND revoked_at IS NULL AND id::text <> app.jwt_claim('sid');
   PERFORM app.audit('account.change_password', 'success', 'account', me.id::text);

@@ -153,9 +153,7 @@ BEGIN
   IF name IS NULL OR btrim(name) = '' OR name_kana IS NULL OR btrim(name_kana) = '' THEN
     PERFORM app.raise('22023', 'E_NAME_REQUIRED', '氏名と氏名カナを指定してください。');
   END IF;
-  IF email IS NOT NULL AND (email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' OR length(email) > 254) THEN
-    PERFORM app.raise('22023', 'E_EMAIL_INVALID', 'メールアドレスの形式が正しくありません。');
-  END IF;
+  PERFORM app.checked_email(email);
   admin := role = 'hospital_admin' OR role = 'doctor' AND (make_admin OR NOT EXISTS (
     SELECT FROM app.accounts a
      WHERE a.organisation_id = create_account.organisation_id AND a.is_hospital_admin AND a.deleted_at IS NULL));

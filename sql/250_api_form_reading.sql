@@ -2,7 +2,7 @@
 -- The reads run as the caller: row-level security (policies/300_forms.sql)
 -- decides which forms exist for them. Every read of personal data is logged.
 
--- GET/POST /rpc/get_form?form_id=…: the whole form, its comments and history summary.
+-- POST /rpc/get_form {"form_id"} (POST: the read is logged): the whole form, its comments and history summary.
 CREATE OR REPLACE FUNCTION api.get_form(form_id bigint)
 RETURNS jsonb
 LANGUAGE plpgsql

@@ -1,5 +1,6 @@
 -- B8 print: the form as an A4 HTML page with print CSS (request it with
--- `Accept: text/html`), the masked copy for the review board, and a slip
+-- `Accept: text/html`; POST, because every print is audit-logged and
+-- PostgREST runs GET read-only), the masked copy for the review board, and a slip
 -- with only the access key. Served by PostgREST through the "text/html"
 -- media type handler (a domain named after the media type).
 DO $$
@@ -132,7 +133,7 @@ BEGIN
 END
 $$;
 
--- GET /rpc/print_form?form_id=…&access_key=… (Accept: text/html): the form
+-- POST /rpc/print_form {"form_id", "access_key"} (Accept: text/html): the form
 -- for the patient, with its access key printed when given.
 CREATE OR REPLACE FUNCTION api.print_form(form_id bigint, access_key text DEFAULT NULL)
 RETURNS api."text/html"
@@ -152,7 +153,7 @@ END
 $$;
 COMMENT ON FUNCTION api.print_form(bigint, text) IS '票の印刷（A4, HTML）: アクセスキー付き';
 
--- GET /rpc/print_form_masked?form_id=… (Accept: text/html): the review
+-- POST /rpc/print_form_masked {"form_id"} (Accept: text/html): the review
 -- board's copy; every personal item is masked by the extension.
 CREATE OR REPLACE FUNCTION api.print_form_masked(form_id bigint)
 RETURNS api."text/html"
@@ -173,7 +174,7 @@ END
 $$;
 COMMENT ON FUNCTION api.print_form_masked(bigint) IS '審査会用のマスク済み印刷（個人情報を伏せる）';
 
--- GET /rpc/print_access_key_slip?form_id=…&access_key=… (Accept: text/html):
+-- POST /rpc/print_access_key_slip {"form_id", "access_key"} (Accept: text/html):
 -- a slip with only the access key, for the patient to take to the municipality.
 CREATE OR REPLACE FUNCTION api.print_access_key_slip(form_id bigint, access_key text)
 RETURNS api."text/html"
