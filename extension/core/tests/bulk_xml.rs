@@ -72,6 +72,20 @@ fn malformed_xml_is_refused_whole_with_line_and_column() {
 }
 
 #[test]
+fn a_file_that_ends_inside_the_root_names_a_real_position() {
+    // found by fuzzing: text running to the end of the file gave column 0
+    let e = read("<nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\">\n  \n", Limits::default()).unwrap_err();
+    assert_eq!((e.code, e.line, e.column), ("E_XML_MALFORMED", 3, 1), "{e}");
+    // text in the root is refused where it begins
+    let e = read("<nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\">\n  abc", Limits::default()).unwrap_err();
+    assert_eq!((e.code, e.line, e.column), ("E_XML_STRUCTURE", 1, 44), "{e}");
+    // a tag after text still begins on its '<'
+    let e = read("<nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\">\n  <header hospital=\"1\"/>\n  <oops/>", Limits::default())
+        .unwrap_err();
+    assert_eq!((e.code, e.line, e.column), ("E_XML_STRUCTURE", 3, 3), "{e}");
+}
+
+#[test]
 fn doctype_and_entities_are_refused() {
     let e = read(&example("doctype-entity.xml"), Limits::default()).unwrap_err();
     assert_eq!((e.code, e.line), ("E_XML_DOCTYPE", 2));

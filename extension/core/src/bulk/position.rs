@@ -17,11 +17,12 @@ pub struct CountingReader<R> {
     line: u64,
     column: u64,
     bytes: u64,
+    last_byte: Option<u8>,
 }
 
 impl<R: BufRead> CountingReader<R> {
     pub fn new(inner: R) -> Self {
-        CountingReader { inner, line: 1, column: 1, bytes: 0 }
+        CountingReader { inner, line: 1, column: 1, bytes: 0, last_byte: None }
     }
 
     /// Where the next unconsumed byte is.
@@ -34,6 +35,10 @@ impl<R: BufRead> CountingReader<R> {
         self.bytes
     }
 
+    /// The last byte consumed, if any.
+    pub fn last_byte(&self) -> Option<u8> {
+        self.last_byte
+    }
 }
 
 /// (line, column) after reading `bytes` from (line, column).
@@ -70,7 +75,11 @@ impl<R: BufRead> BufRead for CountingReader<R> {
 
     fn consume(&mut self, amount: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
-            (self.line, self.column) = advance(self.line, self.column, &buf[..amount.min(buf.len())]);
+            let consumed = &buf[..amount.min(buf.len())];
+            (self.line, self.column) = advance(self.line, self.column, consumed);
+            if let Some(&last) = consumed.last() {
+                self.last_byte = Some(last);
+            }
         }
         self.bytes += amount as u64;
         self.inner.consume(amount);

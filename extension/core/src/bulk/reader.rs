@@ -163,7 +163,9 @@ impl<R: BufRead> FormsReader<R> {
     fn next_event(&mut self) -> Result<(Event<'static>, Position), FileError> {
         loop {
             let mut at = self.here();
-            if self.after_text {
+            // text is read up to and including the '<' that ends it (not at
+            // the end of the file): the next event began on that '<'
+            if self.after_text && self.xml.get_ref().last_byte() == Some(b'<') {
                 at.column -= 1;
             }
             self.buf.clear();
