@@ -3,7 +3,7 @@
 -- nothing written even after good forms were read.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(4);
+SELECT plan(15);
 \ir fixtures/accounts.sql
 
 CREATE TEMP TABLE good AS SELECT format($x$<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1">
@@ -25,6 +25,55 @@ SELECT is(pg_temp.run_as('doctor_a', $$SELECT api.import_forms_xml((SELECT head 
 SELECT is(pg_temp.run_as('doctor_a', $$SELECT api.import_forms_xml(replace((SELECT head FROM good), 'T-1', 'T-2') || '<form></nanbyo-forms>')$$),
   'ERROR 2200M E_XML_MALFORMED', 'a file broken after a good form is refused whole');
 SELECT is((SELECT count(*)::int FROM app.form_imports WHERE external_id = 'T-2'), 0, 'and nothing of it was written');
+
+
+-- Forms are stored a batch at a time. A form the database refuses (here a
+-- constraint only this test adds) sends its batch form by form: it alone
+-- is rejected and writes nothing. A record repeated in the file is a
+-- duplicate of the first; one person is one patient.
+ALTER TABLE app.patients ADD CONSTRAINT test_refuses_one_name CHECK (name <> '患者 丙');
+CREATE TEMP TABLE batch_report AS
+SELECT pg_temp.run_as('doctor_a', format($$SELECT api.import_forms_xml(%L)::text$$,
+  replace((SELECT head FROM good), 'T-1', 'T-10')
+  || replace(replace(substr((SELECT head FROM good), strpos((SELECT head FROM good), '<form ')), 'T-1', 'T-11'), '患者 乙', '患者 丙')
+  || replace(substr((SELECT head FROM good), strpos((SELECT head FROM good), '<form ')), 'T-1', 'T-10')
+  || replace(substr((SELECT head FROM good), strpos((SELECT head FROM good), '<form ')), 'T-1', 'T-12')
+  || '</nanbyo-forms>'))::jsonb AS r;
+SELECT is((SELECT string_agg(x ->> 'external_id' || ' ' || (x ->> 'result'), ', ' ORDER BY (x ->> 'index')::int)
+             FROM batch_report, jsonb_array_elements(r -> 'results') x),
+  'T-10 accepted, T-11 rejected, T-10 duplicate, T-12 accepted', 'each form of a batch gets its own result');
+SELECT is((SELECT x -> 'problems' -> -1 ->> 'code' FROM batch_report, jsonb_array_elements(r -> 'results') x
+            WHERE x ->> 'external_id' = 'T-11'), 'E_IMPORT', 'the refused form names why');
+SELECT ok((SELECT x -> 'problems' -> -1 ->> 'message' FROM batch_report, jsonb_array_elements(r -> 'results') x
+            WHERE x ->> 'external_id' = 'T-11') LIKE 'この票はデータベースに保存できませんでした%test_refuses_one_name%',
+  'in Japanese, with the database''s reason');
+SELECT is((SELECT count(*)::int FROM app.patients WHERE name = '患者 丙'), 0, 'and wrote no patient');
+SELECT is((SELECT count(*)::int FROM app.form_imports WHERE external_id = 'T-11'), 0, 'and no form');
+SELECT is((SELECT (r -> 'results' -> 2 ->> 'form_id') FROM batch_report),
+          (SELECT (r -> 'results' -> 0 ->> 'form_id') FROM batch_report),
+  'the repeated record names the form of its first');
+SELECT is((SELECT count(DISTINCT f.patient_id)::int FROM app.form_imports i JOIN app.forms f ON f.id = i.form_id
+            WHERE i.external_id IN ('T-10', 'T-12')), 1, 'one person in two forms is one patient');
+SELECT is((SELECT string_agg(h.part || ' ' || (h.actor_account_id = pg_temp.account('doctor_a'))::text, ', ' ORDER BY h.part)
+             FROM app.form_imports i JOIN app.form_history h ON h.form_id = i.form_id WHERE i.external_id = 'T-12'),
+  'clinical true, personal true', 'each stored form has its history, by the uploader');
+SELECT is((SELECT count(*)::int FROM app.audit_log a JOIN app.form_imports i ON a.target_id = i.form_id::text
+            WHERE a.action = 'form.import' AND i.external_id IN ('T-10', 'T-11', 'T-12')), 2,
+  'and its audit entry');
+
+-- the same in one batch that stores whole
+CREATE TEMP TABLE whole_batch AS
+SELECT pg_temp.run_as('doctor_a', format($$SELECT api.import_forms_xml(%L)::text$$,
+  replace((SELECT head FROM good), 'T-1', 'T-20')
+  || replace(substr((SELECT head FROM good), strpos((SELECT head FROM good), '<form ')), 'T-1', 'T-20')
+  || replace(substr((SELECT head FROM good), strpos((SELECT head FROM good), '<form ')), 'T-1', 'T-21')
+  || '</nanbyo-forms>'))::jsonb AS r;
+SELECT is((SELECT string_agg(x ->> 'result', ', ' ORDER BY (x ->> 'index')::int)
+             FROM whole_batch, jsonb_array_elements(r -> 'results') x)
+          || ' ' || ((SELECT r -> 'results' -> 1 -> 'form_id' FROM whole_batch) = (SELECT r -> 'results' -> 0 -> 'form_id' FROM whole_batch))::text,
+  'accepted, duplicate, accepted true', 'a record repeated within a batch is a duplicate of the first');
+SELECT is((SELECT count(DISTINCT f.patient_id)::int FROM app.form_imports i JOIN app.forms f ON f.id = i.form_id
+            WHERE i.external_id IN ('T-10', 'T-20', 'T-21')), 1, 'and the patient of an earlier upload is found again');
 
 CREATE OR REPLACE FUNCTION app.bulk_max_bytes() RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT 100::bigint $$;
 SELECT is(pg_temp.run_as('doctor_a', $$SELECT api.import_forms_xml((SELECT head FROM good) || '</nanbyo-forms>')$$),

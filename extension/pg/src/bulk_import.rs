@@ -5,6 +5,7 @@
 //! ERROR naming its line and column, so an import that consumes the rows
 //! writes nothing.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use pgrx::prelude::*;
@@ -17,11 +18,28 @@ use nanbyo_core::bulk::check::{check_form, check_header, FormVersions};
 use nanbyo_core::bulk::reader::{FormsReader, Limits, Record};
 use nanbyo_core::CompiledForm;
 
-/// Form versions from app.form_versions, compiled through the backend cache.
-struct StoredVersions;
+/// Form versions from app.form_versions, compiled through the backend
+/// cache, and remembered for the rest of the file: a file of 100,000 forms of
+/// a few versions looks each version up once, not once a form.
+#[derive(Default)]
+struct StoredVersions {
+    found: HashMap<(String, Option<String>), Result<(Rc<CompiledForm>, String), String>>,
+}
 
 impl FormVersions for StoredVersions {
     fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String> {
+        let key = (disease.to_owned(), version.map(str::to_owned));
+        if let Some(found) = self.found.get(&key) {
+            return found.clone();
+        }
+        let found = Self::look_up(disease, version);
+        self.found.insert(key, found.clone());
+        found
+    }
+}
+
+impl StoredVersions {
+    fn look_up(disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String> {
         let row = store_row(
             "SELECT id, version_label FROM app.form_versions \
               WHERE disease_code = $1 \
@@ -43,7 +61,7 @@ impl FormVersions for StoredVersions {
 /// Reads and checks a bulk-registration file, one row per record.
 #[pg_extern(stable, parallel_unsafe)]
 fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
-    let mut versions = StoredVersions;
+    let mut versions = StoredVersions::default();
     let reader = FormsReader::new(body.as_bytes(), Limits::default());
     SetOfIterator::new(reader.map(move |record| match record {
         Ok(Record::Header(h)) => JsonB(json!({
@@ -53,14 +71,12 @@ fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
         Ok(Record::Form(form)) => {
             let report = check_form(&form, &mut versions, None);
             // the personal items apart from the clinical ones, as stored
-            let personal_ids: Vec<String> = report
-                .version
-                .as_deref()
-                .and_then(|label| versions.find(&form.disease, Some(label)).ok())
-                .map(|(compiled, _)| compiled.items.iter().filter(|i| i.personal.is_some()).map(|i| i.id.clone()).collect())
-                .unwrap_or_default();
+            let compiled = report.version.as_deref().and_then(|label| versions.find(&form.disease, Some(label)).ok());
+            let is_personal = |id: &str| {
+                compiled.as_ref().is_some_and(|(c, _)| c.index.get(id).is_some_and(|&slot| c.items.get(slot).is_some_and(|i| i.personal.is_some())))
+            };
             let (personal, clinical): (serde_json::Map<_, _>, serde_json::Map<_, _>) =
-                report.data.clone().into_iter().partition(|(k, _)| personal_ids.contains(k));
+                report.data.clone().into_iter().partition(|(k, _)| is_personal(k));
             JsonB(json!({
                 "kind": "form", "index": report.index, "external_id": report.external_id,
                 "disease": report.disease, "version": report.version, "purpose": form.purpose,
