@@ -5,13 +5,14 @@ DEV_PG_PORT ?= 54329
 DEV_API_PORT ?= 3000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install run stop test bench clean
+.PHONY: help deps install run stop test bench fuzz clean
 
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST with demo data"
 	@echo "make stop   stop the local stack started by make run"
 	@echo "make test   run every test (core, pgrx, pgTAP, HTTP); non-zero exit on failure"
 	@echo "make bench  run the benchmarks of BENCHMARKS.md (prints figures)"
+	@echo "make fuzz   fuzz the XML reader and judge, 10 minutes each (FUZZ_SECONDS=600)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
 
 deps:
@@ -32,6 +33,10 @@ test: deps
 
 bench: deps
 	@bash .ci/bench.sh
+
+FUZZ_SECONDS ?= 600
+fuzz:
+	@bash .ci/fuzz.sh $(FUZZ_SECONDS)
 
 clean: stop
 	@bash .ci/stack.sh down test
