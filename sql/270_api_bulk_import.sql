@@ -38,41 +38,23 @@ COMMENT ON TABLE app.form_imports IS '一括登録: 医療機関の記録IDと�
 DROP FUNCTION IF EXISTS app.import_form(app.accounts, app.organisations, text, jsonb);
 DROP FUNCTION IF EXISTS app.import_patient(app.accounts, bigint, jsonb);
 
--- The forms of one batch of nanbyo.read_forms_xml records, worked on
--- set-based by app.import_batch. Private to the importing session.
-CREATE OR REPLACE FUNCTION app.import_batch_table()
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF to_regclass('pg_temp.import_batch') IS NOT NULL THEN
-    DELETE FROM pg_temp.import_batch;
-    RETURN;
-  END IF;
-  CREATE TEMP TABLE import_batch (
-    ord          integer PRIMARY KEY,   -- place in the batch
-    rec          jsonb NOT NULL,        -- the reader's record
-    external_id  text NOT NULL,
-    confirm      boolean NOT NULL,      -- status="confirmed" in the file
-    result       text,                  -- rejected, duplicate, accepted (NULL: not decided yet)
-    refusal      text,                  -- 'CODE:message' of a rejection decided here
-    -- who the patient is (patient block of the form)
-    patient_name text, patient_name_kana text, patient_birth_date date, patient_sex text,
-    patient_postal_code text, patient_address text,
-    version_id   bigint,
-    doctor_id    bigint,
-    patient_id   bigint,
-    form_id      bigint
-  ) ON COMMIT DROP;
-END
-$$;
+DROP FUNCTION IF EXISTS app.import_batch_table();
 
--- Stores a batch of checked form records of nanbyo.read_forms_xml, all in
--- a few set-based statements (one insert per table for the whole batch),
--- and answers the batch's report rows in order. Either the whole batch is
--- stored or, on an error, nothing of it: the caller then retries it form by
--- form, so one form's failure never takes others with it.
+-- Stores a batch of checked form records of nanbyo.read_forms_xml in one
+-- statement (one insert per table for the whole batch) and answers the
+-- batch's report rows in file order. Either the whole batch is stored or,
+-- on an error, nothing of it: app.import_batch_or_each then retries it form
+-- by form, so one form's failure never takes others with it.
+--
+-- What becomes of each record, in this order (as online entry would decide):
+--   rejected   the reader's checks found an error;
+--   duplicate  its external id was imported before (an earlier upload or
+--              batch), or comes earlier in this batch and is stored there;
+--   rejected   what online entry refuses too (unknown doctor, closed form
+--              version, confirmation by someone else, ...);
+--   accepted   stored, as a draft or confirmed.
+-- The patient is the hospital's record with the same name, reading, birth
+-- date and sex, or a new one (one per person in the batch).
 CREATE OR REPLACE FUNCTION app.import_batch(me app.accounts, hospital app.organisations, header_doctor text,
                                             recs jsonb[])
 RETURNS jsonb[]
@@ -83,121 +65,118 @@ AS $$
 DECLARE
   report jsonb[];
   form_ids regclass := pg_get_serial_sequence('app.forms', 'id')::regclass;
+  patient_ids regclass := pg_get_serial_sequence('app.patients', 'id')::regclass;
 BEGIN
-  PERFORM app.import_batch_table();
-  INSERT INTO pg_temp.import_batch (ord, rec, external_id, confirm, result, patient_name, patient_name_kana,
-                                    patient_birth_date, patient_sex, patient_postal_code, patient_address)
-  SELECT u.ord, u.r, u.r ->> 'external_id', coalesce(u.r ->> 'status' = 'confirmed', false),
-         CASE WHEN NOT (u.r ->> 'accepted')::boolean THEN 'rejected' END,
-         p.data ->> 'patient_name', p.data ->> 'patient_name_kana',
-         CASE WHEN (u.r ->> 'accepted')::boolean THEN (p.data ->> 'patient_birth_date')::date END,
-         p.data ->> 'patient_sex', p.data ->> 'patient_postal_code', p.data ->> 'patient_address'
-    FROM unnest(recs) WITH ORDINALITY AS u (r, ord)
-   CROSS JOIN LATERAL (SELECT coalesce(u.r -> 'personal', '{}') || coalesce(u.r -> 'clinical', '{}') AS data) p;
-
-  -- its form version and its doctor: a doctor at this hospital with the
-  -- designated-doctor number the form (or the header) names
-  UPDATE pg_temp.import_batch b
-     SET version_id = v.id,
-         doctor_id = (SELECT a.id FROM app.accounts a
-                       WHERE a.role = 'doctor' AND a.deleted_at IS NULL AND a.program = v.program
-                         AND a.designated_doctor_number = coalesce(b.rec ->> 'doctor', header_doctor)
-                         AND app.writes_forms_at(a, hospital.id)
-                       LIMIT 1)
-    FROM app.form_versions v
-   WHERE b.result IS NULL AND v.disease_code = b.rec ->> 'disease' AND v.version_label = b.rec ->> 'version';
-
-  -- already imported (this file sent again, or an earlier batch of it)
-  UPDATE pg_temp.import_batch b SET result = 'duplicate', form_id = i.form_id
-    FROM app.form_imports i
-   WHERE b.result IS NULL AND i.hospital_id = hospital.id AND i.external_id = b.external_id;
-
-  -- what online entry would refuse too
-  UPDATE pg_temp.import_batch b SET refusal = CASE
-    WHEN d.id IS NULL THEN
-      format('E_DOCTOR_UNKNOWN:指定医番号「%s」の指定医はこの医療機関にいません（form要素かheader要素の doctor 属性）。',
-             coalesce(b.rec ->> 'doctor', header_doctor, ''))
-    WHEN v.online_until IS NOT NULL AND v.online_until < current_date THEN
-      format('E_FORM_VERSION_CLOSED:様式「%s」はオンラインで登録できる期間を過ぎています。', v.version_label)
-    WHEN b.confirm AND me.id <> d.id THEN
-      'E_CONFIRM_NEEDS_DOCTOR:確定（status="confirmed"）で登録できるのは、その票の指定医が自分で送信するときだけです。'
-    WHEN b.confirm AND d.doctor_kind = 'cooperating' AND b.rec ->> 'purpose' <> 'renewal' THEN
-      'E_COOPERATING_RENEWAL_ONLY:協力難病指定医が確定できるのは更新申請の票だけです。'
-    WHEN me.role = 'contractor' AND coalesce(b.rec ->> 'scan', '') = '' THEN
-      'E_SCAN_REQUIRED:外部委託事業者の登録では、form要素の scan 属性に元のスキャン（紙の票）を指定してください。'
-    END
-    FROM pg_temp.import_batch x
-    LEFT JOIN app.form_versions v ON v.id = x.version_id
-    LEFT JOIN app.accounts d ON d.id = x.doctor_id
-   WHERE x.ord = b.ord AND b.result IS NULL;
-
-  -- the same record twice in this batch: the later ones are duplicates of
-  -- the first that is stored
-  UPDATE pg_temp.import_batch b SET result = 'duplicate'
-   WHERE b.result IS NULL AND EXISTS (
-     SELECT FROM pg_temp.import_batch e
-      WHERE e.external_id = b.external_id AND e.ord < b.ord AND e.result IS NULL AND e.refusal IS NULL);
-  UPDATE pg_temp.import_batch b SET result = 'rejected' WHERE b.result IS NULL AND b.refusal IS NOT NULL;
-  UPDATE pg_temp.import_batch b SET result = 'accepted',
-         form_id = nextval(form_ids)
-   WHERE b.result IS NULL;
-  UPDATE pg_temp.import_batch b SET form_id = e.form_id
-    FROM pg_temp.import_batch e
-   WHERE b.result = 'duplicate' AND b.form_id IS NULL
-     AND e.result = 'accepted' AND e.external_id = b.external_id;
-
-  -- the patient: the hospital's record with the same name, reading, birth
-  -- date and sex, or a new one (one per person in the batch)
-  UPDATE pg_temp.import_batch b
-     SET patient_id = (SELECT min(p.id) FROM app.patients p
-                        WHERE p.hospital_id = hospital.id AND p.name_kana = b.patient_name_kana
-                          AND p.name = b.patient_name AND p.birth_date = b.patient_birth_date
-                          AND p.sex = b.patient_sex)
-   WHERE b.result = 'accepted';
-  WITH created AS (
-    INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, postal_code, address, created_by)
-    SELECT DISTINCT ON (b.patient_name, b.patient_name_kana, b.patient_birth_date, b.patient_sex)
-           hospital.id, b.patient_name, b.patient_name_kana, b.patient_birth_date, b.patient_sex,
-           b.patient_postal_code, b.patient_address, me.id
-      FROM pg_temp.import_batch b
-     WHERE b.result = 'accepted' AND b.patient_id IS NULL
-     ORDER BY b.patient_name, b.patient_name_kana, b.patient_birth_date, b.patient_sex, b.ord
-    RETURNING id, name, name_kana, birth_date, sex
+  WITH input AS (
+    SELECT u.ord, u.r AS rec, u.r ->> 'external_id' AS external_id, (u.r ->> 'accepted')::boolean AS checked_ok,
+           coalesce(u.r ->> 'status' = 'confirmed', false) AS confirm,
+           p.data ->> 'patient_name' AS name, p.data ->> 'patient_name_kana' AS name_kana,
+           CASE WHEN (u.r ->> 'accepted')::boolean THEN (p.data ->> 'patient_birth_date')::date END AS birth_date,
+           p.data ->> 'patient_sex' AS sex, p.data ->> 'patient_postal_code' AS postal_code,
+           p.data ->> 'patient_address' AS address
+      FROM unnest(recs) WITH ORDINALITY AS u (r, ord)
+     CROSS JOIN LATERAL (SELECT coalesce(u.r -> 'personal', '{}') || coalesce(u.r -> 'clinical', '{}') AS data) p
+  ), looked_up AS (
+    SELECT i.*, v.id AS version_id, v.disease_code, v.program, v.online_until, v.version_label,
+           d.id AS doctor_id, d.doctor_kind,
+           -- (a subquery, not a join: one index probe a record however many were imported)
+           (SELECT done.form_id FROM app.form_imports done
+             WHERE done.hospital_id = hospital.id AND done.external_id = i.external_id) AS imported_form_id,
+           (SELECT min(x.id) FROM app.patients x
+             WHERE x.hospital_id = hospital.id AND x.name_kana = i.name_kana AND x.name = i.name
+               AND x.birth_date = i.birth_date AND x.sex = i.sex) AS known_patient_id
+      FROM input i
+      LEFT JOIN app.form_versions v
+        ON i.checked_ok AND v.disease_code = i.rec ->> 'disease' AND v.version_label = i.rec ->> 'version'
+      LEFT JOIN LATERAL (
+        SELECT a.id, a.doctor_kind FROM app.accounts a
+         WHERE a.role = 'doctor' AND a.deleted_at IS NULL AND a.program = v.program
+           AND a.designated_doctor_number = coalesce(i.rec ->> 'doctor', header_doctor)
+           AND app.writes_forms_at(a, hospital.id)
+         LIMIT 1) d ON true
+  ), refused AS (
+    SELECT l.*, CASE WHEN l.checked_ok AND l.imported_form_id IS NULL THEN CASE
+      WHEN l.doctor_id IS NULL THEN
+        format('E_DOCTOR_UNKNOWN:指定医番号「%s」の指定医はこの医療機関にいません（form要素かheader要素の doctor 属性）。',
+               coalesce(l.rec ->> 'doctor', header_doctor, ''))
+      WHEN l.online_until IS NOT NULL AND l.online_until < current_date THEN
+        format('E_FORM_VERSION_CLOSED:様式「%s」はオンラインで登録できる期間を過ぎています。', l.version_label)
+      WHEN l.confirm AND me.id <> l.doctor_id THEN
+        'E_CONFIRM_NEEDS_DOCTOR:確定（status="confirmed"）で登録できるのは、その票の指定医が自分で送信するときだけです。'
+      WHEN l.confirm AND l.doctor_kind = 'cooperating' AND l.rec ->> 'purpose' <> 'renewal' THEN
+        'E_COOPERATING_RENEWAL_ONLY:協力難病指定医が確定できるのは更新申請の票だけです。'
+      WHEN me.role = 'contractor' AND coalesce(l.rec ->> 'scan', '') = '' THEN
+        'E_SCAN_REQUIRED:外部委託事業者の登録では、form要素の scan 属性に元のスキャン（紙の票）を指定してください。'
+      END END AS refusal
+      FROM looked_up l
+  ), decided AS (
+    SELECT r.*, CASE
+      WHEN NOT r.checked_ok THEN 'rejected'
+      WHEN r.imported_form_id IS NOT NULL THEN 'duplicate'
+      WHEN r.ord > min(r.ord) FILTER (WHERE r.checked_ok AND r.imported_form_id IS NULL AND r.refusal IS NULL)
+                     OVER (PARTITION BY r.external_id) THEN 'duplicate'
+      WHEN r.refusal IS NOT NULL THEN 'rejected'
+      ELSE 'accepted' END AS result
+      FROM refused r
+  ), numbered AS (
+    -- form ids in file order
+    SELECT d.*, CASE WHEN d.result = 'accepted' THEN nextval(form_ids) END AS new_form_id
+      FROM (SELECT * FROM decided ORDER BY ord) d
+  ), new_person AS (
+    SELECT n.name, n.name_kana, n.birth_date, n.sex, min(n.ord) AS first_ord
+      FROM numbered n WHERE n.result = 'accepted' AND n.known_patient_id IS NULL
+     GROUP BY n.name, n.name_kana, n.birth_date, n.sex
+  ), new_patient AS (
+    SELECT p.*, nextval(patient_ids) AS id FROM (SELECT * FROM new_person ORDER BY first_ord) p
+  ), settled AS (
+    SELECT n.*, coalesce(n.known_patient_id, np.id) AS patient_id,
+           coalesce(n.new_form_id, n.imported_form_id,
+                    CASE WHEN n.result = 'duplicate' THEN max(n.new_form_id) OVER (PARTITION BY n.external_id) END) AS form_id
+      FROM numbered n
+      LEFT JOIN new_patient np ON n.result = 'accepted' AND n.known_patient_id IS NULL AND np.name = n.name
+           AND np.name_kana = n.name_kana AND np.birth_date = n.birth_date AND np.sex = n.sex
+  ), patients_stored AS (
+    INSERT INTO app.patients (id, hospital_id, name, name_kana, birth_date, sex, postal_code, address, created_by)
+    OVERRIDING SYSTEM VALUE
+    SELECT np.id, hospital.id, f.name, f.name_kana, f.birth_date, f.sex, f.postal_code, f.address, me.id
+      FROM new_patient np JOIN numbered f ON f.ord = np.first_ord
+     ORDER BY np.id
+    RETURNING id
+  ), forms_stored AS (
+    -- the extension already split and normalised the data
+    INSERT INTO app.forms (id, patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
+                           created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year,
+                           status, data, judgment, confirmed_at, confirmed_by)
+    OVERRIDING SYSTEM VALUE
+    SELECT s.form_id, s.patient_id, s.version_id, s.disease_code, s.program, hospital.id, s.doctor_id, me.id,
+           s.rec ->> 'purpose', (s.rec ->> 'consent_db_registration')::boolean,
+           CASE WHEN (s.rec ->> 'consent_db_registration')::boolean THEN now() END, app.fiscal_year(current_date),
+           CASE WHEN s.confirm THEN 'confirmed' ELSE 'draft' END, s.rec -> 'clinical',
+           CASE WHEN s.confirm THEN s.rec -> 'judgment' END, CASE WHEN s.confirm THEN now() END,
+           CASE WHEN s.confirm THEN me.id END
+      FROM settled s WHERE s.result = 'accepted'
+     ORDER BY s.form_id
+    RETURNING id
+  ), personal_stored AS (
+    INSERT INTO app.form_personal (form_id, data)
+    SELECT s.form_id, s.rec -> 'personal' FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
+    RETURNING form_id
+  ), imports_stored AS (
+    INSERT INTO app.form_imports (hospital_id, external_id, form_id, scan, imported_by)
+    SELECT hospital.id, s.external_id, s.form_id, s.rec ->> 'scan', me.id
+      FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
+    RETURNING form_id
+  ), audited AS (
+    INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
+                               action, outcome, target_kind, target_id, detail)
+    SELECT app.current_request_id(), me.id, me.login_id, me.role, me.organisation_id, 'form.import', 'success',
+           'form', s.form_id::text, jsonb_build_object('external_id', s.external_id, 'status', s.rec ->> 'status')
+      FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
+    RETURNING id
   )
-  UPDATE pg_temp.import_batch b SET patient_id = c.id
-    FROM created c
-   WHERE b.result = 'accepted' AND b.patient_id IS NULL AND c.name = b.patient_name
-     AND c.name_kana = b.patient_name_kana AND c.birth_date = b.patient_birth_date AND c.sex = b.patient_sex;
-
-  -- the forms: one insert per table; the extension already split and
-  -- normalised the data
-  INSERT INTO app.forms (id, patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
-                         created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year,
-                         status, data, judgment, confirmed_at, confirmed_by)
-  OVERRIDING SYSTEM VALUE
-  SELECT b.form_id, b.patient_id, v.id, v.disease_code, v.program, hospital.id, b.doctor_id, me.id,
-         b.rec ->> 'purpose', (b.rec ->> 'consent_db_registration')::boolean,
-         CASE WHEN (b.rec ->> 'consent_db_registration')::boolean THEN now() END, app.fiscal_year(current_date),
-         CASE WHEN b.confirm THEN 'confirmed' ELSE 'draft' END, b.rec -> 'clinical',
-         CASE WHEN b.confirm THEN b.rec -> 'judgment' END, CASE WHEN b.confirm THEN now() END,
-         CASE WHEN b.confirm THEN me.id END
-    FROM pg_temp.import_batch b JOIN app.form_versions v ON v.id = b.version_id
-   WHERE b.result = 'accepted'
-   ORDER BY b.ord;
-  INSERT INTO app.form_personal (form_id, data)
-  SELECT b.form_id, b.rec -> 'personal' FROM pg_temp.import_batch b WHERE b.result = 'accepted' ORDER BY b.ord;
-  INSERT INTO app.form_imports (hospital_id, external_id, form_id, scan, imported_by)
-  SELECT hospital.id, b.external_id, b.form_id, b.rec ->> 'scan', me.id
-    FROM pg_temp.import_batch b WHERE b.result = 'accepted' ORDER BY b.ord;
-  INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
-                             action, outcome, target_kind, target_id, detail)
-  SELECT app.current_request_id(), me.id, me.login_id, me.role, me.organisation_id, 'form.import', 'success',
-         'form', b.form_id::text, jsonb_build_object('external_id', b.external_id, 'status', b.rec ->> 'status')
-    FROM pg_temp.import_batch b WHERE b.result = 'accepted' ORDER BY b.ord;
-
-  SELECT array_agg(app.import_report_row(b.rec, b.result, b.form_id, b.refusal) ORDER BY b.ord) INTO report
-    FROM pg_temp.import_batch b;
-  RETURN report;
+  SELECT array_agg(app.import_report_row(s.rec, s.result, s.form_id, s.refusal) ORDER BY s.ord) INTO report
+    FROM settled s;
+  RETURN coalesce(report, '{}');
 END
 $$;
 
@@ -260,12 +239,54 @@ BEGIN
 END
 $$;
 
+-- The hospital a file's header names, if the caller may upload its forms;
+-- otherwise the error that refuses the whole file.
+CREATE OR REPLACE FUNCTION app.import_hospital(me app.accounts, header jsonb)
+RETURNS app.organisations
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  hospital app.organisations;
+BEGIN
+  IF jsonb_array_length(header -> 'problems') > 0 THEN
+    PERFORM app.raise('22023', header -> 'problems' -> 0 ->> 'code', header -> 'problems' -> 0 ->> 'message');
+  END IF;
+  SELECT * INTO hospital FROM app.organisations o WHERE o.kind = 'hospital' AND o.code = header ->> 'hospital';
+  IF NOT FOUND THEN
+    PERFORM app.raise('22023', 'E_UNKNOWN_HOSPITAL',
+      format('医療機関コード %s の医療機関は登録されていません。', header ->> 'hospital'));
+  END IF;
+  IF me.role <> 'contractor' AND NOT app.writes_forms_at(me, hospital.id) THEN
+    PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF',
+      format('「%s」の票は登録できません（自分の医療機関のファイルだけを送信できます）。', hospital.name));
+  END IF;
+  RETURN hospital;
+END
+$$;
+
 -- POST /rpc/import_forms_xml with the XML file as the body and
 -- `Content-Type: text/plain` (doctor and clerk: their hospital's files;
 -- contractor: keyed paper forms, each naming its scan). Answers the
 -- per-form report as JSON.
+--
+-- The file is read once and stored batch by batch in one subtransaction
+-- (the fast pass). Should the database refuse a batch, that pass is undone
+-- and the file is read again, each batch now in its own subtransaction and
+-- retried form by form if refused (app.import_batch_or_each). The careful
+-- pass is only for that rare case: a subtransaction per batch keeps a few
+-- MB of memory until the end of the upload, so the fast pass has none.
+-- (json, not jsonb: a report of 100,000 forms is assembled as text in about
+-- its own size, where jsonb would expand it to a tree many times larger)
+DO $do$ BEGIN
+  IF (SELECT prorettype = 'jsonb'::regtype FROM pg_proc WHERE oid = to_regprocedure('api.import_forms_xml(text)')) THEN
+    DROP FUNCTION api.import_forms_xml(text);
+  END IF;
+END $do$;
 CREATE OR REPLACE FUNCTION api.import_forms_xml(text)
-RETURNS jsonb
+RETURNS json
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -275,9 +296,11 @@ DECLARE
   rec jsonb;
   hospital app.organisations;
   header_doctor text;
-  results jsonb[] := '{}';
-  batch jsonb[] := '{}';
+  results jsonb[];
+  batch jsonb[];
   r jsonb;
+  careful boolean := false;
+  storing boolean := false;  -- (plpgsql variables survive a rolled-back subtransaction)
   accepted integer := 0;
   rejected integer := 0;
   duplicates integer := 0;
@@ -291,36 +314,45 @@ BEGIN
     PERFORM app.raise('54000', 'E_FILE_TOO_LARGE',
       format('ファイルが大きすぎます（上限 %s MiB）。ファイルを分けてください。', app.bulk_max_bytes() / 1024 / 1024));
   END IF;
-  -- In FROM, the set-returning function's rows go to a tuplestore that
-  -- spills to disk, and its per-row memory is reset between rows: memory
-  -- does not grow with the file.
-  FOR rec IN SELECT x FROM nanbyo.read_forms_xml($1) AS x LOOP
-    IF rec ->> 'kind' = 'header' THEN
-      IF jsonb_array_length(rec -> 'problems') > 0 THEN
-        PERFORM app.raise('22023', rec -> 'problems' -> 0 ->> 'code', rec -> 'problems' -> 0 ->> 'message');
-      END IF;
-      SELECT * INTO hospital FROM app.organisations o WHERE o.kind = 'hospital' AND o.code = rec ->> 'hospital';
-      IF NOT FOUND THEN
-        PERFORM app.raise('22023', 'E_UNKNOWN_HOSPITAL',
-          format('医療機関コード %s の医療機関は登録されていません。', rec ->> 'hospital'));
-      END IF;
-      IF me.role <> 'contractor' AND NOT app.writes_forms_at(me, hospital.id) THEN
-        PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF',
-          format('「%s」の票は登録できません（自分の医療機関のファイルだけを送信できます）。', hospital.name));
-      END IF;
-      header_doctor := rec ->> 'doctor';
-      CONTINUE;
-    END IF;
-    batch := batch || rec;
-    IF cardinality(batch) >= app.bulk_batch_size() THEN
-      FOREACH r IN ARRAY app.import_batch_or_each(me, hospital, header_doctor, batch) LOOP
-        results := results || r;  -- appended in place
-      END LOOP;
+  <<pass>>
+  LOOP
+    BEGIN
+      results := '{}';
       batch := '{}';
-    END IF;
-  END LOOP;
-  FOREACH r IN ARRAY app.import_batch_or_each(me, hospital, header_doctor, batch) LOOP
-    results := results || r;
+      -- In FROM, the set-returning function's rows go to a tuplestore that
+      -- spills to disk: the records of the file are not all held in memory.
+      FOR rec IN SELECT x FROM nanbyo.read_forms_xml($1) AS x LOOP
+        IF rec ->> 'kind' = 'header' THEN
+          hospital := app.import_hospital(me, rec);
+          header_doctor := rec ->> 'doctor';
+          CONTINUE;
+        END IF;
+        batch := batch || rec;
+        IF cardinality(batch) >= app.bulk_batch_size() THEN
+          storing := true;
+          FOREACH r IN ARRAY CASE WHEN careful THEN app.import_batch_or_each(me, hospital, header_doctor, batch)
+                                  ELSE app.import_batch(me, hospital, header_doctor, batch) END LOOP
+            results := results || r;  -- appended in place
+          END LOOP;
+          storing := false;
+          batch := '{}';
+        END IF;
+      END LOOP;
+      storing := true;
+      FOREACH r IN ARRAY CASE WHEN careful THEN app.import_batch_or_each(me, hospital, header_doctor, batch)
+                              ELSE app.import_batch(me, hospital, header_doctor, batch) END LOOP
+        results := results || r;
+      END LOOP;
+      storing := false;
+      EXIT pass;
+    EXCEPTION WHEN OTHERS THEN
+      -- a refused file, or a failure of the careful pass, is the upload's error
+      IF careful OR NOT storing THEN
+        RAISE;
+      END IF;
+      careful := true;
+      storing := false;
+    END;
   END LOOP;
   SELECT count(*) FILTER (WHERE x ->> 'result' = 'accepted'), count(*) FILTER (WHERE x ->> 'result' = 'rejected'),
          count(*) FILTER (WHERE x ->> 'result' = 'duplicate')
@@ -328,10 +360,10 @@ BEGIN
     FROM unnest(results) AS x;
   PERFORM app.audit('bulk.import', 'success', 'organisation', hospital.id::text,
     jsonb_build_object('forms', cardinality(results), 'accepted', accepted, 'rejected', rejected,
-                       'duplicates', duplicates));
-  RETURN jsonb_build_object('hospital', jsonb_build_object('id', hospital.id, 'code', hospital.code, 'name', hospital.name),
-                            'forms', cardinality(results), 'accepted', accepted, 'rejected', rejected,
-                            'duplicates', duplicates, 'results', to_jsonb(results));
+                       'duplicates', duplicates, 'stored_form_by_form', careful));
+  RETURN json_build_object('hospital', json_build_object('id', hospital.id, 'code', hospital.code, 'name', hospital.name),
+                           'forms', cardinality(results), 'accepted', accepted, 'rejected', rejected,
+                           'duplicates', duplicates, 'results', array_to_json(results));
 END
 $$;
 COMMENT ON FUNCTION api.import_forms_xml(text) IS

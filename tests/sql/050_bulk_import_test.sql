@@ -3,7 +3,7 @@
 -- nothing written even after good forms were read.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(15);
+SELECT plan(16);
 \ir fixtures/accounts.sql
 
 CREATE TEMP TABLE good AS SELECT format($x$<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1">
@@ -60,6 +60,9 @@ SELECT is((SELECT string_agg(h.part || ' ' || (h.actor_account_id = pg_temp.acco
 SELECT is((SELECT count(*)::int FROM app.audit_log a JOIN app.form_imports i ON a.target_id = i.form_id::text
             WHERE a.action = 'form.import' AND i.external_id IN ('T-10', 'T-11', 'T-12')), 2,
   'and its audit entry');
+
+SELECT is((SELECT detail ->> 'stored_form_by_form' FROM app.audit_log WHERE action = 'bulk.import' ORDER BY id DESC LIMIT 1),
+  'true', 'the upload''s audit entry says it was stored form by form');
 
 -- the same in one batch that stores whole
 CREATE TEMP TABLE whole_batch AS
