@@ -68,14 +68,32 @@ DECLARE
   patient_ids regclass := pg_get_serial_sequence('app.patients', 'id')::regclass;
 BEGIN
   WITH input AS (
+    -- (the patient block is in the personal part, or the clinical part for
+    -- an item a form version does not flag personal)
     SELECT u.ord, u.r AS rec, u.r ->> 'external_id' AS external_id, (u.r ->> 'accepted')::boolean AS checked_ok,
            coalesce(u.r ->> 'status' = 'confirmed', false) AS confirm,
-           p.data ->> 'patient_name' AS name, p.data ->> 'patient_name_kana' AS name_kana,
-           CASE WHEN (u.r ->> 'accepted')::boolean THEN (p.data ->> 'patient_birth_date')::date END AS birth_date,
-           p.data ->> 'patient_sex' AS sex, p.data ->> 'patient_postal_code' AS postal_code,
-           p.data ->> 'patient_address' AS address
+           coalesce(u.r ->> 'doctor', header_doctor) AS doctor_number,
+           coalesce(u.r #>> '{personal,patient_name}', u.r #>> '{clinical,patient_name}') AS name,
+           coalesce(u.r #>> '{personal,patient_name_kana}', u.r #>> '{clinical,patient_name_kana}') AS name_kana,
+           CASE WHEN (u.r ->> 'accepted')::boolean
+                THEN coalesce(u.r #>> '{personal,patient_birth_date}', u.r #>> '{clinical,patient_birth_date}')::date
+           END AS birth_date,
+           coalesce(u.r #>> '{personal,patient_sex}', u.r #>> '{clinical,patient_sex}') AS sex,
+           coalesce(u.r #>> '{personal,patient_postal_code}', u.r #>> '{clinical,patient_postal_code}') AS postal_code,
+           coalesce(u.r #>> '{personal,patient_address}', u.r #>> '{clinical,patient_address}') AS address
       FROM unnest(recs) WITH ORDINALITY AS u (r, ord)
-     CROSS JOIN LATERAL (SELECT coalesce(u.r -> 'personal', '{}') || coalesce(u.r -> 'clinical', '{}') AS data) p
+  ), doctor AS (
+    -- each designated-doctor number of the batch looked up once: a doctor
+    -- of the program at this hospital
+    SELECT n.doctor_number, n.program, d.id, d.doctor_kind
+      FROM (SELECT DISTINCT i.doctor_number, v.program FROM input i
+              JOIN app.form_versions v ON v.disease_code = i.rec ->> 'disease' AND v.version_label = i.rec ->> 'version'
+             WHERE i.checked_ok) n
+      LEFT JOIN LATERAL (
+        SELECT a.id, a.doctor_kind FROM app.accounts a
+         WHERE a.role = 'doctor' AND a.deleted_at IS NULL AND a.program = n.program
+           AND a.designated_doctor_number = n.doctor_number AND app.writes_forms_at(a, hospital.id)
+         LIMIT 1) d ON true
   ), looked_up AS (
     SELECT i.*, v.id AS version_id, v.disease_code, v.program, v.online_until, v.version_label,
            d.id AS doctor_id, d.doctor_kind,
@@ -88,12 +106,7 @@ BEGIN
       FROM input i
       LEFT JOIN app.form_versions v
         ON i.checked_ok AND v.disease_code = i.rec ->> 'disease' AND v.version_label = i.rec ->> 'version'
-      LEFT JOIN LATERAL (
-        SELECT a.id, a.doctor_kind FROM app.accounts a
-         WHERE a.role = 'doctor' AND a.deleted_at IS NULL AND a.program = v.program
-           AND a.designated_doctor_number = coalesce(i.rec ->> 'doctor', header_doctor)
-           AND app.writes_forms_at(a, hospital.id)
-         LIMIT 1) d ON true
+      LEFT JOIN doctor d ON d.doctor_number = i.doctor_number AND d.program = v.program
   ), refused AS (
     SELECT l.*, CASE WHEN l.checked_ok AND l.imported_form_id IS NULL THEN CASE
       WHEN l.doctor_id IS NULL THEN
