@@ -55,6 +55,12 @@ for n in 10000 100000; do
   python3 -c "print(f'[bench] import of $n: {$end - $start:.1f} s, {$n / ($end - $start):,.0f} forms/s, backend peak memory $(echo "$hwm" | tail -1)')"
 done
 
+echo "[bench] reading and checking only: count(*) FROM nanbyo.read_forms_xml(pg_read_file(…)), 100,000 forms"
+start=$(date +%s.%N)
+hwm=$(peak -c "SELECT count(*) FROM nanbyo.read_forms_xml(pg_read_file('$work/100000/forms.xml'))")
+end=$(date +%s.%N)
+python3 -c "print(f'[bench] reading only: {$end - $start:.1f} s, {100000 / ($end - $start):,.0f} forms/s, backend peak memory $(echo "$hwm" | tail -1)')"
+
 echo "[bench] nanbyo-check on the 100,000-form file"
 cargo build -q --release -p nanbyo-check
 /usr/bin/time -f "[bench] nanbyo-check: %e s, peak memory %M kB" target/release/nanbyo-check --today 2026-11-24 "$work/100000/forms.xml" | tail -1

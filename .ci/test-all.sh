@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of nanbyo-db (this is `make test`):
-#   core   cargo test of the plain Rust crates (nanbyo-core, nanbyo-check)
+#   core   cargo test of the plain Rust crates (nanbyo-core, nanbyo-check),
+#          and the fuzz targets still build (`make fuzz` runs them)
 #   pgrx   cargo pgrx test: #[pg_test]s inside a real PostgreSQL 15
 #   pgtap  pg_prove tests/sql/*.sql against a scratch cluster with the
 #          extension, schema and policies loaded (and pg_cron running)
@@ -26,7 +27,11 @@ run_step() {
   if "$@"; then record "$name" passed; else record "$name" FAILED; fi
 }
 
-run_step core cargo test --locked -p nanbyo-core -p nanbyo-check
+core_tests() {
+  cargo test --locked -p nanbyo-core -p nanbyo-check &&
+    cargo check --locked --quiet --manifest-path extension/core/fuzz/Cargo.toml --bins
+}
+run_step core core_tests
 
 mkdir -p "$PGRX_TEST_DIR"
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRX_TEST_DIR"
