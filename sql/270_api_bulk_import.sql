@@ -5,9 +5,9 @@
 --   * a malformed or hostile file is refused whole (line and column named);
 --   * each valid form is stored as a draft, or confirmed when the file says
 --     so and the uploader is that form's doctor;
---   * a rejected form writes nothing (forms are stored set-based, a batch
---     at a time; a batch the database refuses is retried form by form, each
---     in its own subtransaction);
+--   * a rejected form writes nothing (forms are stored set-based, 1,000 at
+--     a time; should the database refuse a batch, the upload is done again
+--     with that batch stored form by form, each in its own subtransaction);
 --   * uploading the same file again creates no duplicates: forms are
 --     idempotent on (hospital, external record id).
 
@@ -37,8 +37,6 @@ COMMENT ON TABLE app.form_imports IS '一括登録: 医療機関の記録IDと�
 -- (earlier versions stored each form with its own function call)
 DROP FUNCTION IF EXISTS app.import_form(app.accounts, app.organisations, text, jsonb);
 DROP FUNCTION IF EXISTS app.import_patient(app.accounts, bigint, jsonb);
-
-DROP FUNCTION IF EXISTS app.import_batch_table();
 
 -- Stores a batch of checked form records of nanbyo.read_forms_xml in one
 -- statement (one insert per table for the whole batch) and answers the
