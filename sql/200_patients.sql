@@ -24,6 +24,32 @@ CREATE INDEX IF NOT EXISTS patients_hospital ON app.patients (hospital_id);
 -- search by reading (カナ), prefix match within a hospital
 CREATE INDEX IF NOT EXISTS patients_hospital_kana ON app.patients (hospital_id, name_kana text_pattern_ops);
 
+-- What is wrong with a patient's personal data, as 'CODE:message', or
+-- NULL: the rules of the table's checks, with a message for the user. Used
+-- by online registration and by the bulk import.
+CREATE OR REPLACE FUNCTION app.patient_problem(name text, name_kana text, birth_date date, sex text,
+                                               address text, postal_code text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+  SELECT CASE
+    WHEN name IS NULL OR btrim(name) = '' OR length(name) > 50 THEN
+      'E_PATIENT_NAME:患者の氏名を50文字以内で入力してください。'
+    WHEN name_kana IS NULL OR name_kana !~ '^[ァ-ヶー・ 　]+$' OR length(name_kana) > 100 THEN
+      'E_PATIENT_KANA:患者の氏名カナは全角カタカナ（ァ〜ヶ・ー）100文字以内で入力してください。'
+    WHEN birth_date IS NULL OR birth_date > current_date OR birth_date <= DATE '1900-01-01' THEN
+      'E_PATIENT_BIRTH_DATE:生年月日が正しくありません。'
+    WHEN sex IS NULL OR sex NOT IN ('1', '2') THEN
+      'E_PATIENT_SEX:性別は 1（男）か 2（女）で指定してください。'
+    WHEN address IS NULL OR btrim(address) = '' OR length(address) > 200 THEN
+      'E_PATIENT_ADDRESS:住所を200文字以内で入力してください。'
+    WHEN postal_code IS NOT NULL AND postal_code !~ '^[0-9]{3}-?[0-9]{4}$' THEN
+      'E_PATIENT_POSTAL_CODE:郵便番号は 123-4567 の形で入力してください。'
+  END
+$$;
+
 -- The patient block of a form (patient@1) filled from a patient record.
 CREATE OR REPLACE FUNCTION app.patient_block(p app.patients)
 RETURNS jsonb

@@ -16,27 +16,14 @@ DECLARE
   me app.accounts := app.caller();
   hospital bigint := coalesce(hospital_id, me.organisation_id);
   patient_id bigint;
+  problem text;
 BEGIN
   IF NOT app.writes_forms_at(me, hospital) THEN
     PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF', 'この医療機関の患者は登録できません。');
   END IF;
-  IF name IS NULL OR btrim(name) = '' OR length(name) > 50 THEN
-    PERFORM app.raise('22023', 'E_PATIENT_NAME', '患者の氏名を50文字以内で入力してください。');
-  END IF;
-  IF name_kana IS NULL OR name_kana !~ '^[ァ-ヶー・ 　]+$' THEN
-    PERFORM app.raise('22023', 'E_PATIENT_KANA', '患者の氏名カナは全角カタカナで入力してください。');
-  END IF;
-  IF birth_date IS NULL OR birth_date > current_date OR birth_date <= DATE '1900-01-01' THEN
-    PERFORM app.raise('22023', 'E_PATIENT_BIRTH_DATE', '生年月日が正しくありません。');
-  END IF;
-  IF sex IS NULL OR sex NOT IN ('1', '2') THEN
-    PERFORM app.raise('22023', 'E_PATIENT_SEX', '性別は 1（男）か 2（女）で指定してください。');
-  END IF;
-  IF address IS NULL OR btrim(address) = '' THEN
-    PERFORM app.raise('22023', 'E_PATIENT_ADDRESS', '住所を入力してください。');
-  END IF;
-  IF postal_code IS NOT NULL AND postal_code !~ '^[0-9]{3}-?[0-9]{4}$' THEN
-    PERFORM app.raise('22023', 'E_PATIENT_POSTAL_CODE', '郵便番号は 123-4567 の形で入力してください。');
+  problem := app.patient_problem(name, name_kana, birth_date, sex, address, postal_code);
+  IF problem IS NOT NULL THEN
+    PERFORM app.raise('22023', split_part(problem, ':', 1), substr(problem, strpos(problem, ':') + 1));
   END IF;
   INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, postal_code, address, insurance, created_by)
   VALUES (hospital, btrim(name), btrim(name_kana), birth_date, sex, postal_code, btrim(address),

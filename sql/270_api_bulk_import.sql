@@ -49,7 +49,8 @@ DROP FUNCTION IF EXISTS app.import_patient(app.accounts, bigint, jsonb);
 --   duplicate  its external id was imported before (an earlier upload or
 --              batch), or comes earlier in this batch and is stored there;
 --   rejected   what online entry refuses too (unknown doctor, closed form
---              version, confirmation by someone else, ...);
+--              version, confirmation by someone else, patient data the
+--              patient register does not take, ...);
 --   accepted   stored, as a draft or confirmed.
 -- The patient is the hospital's record with the same name, reading, birth
 -- date and sex, or a new one (one per person in the batch).
@@ -118,6 +119,8 @@ BEGIN
         'E_COOPERATING_RENEWAL_ONLY:協力難病指定医が確定できるのは更新申請の票だけです。'
       WHEN me.role = 'contractor' AND coalesce(l.rec ->> 'scan', '') = '' THEN
         'E_SCAN_REQUIRED:外部委託事業者の登録では、form要素の scan 属性に元のスキャン（紙の票）を指定してください。'
+      -- the patient register's own rules (stricter than some form versions)
+      ELSE app.patient_problem(l.name, l.name_kana, l.birth_date, l.sex, l.address, l.postal_code)
       END END AS refusal
       FROM looked_up l
   ), decided AS (

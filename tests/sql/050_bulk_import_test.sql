@@ -3,7 +3,7 @@
 -- nothing written even after good forms were read.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(16);
+SELECT plan(18);
 \ir fixtures/accounts.sql
 
 CREATE TEMP TABLE good AS SELECT format($x$<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1">
@@ -63,6 +63,16 @@ SELECT is((SELECT count(*)::int FROM app.audit_log a JOIN app.form_imports i ON 
 
 SELECT is((SELECT detail ->> 'stored_form_by_form' FROM app.audit_log WHERE action = 'bulk.import' ORDER BY id DESC LIMIT 1),
   'true', 'the upload''s audit entry says it was stored form by form');
+
+-- a reading the form version takes but the patient register does not
+-- (ヷ is katakana, outside ァ〜ヶ) is refused by the patient rules, with its code
+CREATE TEMP TABLE kana_report AS
+SELECT pg_temp.run_as('doctor_a', format($$SELECT api.import_forms_xml(%L)::text$$,
+  replace(replace((SELECT head FROM good), 'T-1', 'T-30'), 'カンジャ オツ', 'ヷ') || '</nanbyo-forms>'))::jsonb AS r;
+SELECT is((SELECT r -> 'results' -> 0 ->> 'result' || ' ' || (r -> 'results' -> 0 -> 'problems' -> -1 ->> 'code') FROM kana_report),
+  'rejected E_PATIENT_KANA', 'patient data the register refuses rejects the form with the register''s code');
+SELECT is((SELECT detail ->> 'stored_form_by_form' FROM app.audit_log WHERE action = 'bulk.import' ORDER BY id DESC LIMIT 1),
+  'false', 'decided before storing (no second pass)');
 
 -- the same in one batch that stores whole
 CREATE TEMP TABLE whole_batch AS
