@@ -24,6 +24,7 @@ use nanbyo_core::CompiledForm;
 #[derive(Default)]
 struct StoredVersions {
     found: HashMap<(String, Option<String>), Result<(Rc<CompiledForm>, String), String>>,
+    today: Option<chrono::NaiveDate>,
 }
 
 impl FormVersions for StoredVersions {
@@ -35,6 +36,17 @@ impl FormVersions for StoredVersions {
         let found = Self::look_up(disease, version);
         self.found.insert(key, found.clone());
         found
+    }
+
+    /// The transaction's current_date, asked once.
+    fn today(&mut self) -> Option<chrono::NaiveDate> {
+        if self.today.is_none() {
+            self.today = Spi::get_one::<String>("SELECT to_char(current_date, 'YYYY-MM-DD')")
+                .ok()
+                .flatten()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        }
+        self.today
     }
 }
 

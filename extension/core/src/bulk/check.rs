@@ -1,6 +1,7 @@
 //! The checks every form of a bulk file goes through (B9): the same
 //! `judge` as online entry, plus what only a file can get wrong (unknown
-//! form version, repeated items, bad purpose or status). The offline check
+//! form version, repeated items, bad purpose or status) and the patient
+//! register's rules for the patient block. The offline check
 //! tool and the server's import both call `check_form`, so they agree.
 
 use std::collections::HashSet;
@@ -9,6 +10,7 @@ use std::rc::Rc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::patient_register::patient_register_problem;
 use super::position::Position;
 use super::reader::{Header, XmlForm};
 use crate::identifiers::valid_medical_institution_code;
@@ -20,6 +22,12 @@ use crate::CompiledForm;
 pub trait FormVersions {
     /// The form, and the version label it resolved to; or a Japanese message.
     fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String>;
+
+    /// The day forms are checked on (birth dates after it are refused);
+    /// None: not checked here.
+    fn today(&mut self) -> Option<chrono::NaiveDate> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -127,6 +135,12 @@ pub fn check_form(
                     report.data.remove(k);
                 } else {
                     report.data.insert(k.clone(), v.clone());
+                }
+            }
+            if judgment.valid {
+                if let Some((item, code, message)) = patient_register_problem(&report.data, versions.today()) {
+                    let position = form.items.iter().find(|i| i.id == item).map(|i| i.position).unwrap_or(at);
+                    report.problems.push(problem("error", code, message.to_owned(), Some(item.to_owned()), position));
                 }
             }
             report.judgment = serde_json::to_value(&judgment).ok();

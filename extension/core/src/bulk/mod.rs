@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod docs;
+pub mod patient_register;
 pub mod position;
 pub mod reader;
 pub mod versions;

@@ -67,6 +67,10 @@ impl DefinitionSet {
 }
 
 impl FormVersions for DefinitionSet {
+    fn today(&mut self) -> Option<NaiveDate> {
+        Some(self.today)
+    }
+
     fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String> {
         let key = match version {
             Some(label) => (disease.to_owned(), label.to_owned()),
