@@ -21,8 +21,27 @@ ids() {
                      (SELECT id FROM app.accounts WHERE login_id = 'bench-bulk-doctor') || ' ' ||
                      nanbyo.form_version_in_force('N006')"
 }
-# backend peak memory (VmHWM) after the statements given
-peak() { db -Atq "$@" -c "SELECT substring(pg_read_file('/proc/' || pg_backend_pid() || '/status') FROM 'VmHWM:\s*([0-9]+ kB)')"; }
+# Runs the statements given and prints their output, then the backend's peak
+# memory: "<private> kB private, <hwm> kB VmHWM". Private is RssAnon sampled
+# every 0.1 s (the backend's own memory); VmHWM also counts the shared
+# buffers it touched (up to shared_buffers, 128 MB here).
+peak() {
+  local app=nanbyo-bench-$$ out=$work/peak.out pid="" max=0 now
+  db -Atq -c "SET application_name = '$app'" "$@" \
+     -c "SELECT substring(pg_read_file('/proc/' || pg_backend_pid() || '/status') FROM 'VmHWM:\s*([0-9]+) kB')" >"$out" &
+  local client=$!
+  while [ -z "$pid" ] && kill -0 "$client" 2>/dev/null; do
+    pid=$(db -Atq -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app'")
+  done
+  while [ -n "$pid" ] && [ -e "/proc/$pid/status" ] && kill -0 "$client" 2>/dev/null; do
+    now=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    [ -n "$now" ] && [ "$now" -gt "$max" ] && max=$now
+    sleep 0.1
+  done
+  wait "$client"
+  head -n -1 "$out"
+  echo "$max kB private, $(tail -1 "$out") kB VmHWM"
+}
 claims="SELECT set_config('request.jwt.claims', json_build_object('role', 'doctor', 'sub', id::text,
           'org', organisation_id::text)::text, false) FROM app.accounts WHERE login_id = 'bench-bulk-doctor'"
 

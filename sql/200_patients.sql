@@ -32,7 +32,7 @@ CREATE OR REPLACE FUNCTION app.patient_problem(name text, name_kana text, birth_
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog
+-- (no SET clause, so a query can inline it: the import checks each row)
 AS $$
   SELECT CASE
     WHEN name IS NULL OR btrim(name) = '' OR length(name) > 50 THEN

@@ -65,6 +65,8 @@ DECLARE
   report jsonb[];
   form_ids regclass := pg_get_serial_sequence('app.forms', 'id')::regclass;
   patient_ids regclass := pg_get_serial_sequence('app.patients', 'id')::regclass;
+  this_fiscal_year integer := app.fiscal_year(current_date);
+  this_request_id text := app.current_request_id();
 BEGIN
   WITH input AS (
     -- (the patient block is in the personal part, or the clinical part for
@@ -164,7 +166,7 @@ BEGIN
     OVERRIDING SYSTEM VALUE
     SELECT s.form_id, s.patient_id, s.version_id, s.disease_code, s.program, hospital.id, s.doctor_id, me.id,
            s.rec ->> 'purpose', (s.rec ->> 'consent_db_registration')::boolean,
-           CASE WHEN (s.rec ->> 'consent_db_registration')::boolean THEN now() END, app.fiscal_year(current_date),
+           CASE WHEN (s.rec ->> 'consent_db_registration')::boolean THEN now() END, this_fiscal_year,
            CASE WHEN s.confirm THEN 'confirmed' ELSE 'draft' END, s.rec -> 'clinical',
            CASE WHEN s.confirm THEN s.rec -> 'judgment' END, CASE WHEN s.confirm THEN now() END,
            CASE WHEN s.confirm THEN me.id END
@@ -183,7 +185,7 @@ BEGIN
   ), audited AS (
     INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
                                action, outcome, target_kind, target_id, detail)
-    SELECT app.current_request_id(), me.id, me.login_id, me.role, me.organisation_id, 'form.import', 'success',
+    SELECT this_request_id, me.id, me.login_id, me.role, me.organisation_id, 'form.import', 'success',
            'form', s.form_id::text, jsonb_build_object('external_id', s.external_id, 'status', s.rec ->> 'status')
       FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
     RETURNING id
@@ -200,7 +202,7 @@ CREATE OR REPLACE FUNCTION app.import_report_row(rec jsonb, result text, form_id
 RETURNS jsonb
 LANGUAGE sql
 IMMUTABLE
-SET search_path = pg_catalog
+-- (no SET clause, so a query can inline it: one call per form otherwise)
 AS $$
   SELECT jsonb_build_object(
     'index', rec -> 'index', 'external_id', rec -> 'external_id', 'line', rec -> 'line', 'column', rec -> 'column',
@@ -281,17 +283,48 @@ BEGIN
 END
 $$;
 
+-- Stores one row of nanbyo.read_forms_xml_batches (the file's header, then
+-- up to app.bulk_batch_size() forms): set-based, or form by form on the
+-- careful pass. Answers the batch's report rows.
+CREATE OR REPLACE FUNCTION app.import_file_batch(me app.accounts, hospital app.organisations, batch jsonb[],
+                                                 careful boolean)
+RETURNS jsonb[]
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- (the caller forces generic plans for the file's sake; a batch is better
+-- planned knowing its size)
+SET plan_cache_mode = auto
+AS $$
+DECLARE
+  header_doctor text := batch[1] ->> 'doctor';
+  forms jsonb[] := batch[2:cardinality(batch)];
+BEGIN
+  IF careful THEN
+    RETURN app.import_batch_or_each(me, hospital, header_doctor, forms);
+  END IF;
+  RETURN app.import_batch(me, hospital, header_doctor, forms);
+END
+$$;
+
 -- POST /rpc/import_forms_xml with the XML file as the body and
 -- `Content-Type: text/plain` (doctor and clerk: their hospital's files;
 -- contractor: keyed paper forms, each naming its scan). Answers the
 -- per-form report as JSON.
 --
--- The file is read once and stored batch by batch in one subtransaction
--- (the fast pass). Should the database refuse a batch, that pass is undone
--- and the file is read again, each batch now in its own subtransaction and
--- retried form by form if refused (app.import_batch_or_each). The careful
--- pass is only for that rare case: a subtransaction per batch keeps a few
--- MB of memory until the end of the upload, so the fast pass has none.
+-- The header is read first (reading stops there), so a file the caller may
+-- not upload is refused before its forms are read. Then one statement reads
+-- and checks the whole file (a malformed file is refused before anything is
+-- stored; the checked forms spill to disk, they are not held in memory) and
+-- stores it batch by batch, all in one subtransaction (the fast pass).
+-- Should the database refuse a batch, that pass is undone and the file is
+-- read again, each batch now in its own subtransaction and stored form by
+-- form if refused (app.import_batch_or_each). The careful pass is only for
+-- that rare case: a subtransaction per batch keeps a few MB of memory until
+-- the end of the upload. The body is passed to the reader by reference
+-- (generic plans, see below): it is in memory once, as the request's
+-- parameter.
+--
 -- (json, not jsonb: a report of 100,000 forms is assembled as text in about
 -- its own size, where jsonb would expand it to a tree many times larger)
 DO $do$ BEGIN
@@ -304,17 +337,15 @@ RETURNS json
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- a custom plan would fold the body into the plan as a constant: a copy of
+-- the whole file per statement that reads it
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   me app.accounts := app.caller();
-  rec jsonb;
   hospital app.organisations;
-  header_doctor text;
-  results jsonb[];
-  batch jsonb[];
-  r jsonb;
+  results json;
   careful boolean := false;
-  storing boolean := false;  -- (plpgsql variables survive a rolled-back subtransaction)
   accepted integer := 0;
   rejected integer := 0;
   duplicates integer := 0;
@@ -328,56 +359,33 @@ BEGIN
     PERFORM app.raise('54000', 'E_FILE_TOO_LARGE',
       format('ファイルが大きすぎます（上限 %s MiB）。ファイルを分けてください。', app.bulk_max_bytes() / 1024 / 1024));
   END IF;
+  -- (in the select list the reader runs one record at a time: only the header is read)
+  hospital := app.import_hospital(me, (SELECT nanbyo.read_forms_xml($1) LIMIT 1));
   <<pass>>
   LOOP
     BEGIN
-      results := '{}';
-      batch := '{}';
-      -- In FROM, the set-returning function's rows go to a tuplestore that
-      -- spills to disk: the records of the file are not all held in memory.
-      FOR rec IN SELECT x FROM nanbyo.read_forms_xml($1) AS x LOOP
-        IF rec ->> 'kind' = 'header' THEN
-          hospital := app.import_hospital(me, rec);
-          header_doctor := rec ->> 'doctor';
-          CONTINUE;
-        END IF;
-        batch := batch || rec;
-        IF cardinality(batch) >= app.bulk_batch_size() THEN
-          storing := true;
-          FOREACH r IN ARRAY CASE WHEN careful THEN app.import_batch_or_each(me, hospital, header_doctor, batch)
-                                  ELSE app.import_batch(me, hospital, header_doctor, batch) END LOOP
-            results := results || r;  -- appended in place
-          END LOOP;
-          storing := false;
-          batch := '{}';
-        END IF;
-      END LOOP;
-      storing := true;
-      FOREACH r IN ARRAY CASE WHEN careful THEN app.import_batch_or_each(me, hospital, header_doctor, batch)
-                              ELSE app.import_batch(me, hospital, header_doctor, batch) END LOOP
-        results := results || r;
-      END LOOP;
-      storing := false;
+      -- (the report is aggregated straight into JSON text, the forms' results counted on the way)
+      SELECT coalesce(json_agg(u.r ORDER BY b.n, u.m), '[]'), count(*) FILTER (WHERE u.r ->> 'result' = 'accepted'),
+             count(*) FILTER (WHERE u.r ->> 'result' = 'rejected'), count(*) FILTER (WHERE u.r ->> 'result' = 'duplicate')
+        INTO results, accepted, rejected, duplicates
+        FROM nanbyo.read_forms_xml_batches($1, app.bulk_batch_size()) WITH ORDINALITY AS b (batch, n)
+       CROSS JOIN LATERAL unnest(app.import_file_batch(me, hospital, b.batch, careful)) WITH ORDINALITY AS u (r, m);
       EXIT pass;
     EXCEPTION WHEN OTHERS THEN
-      -- a refused file, or a failure of the careful pass, is the upload's error
-      IF careful OR NOT storing THEN
+      -- a malformed file (2200M, from the reader), or a failure of the
+      -- careful pass, is the upload's error; a refused batch means: again, carefully
+      IF careful OR SQLSTATE = '2200M' THEN
         RAISE;
       END IF;
       careful := true;
-      storing := false;
     END;
   END LOOP;
-  SELECT count(*) FILTER (WHERE x ->> 'result' = 'accepted'), count(*) FILTER (WHERE x ->> 'result' = 'rejected'),
-         count(*) FILTER (WHERE x ->> 'result' = 'duplicate')
-    INTO accepted, rejected, duplicates
-    FROM unnest(results) AS x;
   PERFORM app.audit('bulk.import', 'success', 'organisation', hospital.id::text,
-    jsonb_build_object('forms', cardinality(results), 'accepted', accepted, 'rejected', rejected,
+    jsonb_build_object('forms', accepted + rejected + duplicates, 'accepted', accepted, 'rejected', rejected,
                        'duplicates', duplicates, 'stored_form_by_form', careful));
   RETURN json_build_object('hospital', json_build_object('id', hospital.id, 'code', hospital.code, 'name', hospital.name),
-                           'forms', cardinality(results), 'accepted', accepted, 'rejected', rejected,
-                           'duplicates', duplicates, 'results', array_to_json(results));
+                           'forms', accepted + rejected + duplicates, 'accepted', accepted, 'rejected', rejected,
+                           'duplicates', duplicates, 'results', results);
 END
 $$;
 COMMENT ON FUNCTION api.import_forms_xml(text) IS

@@ -3,7 +3,7 @@
 -- nothing written even after good forms were read.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(18);
+SELECT plan(20);
 \ir fixtures/accounts.sql
 
 CREATE TEMP TABLE good AS SELECT format($x$<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1">
@@ -26,6 +26,15 @@ SELECT is(pg_temp.run_as('doctor_a', $$SELECT api.import_forms_xml(replace((SELE
   'ERROR 2200M E_XML_MALFORMED', 'a file broken after a good form is refused whole');
 SELECT is((SELECT count(*)::int FROM app.form_imports WHERE external_id = 'T-2'), 0, 'and nothing of it was written');
 
+
+-- The reader hands the import batches: each the header and up to N forms.
+SELECT is((SELECT string_agg(cardinality(b)::text || ':' || (b[1] ->> 'kind') || ':' || (b[cardinality(b)] ->> 'external_id'), ' ')
+             FROM nanbyo.read_forms_xml_batches((SELECT head FROM good) || replace(substr((SELECT head FROM good),
+                    strpos((SELECT head FROM good), '<form ')), 'T-1', 'T-9') || '</nanbyo-forms>', 1) AS b),
+  '2:header:T-1 2:header:T-9', 'batches of the header and one form each');
+SELECT is((SELECT string_agg(cardinality(b)::text || ':' || (b[1] ->> 'kind'), ' ')
+             FROM nanbyo.read_forms_xml_batches('<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1"><header hospital="1310123455"/></nanbyo-forms>', 1000) AS b),
+  '1:header', 'a file of no forms is one batch: its header');
 
 -- Forms are stored a batch at a time. A form the database refuses (here a
 -- constraint only this test adds) sends its batch form by form: it alone

@@ -70,26 +70,29 @@ impl StoredVersions {
     }
 }
 
-/// Reads and checks a bulk-registration file, one row per record.
-#[pg_extern(stable, parallel_unsafe)]
-fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
+/// The records of a bulk-registration file, checked, one at a time: the
+/// header, then each form with its problems and its data split into the
+/// personal and the clinical part. A file error raises (2200M).
+fn checked_records(body: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
     let mut versions = StoredVersions::default();
     let reader = FormsReader::new(body.as_bytes(), Limits::default());
-    SetOfIterator::new(reader.map(move |record| match record {
-        Ok(Record::Header(h)) => JsonB(json!({
+    reader.map(move |record| match record {
+        Ok(Record::Header(h)) => json!({
             "kind": "header", "hospital": h.hospital, "doctor": h.doctor, "generated_at": h.generated_at,
             "line": h.position.line, "column": h.position.column, "problems": check_header(&h),
-        })),
+        }),
         Ok(Record::Form(form)) => {
-            let report = check_form(&form, &mut versions, None);
+            let mut report = check_form(&form, &mut versions, None);
             // the personal items apart from the clinical ones, as stored
             let compiled = report.version.as_deref().and_then(|label| versions.find(&form.disease, Some(label)).ok());
             let is_personal = |id: &str| {
-                compiled.as_ref().is_some_and(|(c, _)| c.index.get(id).is_some_and(|&slot| c.items.get(slot).is_some_and(|i| i.personal.is_some())))
+                compiled.as_ref().is_some_and(|(c, _)| {
+                    c.index.get(id).is_some_and(|&slot| c.items.get(slot).is_some_and(|i| i.personal.is_some()))
+                })
             };
             let (personal, clinical): (serde_json::Map<_, _>, serde_json::Map<_, _>) =
-                report.data.clone().into_iter().partition(|(k, _)| is_personal(k));
-            JsonB(json!({
+                std::mem::take(&mut report.data).into_iter().partition(|(k, _)| is_personal(k));
+            json!({
                 "kind": "form", "index": report.index, "external_id": report.external_id,
                 "disease": report.disease, "version": report.version, "purpose": form.purpose,
                 "status": form.status, "consent_db_registration": form.consent_db_registration,
@@ -97,7 +100,7 @@ fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
                 "accepted": report.accepted, "problems": report.problems,
                 "personal": personal, "clinical": clinical,
                 "judgment": report.judgment,
-            }))
+            })
         }
         Err(e) => raise(
             PgSqlErrorCode::ERRCODE_INVALID_XML_DOCUMENT,
@@ -105,6 +108,32 @@ fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
             format!("{}行{}桁: {}", e.line, e.column, e.message),
             Some(format!("line {}, column {}", e.line, e.column)),
         ),
+    })
+}
+
+/// Reads and checks a bulk-registration file, one row per record (the
+/// header first).
+#[pg_extern(stable, parallel_unsafe)]
+fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
+    SetOfIterator::new(checked_records(body).map(JsonB))
+}
+
+/// The same records in batches for storing set-based: each row is the
+/// header followed by up to `batch_size` forms.
+#[pg_extern(stable, parallel_unsafe)]
+fn read_forms_xml_batches<'a>(body: &'a str, batch_size: i32) -> SetOfIterator<'a, Vec<JsonB>> {
+    let size = batch_size.max(1) as usize;
+    let mut records = checked_records(body).peekable();
+    let header = records.next_if(|r| r["kind"] == "header");
+    let mut first = true;
+    SetOfIterator::new(std::iter::from_fn(move || {
+        let mut batch = Vec::with_capacity(size + 1);
+        batch.push(JsonB(header.clone().unwrap_or(serde_json::Value::Null)));
+        batch.extend(records.by_ref().take(size).map(JsonB));
+        // a file of no forms is one row: its header
+        let any = batch.len() > 1 || std::mem::take(&mut first);
+        first = false;
+        any.then_some(batch)
     }))
 }
 
