@@ -201,8 +201,9 @@ $$;
 CREATE OR REPLACE FUNCTION app.import_report_row(rec jsonb, result text, form_id bigint, refusal text)
 RETURNS jsonb
 LANGUAGE sql
-IMMUTABLE
--- (no SET clause, so a query can inline it: one call per form otherwise)
+-- (stable like jsonb_build_object, and no SET clause, so a query can inline
+-- it: one call per form otherwise)
+STABLE
 AS $$
   SELECT jsonb_build_object(
     'index', rec -> 'index', 'external_id', rec -> 'external_id', 'line', rec -> 'line', 'column', rec -> 'column',
