@@ -47,7 +47,7 @@ DROP FUNCTION IF EXISTS app.import_patient(app.accounts, bigint, jsonb);
 -- What becomes of each record, in this order (as online entry would decide):
 --   rejected   the reader's checks found an error;
 --   duplicate  its external id was imported before (an earlier upload or
---              batch), or comes earlier in this batch and is stored there;
+--              batch; within one file the reader rejects a repeated id);
 --   rejected   what online entry refuses too (unknown doctor, closed form
 --              version, confirmation by someone else, patient data the
 --              patient register does not take, ...);
@@ -129,8 +129,6 @@ BEGIN
     SELECT r.*, CASE
       WHEN NOT r.checked_ok THEN 'rejected'
       WHEN r.imported_form_id IS NOT NULL THEN 'duplicate'
-      WHEN r.ord > min(r.ord) FILTER (WHERE r.checked_ok AND r.imported_form_id IS NULL AND r.refusal IS NULL)
-                     OVER (PARTITION BY r.external_id) THEN 'duplicate'
       WHEN r.refusal IS NOT NULL THEN 'rejected'
       ELSE 'accepted' END AS result
       FROM refused r
@@ -146,8 +144,7 @@ BEGIN
     SELECT p.*, nextval(patient_ids) AS id FROM (SELECT * FROM new_person ORDER BY first_ord) p
   ), settled AS (
     SELECT n.*, coalesce(n.known_patient_id, np.id) AS patient_id,
-           coalesce(n.new_form_id, n.imported_form_id,
-                    CASE WHEN n.result = 'duplicate' THEN max(n.new_form_id) OVER (PARTITION BY n.external_id) END) AS form_id
+           coalesce(n.new_form_id, n.imported_form_id) AS form_id
       FROM numbered n
       LEFT JOIN new_patient np ON n.result = 'accepted' AND n.known_patient_id IS NULL AND np.name = n.name
            AND np.name_kana = n.name_kana AND np.birth_date = n.birth_date AND np.sex = n.sex

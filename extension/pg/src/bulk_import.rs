@@ -5,7 +5,7 @@
 //! ERROR naming its line and column, so an import that consumes the rows
 //! writes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use pgrx::prelude::*;
@@ -75,6 +75,8 @@ impl StoredVersions {
 /// personal and the clinical part. A file error raises (2200M).
 fn checked_records(body: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
     let mut versions = StoredVersions::default();
+    // an external id repeated within the file is an error, as in the check tool
+    let mut seen_external_ids = HashSet::new();
     let reader = FormsReader::new(body.as_bytes(), Limits::default());
     reader.map(move |record| match record {
         Ok(Record::Header(h)) => json!({
@@ -82,7 +84,7 @@ fn checked_records(body: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
             "line": h.position.line, "column": h.position.column, "problems": check_header(&h),
         }),
         Ok(Record::Form(form)) => {
-            let mut report = check_form(&form, &mut versions, None);
+            let mut report = check_form(&form, &mut versions, Some(&mut seen_external_ids));
             // the personal items apart from the clinical ones, as stored
             let compiled = report.version.as_deref().and_then(|label| versions.find(&form.disease, Some(label)).ok());
             let is_personal = |id: &str| {
