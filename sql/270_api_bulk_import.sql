@@ -1,7 +1,7 @@
 -- B9/C4 bulk registration: a hospital system (or a contractor keying paper
 -- forms) uploads a bulk-registration XML file (docs/bulk-xml.md). The file
--- is streamed by nanbyo.read_forms_xml, which runs the same checks as online
--- entry and the offline check tool. Semantics:
+-- is streamed by the extension (nanbyo.read_forms_xml_batches), which runs
+-- the same checks as online entry and the offline check tool. Semantics:
 --   * a malformed or hostile file is refused whole (line and column named);
 --   * each valid form is stored as a draft, or confirmed when the file says
 --     so and the uploader is that form's doctor;
