@@ -14,7 +14,6 @@ use super::patient_register::patient_register_problem;
 use super::position::Position;
 use super::reader::{Header, XmlForm};
 use crate::identifiers::valid_medical_institution_code;
-use crate::form::finding::Finding;
 use crate::CompiledForm;
 
 /// Finds the compiled form of a disease and version label (`None`: the
@@ -118,16 +117,13 @@ pub fn check_form(
         Ok((compiled, label)) => {
             report.version = Some(label);
             let judgment = compiled.judge(&report.data);
-            let position_of = |f: &Finding| {
-                f.item
-                    .as_deref()
-                    .and_then(|id| form.items.iter().find(|i| i.id == id))
-                    .map(|i| i.position)
-                    .unwrap_or(at)
+            // where an item is in the file (the form's own position if it was not sent)
+            let item_position = |id: Option<&str>| {
+                id.and_then(|id| form.items.iter().find(|i| i.id == id)).map(|i| i.position).unwrap_or(at)
             };
             for (severity, findings) in [("error", &judgment.errors), ("warning", &judgment.warnings)] {
                 for f in findings {
-                    report.problems.push(problem(severity, &f.code, f.message.clone(), f.item.clone(), position_of(f)));
+                    report.problems.push(problem(severity, &f.code, f.message.clone(), f.item.clone(), item_position(f.item.as_deref())));
                 }
             }
             for (k, v) in &judgment.normalized_changes {
@@ -139,8 +135,7 @@ pub fn check_form(
             }
             if judgment.valid {
                 if let Some((item, code, message)) = patient_register_problem(&report.data, versions.today()) {
-                    let position = form.items.iter().find(|i| i.id == item).map(|i| i.position).unwrap_or(at);
-                    report.problems.push(problem("error", code, message.to_owned(), Some(item.to_owned()), position));
+                    report.problems.push(problem("error", code, message.to_owned(), Some(item.to_owned()), item_position(Some(item))));
                 }
             }
             report.judgment = serde_json::to_value(&judgment).ok();
