@@ -83,31 +83,32 @@ BEGIN
            coalesce(u.r #>> '{personal,patient_postal_code}', u.r #>> '{clinical,patient_postal_code}') AS postal_code,
            coalesce(u.r #>> '{personal,patient_address}', u.r #>> '{clinical,patient_address}') AS address
       FROM unnest(recs) WITH ORDINALITY AS u (r, ord)
+  ), versioned AS (
+    -- the form version the reader resolved (every checked form has one)
+    SELECT i.*, v.id AS version_id, v.disease_code, v.program, v.online_until, v.version_label
+      FROM input i
+      LEFT JOIN app.form_versions v
+        ON i.checked_ok AND v.disease_code = i.rec ->> 'disease' AND v.version_label = i.rec ->> 'version'
   ), doctor AS (
     -- each designated-doctor number of the batch looked up once: a doctor
     -- of the program at this hospital
     SELECT n.doctor_number, n.program, d.id, d.doctor_kind
-      FROM (SELECT DISTINCT i.doctor_number, v.program FROM input i
-              JOIN app.form_versions v ON v.disease_code = i.rec ->> 'disease' AND v.version_label = i.rec ->> 'version'
-             WHERE i.checked_ok) n
+      FROM (SELECT DISTINCT i.doctor_number, i.program FROM versioned i WHERE i.version_id IS NOT NULL) n
       LEFT JOIN LATERAL (
         SELECT a.id, a.doctor_kind FROM app.accounts a
          WHERE a.role = 'doctor' AND a.deleted_at IS NULL AND a.program = n.program
            AND a.designated_doctor_number = n.doctor_number AND app.writes_forms_at(a, hospital.id)
          LIMIT 1) d ON true
   ), looked_up AS (
-    SELECT i.*, v.id AS version_id, v.disease_code, v.program, v.online_until, v.version_label,
-           d.id AS doctor_id, d.doctor_kind,
+    SELECT i.*, d.id AS doctor_id, d.doctor_kind,
            -- (a subquery, not a join: one index probe a record however many were imported)
            (SELECT done.form_id FROM app.form_imports done
              WHERE done.hospital_id = hospital.id AND done.external_id = i.external_id) AS imported_form_id,
            (SELECT min(x.id) FROM app.patients x
              WHERE x.hospital_id = hospital.id AND x.name_kana = i.name_kana AND x.name = i.name
                AND x.birth_date = i.birth_date AND x.sex = i.sex) AS known_patient_id
-      FROM input i
-      LEFT JOIN app.form_versions v
-        ON i.checked_ok AND v.disease_code = i.rec ->> 'disease' AND v.version_label = i.rec ->> 'version'
-      LEFT JOIN doctor d ON d.doctor_number = i.doctor_number AND d.program = v.program
+      FROM versioned i
+      LEFT JOIN doctor d ON d.doctor_number = i.doctor_number AND d.program = i.program
   ), refused AS (
     SELECT l.*, CASE WHEN l.checked_ok AND l.imported_form_id IS NULL THEN CASE
       WHEN l.doctor_id IS NULL THEN

@@ -133,9 +133,9 @@ fn read_forms_xml_batches<'a>(body: &'a str, batch_size: i32) -> SetOfIterator<'
         batch.push(JsonB(header.clone().unwrap_or(serde_json::Value::Null)));
         batch.extend(records.by_ref().take(size).map(JsonB));
         // a file of no forms is one row: its header
-        let any = batch.len() > 1 || std::mem::take(&mut first);
+        let row = (batch.len() > 1 || first).then_some(batch);
         first = false;
-        any.then_some(batch)
+        row
     }))
 }
 
