@@ -2,52 +2,58 @@
 -- `request.jwt.claims`; these helpers read them. They are STABLE and are
 -- called as `(SELECT app.current_account_id())` in policies, so PostgreSQL
 -- evaluates them once per query, not once per row.
+--
+-- (plain SQL without a SET clause, and only built-in functions in them, so
+-- that a query inlines them into its cached plan: a SQL function it cannot
+-- inline is parsed and planned again in every transaction that calls it)
 CREATE OR REPLACE FUNCTION app.jwt_claim(name text)
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog
 AS $$
-  SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> name
+  SELECT NULLIF(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb
+         OPERATOR(pg_catalog.->>) name
 $$;
 
 CREATE OR REPLACE FUNCTION app.current_account_id()
 RETURNS bigint
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog
-AS $$ SELECT app.jwt_claim('sub')::bigint $$;
+AS $$ SELECT app.jwt_claim('sub')::pg_catalog.int8 $$;
 
 CREATE OR REPLACE FUNCTION app.current_organisation_id()
 RETURNS bigint
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog
-AS $$ SELECT app.jwt_claim('org')::bigint $$;
+AS $$ SELECT app.jwt_claim('org')::pg_catalog.int8 $$;
 
 CREATE OR REPLACE FUNCTION app.current_request_id()
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog
-AS $$ SELECT nullif(current_setting('app.request_id', true), '') $$;
+AS $$ SELECT NULLIF(pg_catalog.current_setting('app.request_id', true), '') $$;
 
 -- The hospitals whose patients a doctor may see: the own hospital and
 -- approved secondary hospitals (A8). Definer: reads links the caller's RLS
 -- would not show in full.
 CREATE OR REPLACE FUNCTION app.current_hospital_ids()
 RETURNS bigint[]
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog
+-- (plpgsql, not sql, here and in the other definer helpers called on every
+-- request: a definer's SQL body is parsed and planned again in every
+-- transaction, plpgsql keeps its plans for the session)
 AS $$
-  SELECT array_agg(DISTINCT h) FROM (
+BEGIN
+  RETURN (SELECT array_agg(DISTINCT h) FROM (
     SELECT app.current_organisation_id() AS h
     UNION ALL
     SELECT s.hospital_id FROM app.secondary_hospitals s
      WHERE s.account_id = app.current_account_id() AND s.status = 'approved'
-  ) t WHERE h IS NOT NULL
+  ) t WHERE h IS NOT NULL);
+END
 $$;
 
 -- Append to the audit log as the current caller. Definer: API roles cannot
@@ -56,16 +62,19 @@ CREATE OR REPLACE FUNCTION app.audit(
   action text, outcome text, target_kind text DEFAULT NULL, target_id text DEFAULT NULL,
   detail jsonb DEFAULT '{}', actor_account_id bigint DEFAULT NULL)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
+BEGIN
   INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role,
                              actor_organisation_id, action, outcome, target_kind, target_id, detail)
   SELECT app.current_request_id(), a.id, a.login_id, coalesce(a.role, current_user::text),
-         a.organisation_id, action, outcome, target_kind, target_id, coalesce(detail, '{}')
-    FROM (SELECT coalesce(actor_account_id, app.current_account_id()) AS id) who
-    LEFT JOIN app.accounts a USING (id)
+         a.organisation_id, audit.action, audit.outcome, audit.target_kind, audit.target_id,
+         coalesce(audit.detail, '{}')
+    FROM (SELECT coalesce(audit.actor_account_id, app.current_account_id()) AS id) who
+    LEFT JOIN app.accounts a USING (id);
+END
 $$;
 
 -- The calling account, locked for the rest of the transaction, or an error.

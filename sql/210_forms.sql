@@ -108,12 +108,14 @@ ON CONFLICT (name) DO NOTHING;
 -- E_ACCESS_KEY_TYPO for a key that cannot be one.
 CREATE OR REPLACE FUNCTION app.access_key_hash(key text)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
-  SELECT nanbyo.access_key_hash(key, (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret'))
+BEGIN
+  RETURN nanbyo.access_key_hash(key, (SELECT value FROM app.server_secrets WHERE name = 'access_key_secret'));
+END
 $$;
 
 -- History, whoever changes a form: one statement-level trigger per table

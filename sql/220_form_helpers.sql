@@ -28,17 +28,19 @@ $$;
 -- their own hospital.
 CREATE OR REPLACE FUNCTION app.writes_forms_at(me app.accounts, hospital bigint)
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE me.role
+BEGIN
+  RETURN CASE me.role
     WHEN 'clerk' THEN me.organisation_id = hospital
     WHEN 'doctor' THEN me.organisation_id = hospital OR EXISTS (
       SELECT FROM app.secondary_hospitals s
        WHERE s.account_id = me.id AND s.hospital_id = hospital AND s.status = 'approved')
-    ELSE false END
+    ELSE false END;
+END
 $$;
 
 -- A form the caller may edit as hospital staff, locked; otherwise an error.
@@ -61,12 +63,14 @@ $$;
 -- The whole form as judged and printed: personal items and clinical data.
 CREATE OR REPLACE FUNCTION app.form_full_data(f app.forms)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce((SELECT p.data FROM app.form_personal p WHERE p.form_id = f.id), '{}') || f.data
+BEGIN
+  RETURN coalesce((SELECT p.data FROM app.form_personal p WHERE p.form_id = f.id), '{}') || f.data;
+END
 $$;
 
 -- Stores a form's whole data, split into the personal part and the clinical

@@ -81,12 +81,13 @@ $$;
 -- The form as returned to a reader: state, primary judgment and whole data.
 CREATE OR REPLACE FUNCTION app.form_document(f app.forms)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT jsonb_build_object(
+BEGIN
+  RETURN (SELECT jsonb_build_object(
     'id', f.id, 'status', f.status, 'disease_code', f.disease_code, 'disease_name', v.disease_name,
     'program', f.program, 'form_version_id', f.form_version_id, 'version_label', v.version_label,
     'purpose', f.purpose, 'fiscal_year', f.fiscal_year,
@@ -96,9 +97,14 @@ AS $$
     'primary_judgment', f.judgment ->> 'primary_judgment',
     'judgment', f.judgment,
     'confirmed_at', f.confirmed_at, 'municipality_id', f.municipality_id, 'review_result', f.review_result,
-    'data', app.form_full_data(f))
-  FROM app.form_versions v, app.organisations h, app.accounts d
-  WHERE v.id = f.form_version_id AND h.id = f.hospital_id AND d.id = f.doctor_account_id
+    -- (app.form_full_data, joined here: one query per document)
+    'data', coalesce(p.data, '{}') || f.data)
+  FROM app.form_versions v
+  JOIN app.organisations h ON h.id = f.hospital_id
+  JOIN app.accounts d ON d.id = f.doctor_account_id
+  LEFT JOIN app.form_personal p ON p.form_id = f.id
+  WHERE v.id = f.form_version_id);
+END
 $$;
 
 -- POST /rpc/fetch_form_by_key {"access_key"}: municipality staff (C1: with
