@@ -9,9 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
+use pgrx::PgSqlErrorCode;
 use serde_json::json;
 
+use crate::direct_jsonb::DirectJsonB;
 use crate::errors::raise;
 use crate::forms::{compiled_form, store_row};
 use nanbyo_core::bulk::check::{check_form, check_header, FormVersions};
@@ -116,22 +117,22 @@ fn checked_records(body: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
 /// Reads and checks a bulk-registration file, one row per record (the
 /// header first).
 #[pg_extern(stable, parallel_unsafe)]
-fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, JsonB> {
-    SetOfIterator::new(checked_records(body).map(JsonB))
+fn read_forms_xml<'a>(body: &'a str) -> SetOfIterator<'a, DirectJsonB> {
+    SetOfIterator::new(checked_records(body).map(DirectJsonB))
 }
 
 /// The same records in batches for storing set-based: each row is the
 /// header followed by up to `batch_size` forms.
 #[pg_extern(stable, parallel_unsafe)]
-fn read_forms_xml_batches<'a>(body: &'a str, batch_size: i32) -> SetOfIterator<'a, Vec<JsonB>> {
+fn read_forms_xml_batches<'a>(body: &'a str, batch_size: i32) -> SetOfIterator<'a, Vec<DirectJsonB>> {
     let size = batch_size.max(1) as usize;
     let mut records = checked_records(body).peekable();
     let header = records.next_if(|r| r["kind"] == "header");
     let mut first = true;
     SetOfIterator::new(std::iter::from_fn(move || {
         let mut batch = Vec::with_capacity(size + 1);
-        batch.push(JsonB(header.clone().unwrap_or(serde_json::Value::Null)));
-        batch.extend(records.by_ref().take(size).map(JsonB));
+        batch.push(DirectJsonB(header.clone().unwrap_or(serde_json::Value::Null)));
+        batch.extend(records.by_ref().take(size).map(DirectJsonB));
         // a file of no forms is one row: its header
         let row = (batch.len() > 1 || first).then_some(batch);
         first = false;

@@ -11,6 +11,7 @@ mod access_keys;
 mod accounts;
 mod auth;
 mod bulk_import;
+mod direct_jsonb;
 mod errors;
 mod form_transforms;
 mod forms;
