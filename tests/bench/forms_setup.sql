@@ -52,6 +52,16 @@ INSERT INTO app.access_keys (form_id, key_hash, issued_by)
 SELECT f.id, app.access_key_hash(k.key),
        f.doctor_account_id
   FROM bench_keys k JOIN app.forms f ON f.patient_id = k.n;
+-- the audit log the API would have written on the way (a form created,
+-- confirmed and issued is three entries): the lookups are measured against
+-- a log of realistic size, not an empty one whose first plans would be
+-- kept while it grows under the benchmark
+INSERT INTO app.audit_log (actor_account_id, actor_login_id, actor_role, actor_organisation_id, action, outcome,
+                           target_kind, target_id, at)
+SELECT d.id, d.login_id, d.role, d.organisation_id, a.action, 'success', 'form', f.id::text, now()
+  FROM app.forms f JOIN app.accounts d ON d.id = f.doctor_account_id,
+       (VALUES ('form.create'), ('form.confirm'), ('form.issue_access_key')) a(action)
+ WHERE f.status = 'issued';
 COMMIT;
 VACUUM ANALYZE;
 \pset tuples_only on
