@@ -264,7 +264,7 @@ mod tests {
                     let f = f64::from_bits(next());
                     if f.is_finite() { json!(f) } else { json!(0.5) }
                 }
-                (6, _) => json!(n % 2 == 0),
+                (6, _) => json!(n.is_multiple_of(2)),
                 (7, _) => serde_json::Value::Null,
                 _ => json!(text(next())),
             }
