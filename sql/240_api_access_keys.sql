@@ -97,13 +97,9 @@ BEGIN
     'primary_judgment', f.judgment ->> 'primary_judgment',
     'judgment', f.judgment,
     'confirmed_at', f.confirmed_at, 'municipality_id', f.municipality_id, 'review_result', f.review_result,
-    -- (app.form_full_data, joined here: one query per document)
-    'data', coalesce(p.data, '{}') || f.data)
-  FROM app.form_versions v
-  JOIN app.organisations h ON h.id = f.hospital_id
-  JOIN app.accounts d ON d.id = f.doctor_account_id
-  LEFT JOIN app.form_personal p ON p.form_id = f.id
-  WHERE v.id = f.form_version_id);
+    'data', app.form_full_data(f))
+  FROM app.form_versions v, app.organisations h, app.accounts d
+  WHERE v.id = f.form_version_id AND h.id = f.hospital_id AND d.id = f.doctor_account_id);
 END
 $$;
 
