@@ -12,6 +12,9 @@ use std::ffi::CString;
 use std::ptr;
 
 use pgrx::pg_sys;
+use pgrx::pg_sys::JsonbIteratorToken::{
+    WJB_BEGIN_ARRAY, WJB_BEGIN_OBJECT, WJB_ELEM, WJB_END_ARRAY, WJB_END_OBJECT, WJB_KEY, WJB_VALUE,
+};
 use pgrx::pgrx_sql_entity_graph::metadata::{
     ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable,
 };
@@ -106,10 +109,6 @@ mod unguarded {
     }
 }
 
-use pg_sys::JsonbIteratorToken::{
-    WJB_BEGIN_ARRAY, WJB_BEGIN_OBJECT, WJB_ELEM, WJB_END_ARRAY, WJB_END_OBJECT, WJB_KEY, WJB_VALUE,
-};
-
 /// Appends the builder calls for `value` (as an array element or object
 /// value: `token`). Object keys go in jsonb's order: shorter first, then
 /// bytewise.
@@ -185,7 +184,7 @@ fn scalar_value(value: &Value) -> pg_sys::JsonbValue {
             jv.val.numeric = numeric(&n.to_string());
         }
         Value::String(s) => return string_value(s),
-        Value::Object(_) | Value::Array(_) => unreachable!("containers are pushed, not made scalars"),
+        Value::Object(_) | Value::Array(_) => unreachable!("containers are laid out by lay_out, not made scalars"),
     }
     jv
 }
