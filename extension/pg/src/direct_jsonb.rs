@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::errors::raise;
 
 /// A serde_json value that becomes a `jsonb` datum without a text round trip.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DirectJsonB(pub Value);
 
 impl IntoDatum for DirectJsonB {
