@@ -14,6 +14,7 @@ pub mod expr;
 pub mod form;
 pub mod identifiers;
 pub mod normalize;
+pub mod text_hygiene;
 
 pub use build_info::{build_info, BuildInfo};
 pub use form::{CompiledForm, DefinitionError, Finding, Judgment, PrimaryJudgment};

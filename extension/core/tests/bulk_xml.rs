@@ -140,3 +140,90 @@ fn multi_values_and_file_level_form_problems() {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
 }
+
+/// A file whose `place` (root, header, form, item or patient) carries `extra`.
+fn file_with(place: &str, extra: &str) -> String {
+    let on = |p: &str| if p == place { extra } else { "" };
+    format!(
+        r#"<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1" {}><header hospital="1310270751" {}/>
+<form external-id="A" disease="N006" purpose="renewal" {}><patient {}><name>患者 乙</name></patient>
+<item id="hoehn_yahr" {}>3</item></form></nanbyo-forms>"#,
+        on("root"), on("header"), on("form"), on("patient"), on("item"))
+}
+
+fn file_error_of(text: &str) -> FileError {
+    read(text, Limits::default()).expect_err("the file is refused")
+}
+
+#[test]
+fn an_attribute_flood_on_any_element_is_refused_at_its_element() {
+    // 100,000 attributes (about 1 MB): the review's file took 22 s in
+    // quick-xml's duplicate check; now the first unknown one refuses it
+    let flood: String = (0..100_000).map(|i| format!(" a{i}=\"x\"")).collect();
+    for place in ["root", "header", "form", "patient", "item"] {
+        let e = file_error_of(&file_with(place, &flood));
+        assert_eq!(e.code, "E_XML_ATTRIBUTE", "{place}");
+        assert!(e.message.contains("a0"), "{place}: the first attribute is named: {}", e.message);
+        assert!(e.line <= 3, "{place}: refused where the element starts, line {}", e.line);
+    }
+}
+
+#[test]
+fn namespace_declarations_prefixed_and_repeated_attributes_are_refused() {
+    let ns: String = (0..100_000).map(|i| format!(" xmlns:p{i}=\"urn:x{i}\"")).collect();
+    assert_eq!(file_error_of(&file_with("root", &ns)).code, "E_XML_ATTRIBUTE");
+    assert_eq!(file_error_of(&file_with("form", r#"p:scan="x""#)).code, "E_XML_ATTRIBUTE");
+    assert_eq!(file_error_of(&file_with("header", r#"xmlns:x="urn:y""#)).code, "E_XML_ATTRIBUTE");
+    assert_eq!(file_error_of(&file_with("form", r#"scan="a" scan="b""#)).code, "E_XML_MALFORMED");
+    // allowed names, but more of them than any element has
+    let many = r#"external-id="A" external-id="B""#;
+    assert_eq!(file_error_of(&file_with("item", many)).code, "E_XML_ATTRIBUTE");
+}
+
+#[test]
+fn at_most_max_attributes_are_examined() {
+    let limits = Limits { max_attributes: 3, ..Limits::default() };
+    let text = file_with("form", r#"status="draft" scan="s""#);
+    let e = read(&text, limits).expect_err("five attributes on form");
+    assert_eq!((e.code, e.line), ("E_XML_ATTRIBUTE", 2));
+    assert!(e.message.contains("上限 3"), "{}", e.message);
+}
+
+#[test]
+fn control_and_invisible_characters_are_refused_in_text_and_attributes() {
+    for (place, text) in [
+        ("text", file_with("none", "").replace("<name>患者 乙</name>", "<name>患者&#x7;乙</name>")),
+        ("bidi", file_with("none", "").replace("<name>患者 乙</name>", "<name>\u{202E}乙</name>")),
+        ("attribute", file_with("form", "scan=\"s&#x1b;\"")),
+        ("cdata", file_with("none", "").replace(">3</item>", "><![CDATA[3\u{200B}]]></item>")),
+    ] {
+        assert_eq!(file_error_of(&text).code, "E_TEXT_CONTROL_CHARACTER", "{place}");
+    }
+    // tab and line breaks are text
+    assert!(read(&file_with("none", "").replace("<name>患者 乙</name>", "<name>患者\t乙</name>"), Limits::default()).is_ok());
+}
+
+#[test]
+fn adversarial_sizes_are_refused_by_their_limits() {
+    let long_value = "x".repeat(Limits::default().max_value_chars + 1);
+    assert_eq!(file_error_of(&file_with("form", &format!("scan=\"{long_value}\""))).code, "E_VALUE_TOO_LONG");
+    let items: String = (0..Limits::default().max_items_per_form + 1).map(|i| format!("<item id=\"i{i}\">1</item>")).collect();
+    let text = file_with("none", "").replace("<item id=\"hoehn_yahr\" >3</item>", &items);
+    assert_eq!(file_error_of(&text).code, "E_TOO_MANY_ITEMS");
+    let deep = format!("{}{}", "<value>".repeat(50), "</value>".repeat(50));
+    let text = file_with("none", "").replace(">3</item>", &format!(">{deep}</item>"));
+    assert_eq!(file_error_of(&text).code, "E_XML_STRUCTURE");
+    let limits = Limits { max_forms: 2, ..Limits::default() };
+    let form = "<form external-id=\"B\" disease=\"N006\" purpose=\"renewal\"></form>";
+    let text = file_with("none", "").replace("</nanbyo-forms>", &format!("{form}{form}</nanbyo-forms>"));
+    assert_eq!(read(&text, limits).expect_err("three forms").code, "E_TOO_MANY_FORMS");
+}
+
+#[test]
+fn a_form_without_the_consent_attribute_takes_its_consent_item_and_a_contradiction_is_an_error() {
+    let base = example("valid.xml");
+    let reports = check(&base.replace("consent-db-registration=\"true\"", "")).unwrap();
+    assert!(reports.iter().all(|r| !r.problems.iter().any(|p| p.code == "E_CONSENT_MISMATCH")));
+    let reports = check(&base.replace("consent-db-registration=\"true\"", "consent-db-registration=\"false\"")).unwrap();
+    assert!(reports.iter().all(|r| r.problems.iter().any(|p| p.code == "E_CONSENT_MISMATCH")));
+}

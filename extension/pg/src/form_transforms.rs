@@ -7,10 +7,11 @@ use pgrx::{JsonB, PgSqlErrorCode};
 use serde_json::{Map, Value};
 
 use crate::errors::raise;
+use crate::user_jsonb::UserJsonB;
 use crate::forms::compiled_form;
 use nanbyo_core::form::{carry_over, masking};
 
-fn object_or_raise(data: &JsonB) -> &Map<String, Value> {
+fn object_or_raise(data: &UserJsonB) -> &Map<String, Value> {
     data.0.as_object().unwrap_or_else(|| {
         raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -29,7 +30,7 @@ fn naive(date: pgrx::datum::Date) -> NaiveDate {
 /// `data` (a form of version `form_version_id`) with every personal item
 /// masked by its mask kind; ages are counted to `on`.
 #[pg_extern(stable, strict, parallel_safe)]
-fn mask_form(form_version_id: i64, data: JsonB, on: pgrx::datum::Date) -> JsonB {
+fn mask_form(form_version_id: i64, data: UserJsonB, on: pgrx::datum::Date) -> JsonB {
     let form = compiled_form(form_version_id);
     JsonB(Value::Object(masking::mask_form(&form, object_or_raise(&data), naive(on))))
 }
@@ -43,7 +44,7 @@ fn personal_items(form_version_id: i64) -> Vec<String> {
 /// Carries `data` (a form of version `from_version`) over to `to_version`:
 /// `{data, copied, dropped: [{item, reason}], new_items}`.
 #[pg_extern(name = "carry_over", stable, strict, parallel_safe)]
-fn carry_over_form(from_version: i64, to_version: i64, data: JsonB) -> JsonB {
+fn carry_over_form(from_version: i64, to_version: i64, data: UserJsonB) -> JsonB {
     let from = compiled_form(from_version);
     let to = compiled_form(to_version);
     let result = carry_over::carry_over(&from, &to, object_or_raise(&data));

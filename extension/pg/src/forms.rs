@@ -6,6 +6,7 @@
 //! trigger refuses it), so judging many forms never re-parses a definition.
 
 use crate::errors::raise;
+use crate::user_jsonb::UserJsonB;
 use nanbyo_core::CompiledForm;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode, PgTryBuilder};
@@ -119,7 +120,7 @@ fn reading_store<T>(read: impl FnOnce() -> T + std::panic::UnwindSafe) -> T {
         .execute()
 }
 
-fn judge_with(form: &CompiledForm, data: &JsonB) -> JsonB {
+fn judge_with(form: &CompiledForm, data: &UserJsonB) -> JsonB {
     let Value::Object(map) = &data.0 else {
         raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -134,14 +135,14 @@ fn judge_with(form: &CompiledForm, data: &JsonB) -> JsonB {
 
 /// Judges `data` against the stored form version `form_version_id`.
 #[pg_extern(name = "judge", stable, strict, parallel_safe)]
-fn judge_by_version(form_version_id: i64, data: JsonB) -> JsonB {
+fn judge_by_version(form_version_id: i64, data: UserJsonB) -> JsonB {
     judge_with(&compiled_form(form_version_id), &data)
 }
 
 /// Judges `data` against the disease's form version in force today (the
 /// latest whose effective_from is not after today).
 #[pg_extern(name = "judge", stable, strict, parallel_safe)]
-fn judge_by_disease(disease_code: &str, data: JsonB) -> JsonB {
+fn judge_by_disease(disease_code: &str, data: UserJsonB) -> JsonB {
     judge_with(&compiled_form(form_version_in_force(disease_code)), &data)
 }
 

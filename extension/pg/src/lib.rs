@@ -16,6 +16,7 @@ mod errors;
 mod form_transforms;
 mod forms;
 mod identifiers;
+mod user_jsonb;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -39,6 +40,7 @@ fn build_info() -> JsonB {
 #[pg_schema]
 mod tests {
     use pgrx::prelude::*;
+    use pgrx::PgTryBuilder;
 
     #[pg_test]
     fn version_is_reachable_from_sql() {
@@ -100,6 +102,44 @@ mod tests {
     #[pg_test(error = "様式マスタを読み込めません（app.form_versions）。")]
     fn judging_without_the_master_table_is_a_clear_error() {
         Spi::run("SELECT nanbyo.judge(1::bigint, '{}'::jsonb)").unwrap();
+    }
+    // a number beyond the double range is a coded error, not pgrx's XX000
+    // (the data is read before the form version is looked up)
+    const OUT_OF_RANGE: &str = "数値が大きすぎるか小さすぎます（扱える範囲を超える数値が入力データにあります）。";
+
+    #[pg_test(error = "数値が大きすぎるか小さすぎます（扱える範囲を超える数値が入力データにあります）。")]
+    fn a_huge_number_in_judged_data_is_a_clear_error() {
+        Spi::run(r#"SELECT nanbyo.judge(1::bigint, '{"hoehn_yahr": 1e309}'::jsonb)"#).unwrap();
+    }
+
+    #[pg_test(error = "数値が大きすぎるか小さすぎます（扱える範囲を超える数値が入力データにあります）。")]
+    fn a_huge_negative_number_nested_by_disease_code_is_a_clear_error() {
+        Spi::run(r#"SELECT nanbyo.judge('N006', '{"a": [{"b": -1e309}]}'::jsonb)"#).unwrap();
+    }
+
+    #[pg_test]
+    fn every_user_json_argument_refuses_huge_numbers_with_the_code() {
+        for call in [
+            "nanbyo.mask_form(1, '{\"x\": 1e400}'::jsonb, current_date)",
+            "nanbyo.carry_over(1, 2, ('{\"x\": ' || repeat('9', 400) || '}')::jsonb)",
+            "nanbyo.judge(1::bigint, '[1e309]'::jsonb)",
+        ] {
+            let caught = PgTryBuilder::new(|| Spi::run(&format!("SELECT {call}")).map(|_| String::new()))
+                .catch_others(|e| match e {
+                    pgrx::pg_sys::panic::CaughtError::PostgresError(r)
+                    | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => Ok(format!(
+                        "{:?} {} {}", r.sql_error_code(), r.detail().unwrap_or(""), r.message()
+                    )),
+                    _ => Ok("panic".into()),
+                })
+                .execute()
+                .unwrap();
+            assert_eq!(
+                caught,
+                format!("ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE E_NUMBER_OUT_OF_RANGE {OUT_OF_RANGE}"),
+                "{call}"
+            );
+        }
     }
 }
 

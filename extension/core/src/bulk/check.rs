@@ -62,6 +62,10 @@ fn problem(severity: &'static str, code: &str, message: String, item: Option<Str
     Problem { severity, code: code.to_owned(), message, item, line: at.line, column: at.column }
 }
 
+fn item_position_of(form: &XmlForm, id: &str) -> Position {
+    form.items.iter().find(|i| i.id == id).map(|i| i.position).unwrap_or(form.position)
+}
+
 /// Checks one form. `seen_external_ids`, when given, catches an external
 /// record id used twice in the file.
 pub fn check_form(
@@ -106,6 +110,19 @@ pub fn check_form(
                 format!("項目「{}」が2回あります。", item.id), Some(item.id.clone()), item.position));
         } else {
             report.data.insert(item.id.clone(), item.value.clone());
+        }
+    }
+    // the form's consent attribute and its consent item are one answer
+    if let Some(attribute) = form.consent_db_registration {
+        let item = match report.data.get("consent_db_registration") {
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(s)) if s == "true" || s == "false" => Some(s == "true"),
+            _ => None,
+        };
+        if item.is_some_and(|item| item != attribute) {
+            report.problems.push(problem("error", "E_CONSENT_MISMATCH",
+                "form要素の consent-db-registration と同意の項目が食い違っています。".into(),
+                Some("consent_db_registration".into()), item_position_of(form, "consent_db_registration")));
         }
     }
     if !report.data.contains_key("application_type") && !form.purpose.is_empty() {

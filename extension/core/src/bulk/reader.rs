@@ -36,6 +36,8 @@ pub struct Limits {
     pub max_value_chars: usize,
     pub max_items_per_form: usize,
     pub max_forms: usize,
+    /// attributes on one element (each element allows only a few)
+    pub max_attributes: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +48,7 @@ impl Default for Limits {
             max_value_chars: 4000,
             max_items_per_form: 2000,
             max_forms: 200_000,
+            max_attributes: 16,
         }
     }
 }
@@ -91,7 +94,9 @@ pub struct XmlForm {
     pub purpose: String,
     /// `draft` or `confirmed`
     pub status: String,
-    pub consent_db_registration: bool,
+    /// the `consent-db-registration` attribute; None when the form does not
+    /// say (then its consent item, if any, decides)
+    pub consent_db_registration: Option<bool>,
     /// overrides the header's doctor
     pub doctor: Option<String>,
     /// the scan a contractor keyed the form from (paper path, C4)
@@ -189,19 +194,35 @@ impl<R: BufRead> FormsReader<R> {
         }
     }
 
-    fn attributes(&self, e: &BytesStart, at: Position) -> Result<Vec<(String, String)>, FileError> {
-        let mut out = Vec::new();
-        for attr in e.attributes() {
+    /// The attributes of `e`, each one of `allowed` (at most once). The
+    /// first attribute that is not allowed (an unknown name, a prefixed name,
+    /// an `xmlns:` declaration) refuses the file at once, and so does one
+    /// past `max_attributes`: no element costs more than a few attributes'
+    /// work, however many it carries. (quick-xml's own duplicate check is
+    /// quadratic in the number of attributes; this one is not.)
+    fn attributes(&self, e: &BytesStart, at: Position, allowed: &[&str]) -> Result<Vec<(String, String)>, FileError> {
+        let element = local_name(e);
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (n, attr) in e.attributes().with_checks(false).enumerate() {
+            if n >= self.limits.max_attributes {
+                return Err(file_error(at, "E_XML_ATTRIBUTE",
+                    format!("{element}要素の属性が多すぎます（上限 {} 個）。", self.limits.max_attributes)));
+            }
             let attr = attr.map_err(|err| file_error(at, "E_XML_MALFORMED", format!("属性が正しくありません: {err}")))?;
-            let key = String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
-            if attr.key.as_ref().starts_with(b"xmlns") {
-                continue;
+            let key = std::str::from_utf8(attr.key.as_ref()).ok().filter(|k| allowed.contains(k));
+            let Some(key) = key else {
+                let name = String::from_utf8_lossy(attr.key.as_ref()).chars().take(50).collect::<String>();
+                return Err(file_error(at, "E_XML_ATTRIBUTE", format!("{element}要素に属性「{name}」は使えません。")));
+            };
+            if out.iter().any(|(k, _)| k == key) {
+                return Err(file_error(at, "E_XML_MALFORMED", format!("{element}要素の属性「{key}」が2回あります。")));
             }
             let value = attr.unescape_value().map_err(|err| entity_error(at, err))?;
             if value.chars().count() > self.limits.max_value_chars {
                 return Err(too_long(at, self.limits.max_value_chars));
             }
-            out.push((key, value.into_owned()));
+            refuse_hidden_characters(&value, at)?;
+            out.push((key.to_owned(), value.into_owned()));
         }
         Ok(out)
     }
@@ -216,10 +237,16 @@ impl<R: BufRead> FormsReader<R> {
             match event {
                 Event::Text(t) => {
                     let s = t.unescape().map_err(|err| entity_error(here, err))?;
+                    refuse_hidden_characters(&s, here)?;
                     text.push_str(&s);
                 }
-                Event::CData(c) => text.push_str(&String::from_utf8_lossy(&c)),
+                Event::CData(c) => {
+                    let s = String::from_utf8_lossy(&c);
+                    refuse_hidden_characters(&s, here)?;
+                    text.push_str(&s);
+                }
                 Event::Start(e) if local_name(&e) == "value" && depth < self.limits.max_depth => {
+                    self.attributes(&e, here, &[])?;
                     match self.element_content(here, depth + 1)? {
                         Value::String(s) => values.push(Value::String(s)),
                         _ => return Err(file_error(here, "E_XML_STRUCTURE", "value要素の中に要素は置けません。")),
@@ -259,25 +286,23 @@ impl<R: BufRead> FormsReader<R> {
             version: None,
             purpose: String::new(),
             status: "draft".into(),
-            consent_db_registration: false,
+            consent_db_registration: None,
             doctor: None,
             scan: None,
             items: Vec::new(),
             position: at,
         };
-        for (key, value) in self.attributes(start, at)? {
+        for (key, value) in self.attributes(start, at, FORM_ATTRIBUTES)? {
             match key.as_str() {
                 "external-id" => form.external_id = value,
                 "disease" => form.disease = value,
                 "version" => form.version = Some(value),
                 "purpose" => form.purpose = value,
                 "status" => form.status = value,
-                "consent-db-registration" => form.consent_db_registration = matches!(value.as_str(), "true" | "1"),
+                "consent-db-registration" => form.consent_db_registration = Some(matches!(value.as_str(), "true" | "1")),
                 "doctor" => form.doctor = Some(value),
                 "scan" => form.scan = Some(value),
-                other => {
-                    return Err(file_error(at, "E_XML_STRUCTURE", format!("form要素に属性「{other}」は使えません。")))
-                }
+                _ => unreachable!("attributes() returns allowed names only"),
             }
         }
         loop {
@@ -285,7 +310,7 @@ impl<R: BufRead> FormsReader<R> {
             match event {
                 Event::Start(e) if local_name(&e) == "item" => {
                     let id = self
-                        .attributes(&e, here)?
+                        .attributes(&e, here, &["id"])?
                         .into_iter()
                         .find(|(k, _)| k == "id")
                         .map(|(_, v)| v)
@@ -293,22 +318,26 @@ impl<R: BufRead> FormsReader<R> {
                     let value = self.element_content(here, 3)?;
                     self.push_item(&mut form, id, value, here)?;
                 }
-                Event::Start(e) if local_name(&e) == "patient" => loop {
-                    let (event, field_at) = self.next_event()?;
-                    match event {
-                        Event::Start(field) => {
-                            let name = local_name(&field);
-                            let Some((_, id)) = PATIENT_ELEMENTS.iter().find(|(n, _)| *n == name) else {
-                                return Err(file_error(field_at, "E_XML_STRUCTURE",
-                                    format!("patient要素に <{name}> は置けません。")));
-                            };
-                            let value = self.element_content(field_at, 4)?;
-                            self.push_item(&mut form, id.to_string(), value, field_at)?;
+                Event::Start(e) if local_name(&e) == "patient" => {
+                    self.attributes(&e, here, &[])?;
+                    loop {
+                        let (event, field_at) = self.next_event()?;
+                        match event {
+                            Event::Start(field) => {
+                                self.attributes(&field, field_at, &[])?;
+                                let name = local_name(&field);
+                                let Some((_, id)) = PATIENT_ELEMENTS.iter().find(|(n, _)| *n == name) else {
+                                    return Err(file_error(field_at, "E_XML_STRUCTURE",
+                                        format!("patient要素に <{name}> は置けません。")));
+                                };
+                                let value = self.element_content(field_at, 4)?;
+                                self.push_item(&mut form, id.to_string(), value, field_at)?;
+                            }
+                            Event::End(_) => break,
+                            _ => return Err(file_error(field_at, "E_XML_STRUCTURE", "patient要素の中は患者の項目要素だけです。")),
                         }
-                        Event::End(_) => break,
-                        _ => return Err(file_error(field_at, "E_XML_STRUCTURE", "patient要素の中は患者の項目要素だけです。")),
                     }
-                },
+                }
                 Event::Start(e) => {
                     return Err(file_error(here, "E_XML_STRUCTURE",
                         format!("form要素に <{}> は置けません（patient と item だけです）。", local_name(&e))))
@@ -338,11 +367,7 @@ impl<R: BufRead> FormsReader<R> {
             let (event, at) = self.next_event()?;
             match event {
                 Event::Start(e) if local_name(&e) == "nanbyo-forms" => {
-                    let ns = e
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == b"xmlns")
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+                    let ns = self.attributes(&e, at, &["xmlns"])?.pop().map(|(_, v)| v);
                     if ns.as_deref() != Some(NAMESPACE) {
                         return Err(file_error(at, "E_XML_NAMESPACE",
                             format!("ルート要素の名前空間は xmlns=\"{NAMESPACE}\" にしてください。")));
@@ -360,7 +385,7 @@ impl<R: BufRead> FormsReader<R> {
             match event {
                 Event::Start(e) if local_name(&e) == "header" && !self.header_seen && self.forms == 0 => {
                     self.header_seen = true;
-                    let attrs = self.attributes(&e, at)?;
+                    let attrs = self.attributes(&e, at, &["hospital", "doctor", "generated-at"])?;
                     let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
                     let header = Header {
                         hospital: get("hospital").ok_or_else(|| {
@@ -402,6 +427,20 @@ impl<R: BufRead> FormsReader<R> {
                 _ => {}
             }
         }
+    }
+}
+
+/// The attributes a form element may have.
+const FORM_ATTRIBUTES: &[&str] =
+    &["external-id", "disease", "version", "purpose", "status", "consent-db-registration", "doctor", "scan"];
+
+/// Text in a file may not hold control or invisible characters
+/// (crate::text_hygiene): they would be stored and shown as if typed.
+fn refuse_hidden_characters(text: &str, at: Position) -> Result<(), FileError> {
+    match crate::text_hygiene::first_hidden_character(text) {
+        None => Ok(()),
+        Some(c) => Err(file_error(at, "E_TEXT_CONTROL_CHARACTER",
+            format!("制御文字・見えない文字（U+{:04X}）は使えません。", c as u32))),
     }
 }
 
