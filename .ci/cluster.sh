@@ -39,6 +39,12 @@ timezone = 'Asia/Tokyo'
 log_timezone = 'Asia/Tokyo'
 CONF
     fi
+    # Every server log line names the request (id, account, role: set by
+    # app.check_request in application_name); added to clusters made before.
+    if ! grep -q "^log_line_prefix = '%m \[%p\] %q%a '" "$pgdata/postgresql.conf"; then
+      echo "log_line_prefix = '%m [%p] %q%a '" | as_postgres tee -a "$pgdata/postgresql.conf" >/dev/null
+      running && as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" reload >/dev/null
+    fi
     if ! running; then
       as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" -l "$dir/postgres.log" -w -t 60 start >/dev/null
     fi

@@ -87,10 +87,12 @@ case "$cmd" in
       rm -f "$dir/jwt-secret.new"
     fi
     if ! postgrest_running; then
+      # the log is the owner's alone (it may name what a client sent)
+      (umask 077; touch "$dir/postgrest.log"); chmod 600 "$dir/postgrest.log"
       PGRST_DB_URI="postgresql:///$DB_NAME?host=$dir&port=$pg_port&user=authenticator" \
       PGRST_JWT_SECRET="$(cat "$dir/jwt-secret")" \
       PGRST_SERVER_PORT="$api_port" \
-        setsid nohup "$POSTGREST_BIN" "$root/postgrest/nanbyo.conf" >"$dir/postgrest.log" 2>&1 </dev/null &
+        setsid nohup "$POSTGREST_BIN" "$root/postgrest/nanbyo.conf" >>"$dir/postgrest.log" 2>&1 </dev/null &
       echo $! > "$dir/postgrest.pid"
     fi
     for _ in $(seq 100); do

@@ -50,9 +50,27 @@ GRANT EXECUTE ON FUNCTION
   TO api_user;
 -- PostgREST's db-pre-request runs as whatever role the request runs as.
 GRANT EXECUTE ON FUNCTION app.check_request() TO api_user, enrolling, web_anon;
+GRANT EXECUTE ON FUNCTION app.add_response_header(text, text) TO api_user, enrolling, web_anon;
 
 -- Login and enrolment.
-GRANT EXECUTE ON FUNCTION api.login(text, text, text) TO web_anon, api_user, enrolling;
+GRANT EXECUTE ON FUNCTION api.login(text, text, text, text) TO web_anon, api_user, enrolling;
 GRANT EXECUTE ON FUNCTION api.complete_enrolment(text, text) TO enrolling;
 GRANT EXECUTE ON FUNCTION api.logout(), api.whoami(), api.health() TO api_user, enrolling;
 GRANT EXECUTE ON FUNCTION api.change_password(text, text) TO api_user;
+
+-- Time limits (E1): no request may hold a backend for long. PostgREST
+-- applies the impersonated role's settings to each request; the bulk import
+-- gets its documented longer limit from the pre-request check
+-- (app.statement_timeout_for).
+DO $$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['doctor', 'clerk', 'hospital_admin', 'municipality_admin', 'municipality_staff',
+                           'operator_admin', 'operator_staff', 'ministry_admin', 'ministry_staff',
+                           'contractor', 'enrolling'] LOOP
+    EXECUTE format('ALTER ROLE %I IN DATABASE %I SET statement_timeout = %L', r, current_database(), '30s');
+  END LOOP;
+  EXECUTE format('ALTER ROLE web_anon IN DATABASE %I SET statement_timeout = %L', current_database(), '5s');
+END
+$$;

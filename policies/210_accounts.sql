@@ -33,7 +33,7 @@ CREATE POLICY accounts_self ON app.accounts FOR SELECT TO contractor
 
 GRANT SELECT (id, login_id, role, organisation_id, organisation_kind, issued_by_organisation_id,
               issued_by_account_id, name, name_kana, email, password_must_change, enrolled,
-              key_issued_at, failed_logins, locked_at, last_login_at, is_hospital_admin,
+              key_issued_at, enrolment_code_required, last_login_at, is_hospital_admin,
               program, doctor_kind, medical_registry_number, designated_doctor_number,
               designation_expires_on, deleted_at, deletion_reason, created_at, updated_at)
   ON app.accounts TO api_user;
@@ -52,3 +52,5 @@ GRANT EXECUTE ON FUNCTION
   TO municipality_admin;
 GRANT EXECUTE ON FUNCTION api.change_medical_institution_code(bigint, text)
   TO municipality_admin, operator_admin;
+-- list_accounts (as the caller) shows whether each account's login id is locked
+GRANT EXECUTE ON FUNCTION app.account_locked_until(bigint) TO api_user;

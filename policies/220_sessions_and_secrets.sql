@@ -4,3 +4,9 @@
 ALTER TABLE app.sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.server_secrets ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON app.sessions, app.server_secrets FROM PUBLIC;
+
+-- The mail outbox (sql/113): the deployment's mailer reads it and marks
+-- mails sent; nobody else reads it, nobody deletes from it.
+REVOKE ALL ON app.mail_outbox, app.enrolment_codes, app.login_throttle FROM PUBLIC;
+GRANT USAGE ON SCHEMA app TO nanbyo_mailer;
+GRANT SELECT, UPDATE (sent_at, attempts, last_error) ON app.mail_outbox TO nanbyo_mailer;

@@ -13,3 +13,17 @@ GRANT SELECT ON app.audit_log TO operator_admin, operator_staff, ministry_admin,
 GRANT EXECUTE ON FUNCTION
   api.search_audit_log(timestamptz, timestamptz, text, text, text, text, text, integer, integer)
   TO operator_admin, operator_staff, ministry_admin, ministry_staff;
+
+-- Refusals come in over the audit writer's own connection (sql/046).
+DROP POLICY IF EXISTS audit_log_refusals ON app.audit_log;
+CREATE POLICY audit_log_refusals ON app.audit_log FOR INSERT TO nanbyo_audit_writer
+  WITH CHECK ((action = 'request' AND outcome = 'refused')
+              OR (action = 'access_key.lookup' AND outcome IN ('failure', 'refused')));
+GRANT USAGE ON SCHEMA app TO nanbyo_audit_writer;
+GRANT INSERT ON app.audit_log TO nanbyo_audit_writer;
+-- every API role may record its own refusal (app.raise runs as the caller)
+GRANT EXECUTE ON FUNCTION app.record_refusal(text, text) TO api_user, enrolling, web_anon;
+GRANT EXECUTE ON FUNCTION app.sees_personal_audit_values(), app.audit_personal_keys()
+  TO operator_admin, operator_staff, ministry_admin, ministry_staff;
+-- searches log a keyed hash of what was searched, never the value (sql/045)
+GRANT EXECUTE ON FUNCTION app.audit_value_hash(text) TO api_user;

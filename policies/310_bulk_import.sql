@@ -4,3 +4,6 @@
 ALTER TABLE app.form_imports ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON app.form_imports FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.import_forms_xml(text) TO doctor, clerk, contractor;
+ALTER TABLE app.scan_assignments ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON app.scan_assignments FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.assign_scans(bigint, bigint, text[]) TO operator_admin, operator_staff;

@@ -31,8 +31,10 @@ CREATE TABLE IF NOT EXISTS app.accounts (
   key_hash                  text,
   key_issued_at             timestamptz,
   enrolled                  boolean NOT NULL GENERATED ALWAYS AS (key_hash IS NOT NULL) STORED,
-  failed_logins             integer NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
-  locked_at                 timestamptz,
+  -- the key was revoked (key reissue, designation change): the next
+  -- enrolment needs a one-time enrolment code from the issuer or hospital
+  -- admin as well as the password (app.enrolment_codes)
+  enrolment_code_required   boolean NOT NULL DEFAULT false,
   last_login_at             timestamptz,
   -- the hospital admin right (責任者権限, A5); hospital accounts only
   is_hospital_admin         boolean NOT NULL DEFAULT false,
@@ -95,9 +97,67 @@ CREATE TABLE IF NOT EXISTS app.sessions (
   issued_at   timestamptz NOT NULL DEFAULT now(),
   expires_at  timestamptz NOT NULL,
   revoked_at  timestamptz,
-  revoked_why text
+  revoked_why text,
+  -- an enrolment session after a key revocation: the code it was opened with
+  enrolment_code_id bigint
 );
 CREATE INDEX IF NOT EXISTS sessions_live_by_account ON app.sessions (account_id) WHERE revoked_at IS NULL;
+
+-- One-time enrolment codes (A7): after a key revocation the password alone
+-- no longer opens an enrolment session. The issuer or hospital admin who
+-- revoked the key receives a short-lived code and hands it to the user;
+-- enrolment needs password + code, and the code is spent when the new key
+-- file is issued. Only its hash is stored.
+CREATE TABLE IF NOT EXISTS app.enrolment_codes (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account_id  bigint NOT NULL REFERENCES app.accounts (id),
+  code_hash   text NOT NULL,
+  issued_by   bigint REFERENCES app.accounts (id),
+  issued_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at  timestamptz NOT NULL,
+  used_at     timestamptz,
+  -- superseded by a newer code, or the account was deleted
+  revoked_at  timestamptz,
+  CONSTRAINT spent_once CHECK (used_at IS NULL OR revoked_at IS NULL)
+);
+-- at most one live code per account
+CREATE UNIQUE INDEX IF NOT EXISTS enrolment_codes_one_live
+  ON app.enrolment_codes (account_id) WHERE used_at IS NULL AND revoked_at IS NULL;
+
+-- Login failures (A11), per login id as typed, for existing and unknown ids
+-- alike, so that the answers cannot tell them apart. The id itself is not
+-- stored: a password typed into the id field must not land in the database.
+CREATE TABLE IF NOT EXISTS app.login_throttle (
+  -- app.login_key(login id): a keyed hash
+  login_key        text PRIMARY KEY,
+  -- the account the id names, if it names one (for the admin's unlock)
+  account_id       bigint REFERENCES app.accounts (id),
+  failures         integer NOT NULL CHECK (failures > 0),
+  locked_until     timestamptz,
+  last_failure_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS login_throttle_account ON app.login_throttle (account_id) WHERE account_id IS NOT NULL;
+
+-- Mail to account holders (A5, A7): every key revocation, key issue and
+-- password reset is told to the account's registered address, so that a
+-- takeover by someone with admin rights does not go unnoticed. The
+-- deployment's mailer (role nanbyo_mailer) reads unsent rows, sends them
+-- and marks them sent. No secret is ever written here.
+CREATE TABLE IF NOT EXISTS app.mail_outbox (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  account_id  bigint NOT NULL REFERENCES app.accounts (id),
+  to_address  text NOT NULL,
+  kind        text NOT NULL CHECK (kind IN ('key_revoked', 'key_issued', 'password_reset')),
+  subject     text NOT NULL,
+  body        text NOT NULL,
+  request_id  text,
+  sent_at     timestamptz,
+  attempts    integer NOT NULL DEFAULT 0,
+  last_error  text
+);
+CREATE INDEX IF NOT EXISTS mail_outbox_unsent ON app.mail_outbox (id) WHERE sent_at IS NULL;
+COMMENT ON TABLE app.mail_outbox IS '利用者へのメール通知（送信待ち）: 配備先のメール送信プロセスが読む';
 
 -- A8 secondary hospitals (兼務先): the doctor applies, the hospital's admin decides.
 CREATE TABLE IF NOT EXISTS app.secondary_hospitals (

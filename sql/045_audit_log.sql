@@ -39,3 +39,30 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON app.audit_log
 DROP TRIGGER IF EXISTS audit_log_no_truncate ON app.audit_log;
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON app.audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION app.audit_log_append_only();
+
+-- What the audit log keeps of a personal value someone searched for (a
+-- patient's reading, a name): not the value, but a keyed hash of it and its
+-- length, so that the operator can still answer "who searched for this
+-- patient" (app.audit_value_hash of the value in question) and a reader of
+-- the log learns nothing of it.
+INSERT INTO app.server_secrets (name, value)
+VALUES ('audit_value_secret', nanbyo.random_token(32))
+ON CONFLICT (name) DO NOTHING;
+
+CREATE OR REPLACE FUNCTION app.audit_value_hash(value text)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  SELECT CASE WHEN audit_value_hash.value IS NULL THEN NULL ELSE jsonb_build_object(
+    'hash', left(encode(sha256(convert_to(s.value || E'\n' || audit_value_hash.value, 'UTF8')), 'hex'), 32),
+    'length', length(audit_value_hash.value)) END
+    FROM app.server_secrets s WHERE s.name = 'audit_value_secret'
+$$;
+
+-- Detail keys of audit entries that name a patient's record (a hospital's
+-- record id, a scan): shown to the operator only (api.search_audit_log).
+CREATE OR REPLACE FUNCTION app.audit_personal_keys()
+RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY['external_id', 'scan', 'patient_id'] $$;

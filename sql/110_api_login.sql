@@ -10,13 +10,14 @@ INSERT INTO app.server_secrets (name, value)
 VALUES ('dummy_password_hash', nanbyo.hash_password(nanbyo.random_token(24)))
 ON CONFLICT (name) DO NOTHING;
 
--- How long a login lasts; PostgREST refuses the JWT after `exp`.
+-- How long a login lasts. The session row decides (app.check_request answers
+-- E_SESSION_EXPIRED after it); the JWT's own `exp` lies a grace period later,
+-- so that PostgREST's English "JWT expired" is not what a user whose session
+-- just ended sees.
 CREATE OR REPLACE FUNCTION app.session_minutes()
 RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 30 $$;
-
--- Consecutive failures (wrong password or wrong key) that lock an account.
-CREATE OR REPLACE FUNCTION app.max_failed_logins()
-RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 5 $$;
+CREATE OR REPLACE FUNCTION app.jwt_grace()
+RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '12 hours' $$;
 
 -- sha256 of a presented key file, as stored in accounts.key_hash.
 CREATE OR REPLACE FUNCTION app.key_hash(key text)
@@ -35,8 +36,9 @@ AS $$
     FROM (SELECT set_config('response.status', status::text, true)) set_status
 $$;
 
--- A new session and its signed JWT for `a`.
-CREATE OR REPLACE FUNCTION app.open_session(a app.accounts)
+-- A new session and its signed JWT for `a` (an enrolment session after a
+-- key revocation names the enrolment code it was opened with).
+CREATE OR REPLACE FUNCTION app.open_session(a app.accounts, enrolment_code_id bigint DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -49,8 +51,8 @@ DECLARE
   session_id uuid;
   token text;
 BEGIN
-  INSERT INTO app.sessions (account_id, stage, issued_at, expires_at)
-  VALUES (a.id, stage, issued, expires)
+  INSERT INTO app.sessions (account_id, stage, issued_at, expires_at, enrolment_code_id)
+  VALUES (a.id, stage, issued, expires, open_session.enrolment_code_id)
   RETURNING id INTO session_id;
   token := nanbyo.sign_jwt(jsonb_build_object(
       'role', CASE stage WHEN 'full' THEN a.role ELSE 'enrolling' END,
@@ -59,7 +61,7 @@ BEGIN
       'sid', session_id::text,
       'login_id', a.login_id,
       'iat', floor(extract(epoch FROM issued))::bigint,
-      'exp', floor(extract(epoch FROM expires))::bigint),
+      'exp', floor(extract(epoch FROM expires + app.jwt_grace()))::bigint),
     (SELECT value FROM app.server_secrets WHERE name = 'jwt_secret'));
   RETURN jsonb_build_object(
     'token', token,
@@ -74,9 +76,19 @@ BEGIN
 END
 $$;
 
--- POST /rpc/login {"login_id", "password", "key"}: a JWT for the API.
--- `key` is the content of the encryption key file (required once enrolled).
-CREATE OR REPLACE FUNCTION api.login(login_id text, password text, key text DEFAULT NULL)
+-- POST /rpc/login {"login_id", "password", "key", "enrolment_code"}: a JWT
+-- for the API. `key` is the content of the encryption key file (required
+-- once enrolled); `enrolment_code` the one-time code the issuer or hospital
+-- admin handed over after a key revocation (sql/112).
+--
+-- Every failed factor (unknown id, wrong password, missing or wrong key
+-- file, missing or wrong enrolment code) gets the same answer and counts
+-- toward the lockout (sql/111), for unknown ids as for existing ones; only
+-- the audit log says which factor failed. Attempts on one id are serialised,
+-- so the count cannot be raced.
+DROP FUNCTION IF EXISTS api.login(text, text, text);
+CREATE OR REPLACE FUNCTION api.login(login_id text, password text, key text DEFAULT NULL,
+                                     enrolment_code text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -84,53 +96,52 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
+  throttle_key text := app.login_key(login.login_id);
   a app.accounts;
-  password_ok boolean;
+  t app.login_throttle;
+  code_id bigint;
+  failed text;
 BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('nanbyo.login:' || throttle_key, 0));
+  SELECT * INTO t FROM app.login_throttle x WHERE x.login_key = throttle_key;
   SELECT * INTO a FROM app.accounts
    WHERE accounts.login_id = login.login_id AND deleted_at IS NULL
    FOR UPDATE;
-  IF NOT FOUND THEN
+  IF t.locked_until > now() THEN
+    -- (no password is checked while locked, for any id)
+    PERFORM app.audit('login', 'refused', CASE WHEN a.id IS NOT NULL THEN 'account' END, a.id::text,
+                      jsonb_build_object('reason', 'locked', 'locked_until', t.locked_until), a.id);
+    RETURN app.login_locked(t.locked_until);
+  END IF;
+
+  IF a.id IS NULL THEN
+    -- the same work as for a real account: a wrong id takes as long as a wrong password
     PERFORM nanbyo.verify_password(
       (SELECT value FROM app.server_secrets WHERE name = 'dummy_password_hash'), coalesce(password, ''));
-    PERFORM app.audit('login', 'failure', 'login_id', left(login.login_id, 100),
-                      '{"reason": "unknown_login_id"}');
-    RETURN app.login_refused(401, 'E_LOGIN_FAILED', 'ログインIDまたはパスワードが違います。');
+    failed := 'unknown_login_id';
+  ELSIF NOT nanbyo.verify_password(a.password_hash, coalesce(password, '')) THEN
+    failed := 'wrong_password';
+  ELSIF a.key_hash IS NOT NULL AND key IS NULL THEN
+    failed := 'key_missing';
+  ELSIF a.key_hash IS NOT NULL AND app.key_hash(key) <> a.key_hash THEN
+    failed := 'wrong_key';
+  ELSIF a.key_hash IS NULL AND a.enrolment_code_required THEN
+    code_id := app.live_enrolment_code(a.id, enrolment_code);
+    IF code_id IS NULL THEN
+      failed := CASE WHEN enrolment_code IS NULL THEN 'enrolment_code_missing' ELSE 'wrong_enrolment_code' END;
+    END IF;
   END IF;
 
-  IF a.locked_at IS NOT NULL THEN
-    PERFORM app.audit('login', 'refused', 'account', a.id::text, '{"reason": "locked"}', a.id);
-    RETURN app.login_refused(403, 'E_ACCOUNT_LOCKED',
-      'アカウントがロックされています。医療機関の責任者（指定医は発行自治体）に解除を依頼してください。');
-  END IF;
-
-  password_ok := nanbyo.verify_password(a.password_hash, coalesce(password, ''));
-  IF password_ok AND a.key_hash IS NOT NULL AND key IS NULL THEN
-    -- the second factor is missing: ask for it, do not count a failure
-    PERFORM app.audit('login', 'failure', 'account', a.id::text, '{"reason": "key_required"}', a.id);
-    RETURN app.login_refused(401, 'E_KEY_REQUIRED', '暗号化キーファイルを指定してください。');
-  END IF;
-  IF NOT password_ok OR (a.key_hash IS NOT NULL AND app.key_hash(key) <> a.key_hash) THEN
-    UPDATE app.accounts
-       SET failed_logins = failed_logins + 1,
-           locked_at = CASE WHEN failed_logins + 1 >= app.max_failed_logins() THEN now() END
-     WHERE id = a.id
-     RETURNING * INTO a;
-    PERFORM app.audit('login', 'failure', 'account', a.id::text,
-      jsonb_build_object('reason', CASE WHEN password_ok THEN 'wrong_key' ELSE 'wrong_password' END,
-                         'failed_logins', a.failed_logins, 'locked', a.locked_at IS NOT NULL), a.id);
-    IF a.locked_at IS NOT NULL THEN
-      PERFORM app.revoke_sessions(a.id, 'locked');
-      PERFORM app.audit('account.lock', 'success', 'account', a.id::text,
-                        jsonb_build_object('failed_logins', a.failed_logins), a.id);
-      RETURN app.login_refused(403, 'E_ACCOUNT_LOCKED',
-        format('ログインに%s回続けて失敗したため、アカウントをロックしました。医療機関の責任者（指定医は発行自治体）に解除を依頼してください。',
-               a.failed_logins));
+  IF failed IS NOT NULL THEN
+    t := app.count_login_failure(throttle_key, a.id);
+    -- (an unknown id is not recorded: it may be a password typed into the id field)
+    PERFORM app.audit('login', 'failure', CASE WHEN a.id IS NOT NULL THEN 'account' END, a.id::text,
+      jsonb_build_object('reason', failed, 'failures', t.failures, 'locked', t.locked_until IS NOT NULL), a.id);
+    IF t.locked_until IS NOT NULL THEN
+      RETURN app.login_locked(t.locked_until);
     END IF;
-    IF password_ok THEN
-      RETURN app.login_refused(401, 'E_KEY_INVALID', '暗号化キーファイルが正しくありません。最新のキーファイルを指定してください。');
-    END IF;
-    RETURN app.login_refused(401, 'E_LOGIN_FAILED', 'ログインIDまたはパスワードが違います。');
+    RETURN app.login_refused(401, 'E_LOGIN_FAILED',
+      'ログインID・パスワード・暗号化キーファイルのいずれかが正しくありません。キーの再発行を受けた方は、発行元から受け取った登録コードも入力してください。');
   END IF;
 
   IF a.role = 'doctor' AND a.designation_expires_on < current_date THEN
@@ -141,14 +152,15 @@ BEGIN
              to_char(a.designation_expires_on, 'YYYY-MM-DD')));
   END IF;
 
-  UPDATE app.accounts SET failed_logins = 0, last_login_at = now()
-   WHERE id = a.id RETURNING * INTO a;
-  PERFORM app.audit('login', 'success', 'account', a.id::text, '{}', a.id);
-  RETURN app.open_session(a);
+  DELETE FROM app.login_throttle x WHERE x.login_key = throttle_key;
+  UPDATE app.accounts SET last_login_at = now() WHERE id = a.id RETURNING * INTO a;
+  PERFORM app.audit('login', 'success', 'account', a.id::text,
+                    CASE WHEN code_id IS NOT NULL THEN '{"with": "enrolment_code"}'::jsonb ELSE '{}' END, a.id);
+  RETURN app.open_session(a, code_id);
 END
 $$;
-COMMENT ON FUNCTION api.login(text, text, text) IS
-  'ログイン: ログインID・パスワード（登録済みなら暗号化キーファイル）でJWTを発行する';
+COMMENT ON FUNCTION api.login(text, text, text, text) IS
+  'ログイン: ログインID・パスワード・暗号化キーファイル（キー再発行後は登録コード）でJWTを発行する';
 
 -- Sets `me`'s password after the policy check; the new one must differ.
 CREATE OR REPLACE FUNCTION app.set_password(me app.accounts, new_password text)
@@ -186,7 +198,7 @@ END
 $$;
 
 -- POST /rpc/complete_enrolment: the first login (A7), or the login after a
--- password reset or key reissue. Sets the new password and e-mail as needed
+-- password reset or key reissue (that one opened with the enrolment code). Sets the new password and e-mail as needed
 -- and, when the account has no key, issues the encryption key file. The
 -- enrolment session ends: the user logs in again with the new key.
 CREATE OR REPLACE FUNCTION api.complete_enrolment(new_password text DEFAULT NULL, email text DEFAULT NULL)
@@ -209,8 +221,13 @@ BEGIN
     PERFORM app.raise('22023', 'E_EMAIL_REQUIRED', 'メールアドレスを登録してください。');
   END IF;
   IF me.key_hash IS NULL THEN
+    IF me.enrolment_code_required THEN
+      -- after a key revocation: the session must have been opened with the code
+      PERFORM app.spend_enrolment_code(me);
+    END IF;
     key_file := 'NANBYO-KEY-1:' || nanbyo.random_token(32);
     UPDATE app.accounts SET key_hash = app.key_hash(key_file), key_issued_at = now() WHERE id = me.id;
+    PERFORM app.notify_account(me.id, 'key_issued', me.id);
   END IF;
   PERFORM app.revoke_sessions(me.id, 'enrolled');
   PERFORM app.audit('account.enrol', 'success', 'account', me.id::text,

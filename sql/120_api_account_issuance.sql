@@ -150,8 +150,9 @@ DECLARE
   admin boolean;
   created app.accounts;
 BEGIN
-  IF name IS NULL OR btrim(name) = '' OR name_kana IS NULL OR btrim(name_kana) = '' THEN
-    PERFORM app.raise('22023', 'E_NAME_REQUIRED', '氏名と氏名カナを指定してください。');
+  IF name IS NULL OR name !~ '[^[:space:]　]' OR name_kana IS NULL OR name_kana !~ '[^[:space:]　]'
+     OR app.has_hidden_characters(name) OR app.has_hidden_characters(name_kana) THEN
+    PERFORM app.raise('22023', 'E_NAME_REQUIRED', '氏名と氏名カナを指定してください（制御文字・見えない文字は使えません）。');
   END IF;
   PERFORM app.checked_email(email);
   admin := role = 'hospital_admin' OR role = 'doctor' AND (make_admin OR NOT EXISTS (
@@ -162,7 +163,7 @@ BEGIN
                             program, doctor_kind, medical_registry_number, designated_doctor_number,
                             designation_expires_on)
   VALUES (new_login, role, organisation_id, caller.organisation_id, caller.id,
-          btrim(name), btrim(name_kana), email, nanbyo.hash_password(password), admin,
+          btrim(name), btrim(normalize(name_kana, NFKC)), email, nanbyo.hash_password(password), admin,
           program, doctor_kind, medical_registry_number, designated_doctor_number, designation_expires_on)
   RETURNING * INTO created;
   PERFORM app.audit('account.issue', 'success', 'account', created.id::text,
@@ -233,7 +234,9 @@ $$;
 
 -- POST /rpc/update_doctor_designation (A6): the issuing municipality changes
 -- a doctor's designation expiry (and number). The doctor's key is revoked and
--- every session ends now; the doctor enrols a new key at the next login.
+-- every session ends now; the doctor enrols a new key at the next login with
+-- the password and the one-time enrolment code in the answer (sql/112),
+-- which the municipality hands over, and is told by mail.
 CREATE OR REPLACE FUNCTION api.update_doctor_designation(
   account_id bigint, designation_expires_on date, designated_doctor_number text DEFAULT NULL)
 RETURNS jsonb
@@ -246,6 +249,8 @@ DECLARE
   me app.accounts := app.caller();
   t app.accounts := app.managed_account(me, account_id, false);
   ended integer;
+  code jsonb;
+  notified boolean;
 BEGIN
   IF t.role <> 'doctor' THEN
     PERFORM app.raise('22023', 'E_NOT_A_DOCTOR', '指定医のIDではありません。');
@@ -267,11 +272,13 @@ BEGIN
          key_hash = NULL, key_issued_at = NULL
    WHERE a.id = t.id;
   ended := app.revoke_sessions(t.id, 'designation_changed');
+  code := app.issue_enrolment_code(t.id, me.id);
+  notified := app.notify_account(t.id, 'key_revoked', me.id);
   PERFORM app.audit('account.update_designation', 'success', 'account', t.id::text,
     jsonb_build_object('from', t.designation_expires_on, 'to', designation_expires_on,
-                       'key_revoked', true, 'sessions_ended', ended));
+                       'key_revoked', true, 'sessions_ended', ended, 'notified', notified));
   RETURN jsonb_build_object('id', t.id, 'designation_expires_on', designation_expires_on,
-                            'key_revoked', true, 'sessions_ended', ended);
+                            'key_revoked', true, 'sessions_ended', ended, 'notified', notified) || code;
 END
 $$;
 COMMENT ON FUNCTION api.update_doctor_designation(bigint, date, text) IS
@@ -307,6 +314,8 @@ BEGIN
                             key_hash = NULL
    WHERE a.id = t.id;
   PERFORM app.revoke_sessions(t.id, 'deleted');
+  UPDATE app.enrolment_codes c SET revoked_at = now()
+   WHERE c.account_id = t.id AND c.used_at IS NULL AND c.revoked_at IS NULL;
   UPDATE app.secondary_hospitals s SET status = 'withdrawn'
    WHERE s.account_id = t.id AND s.status IN ('applied', 'approved');
   PERFORM app.audit('account.delete', 'success', 'account', t.id::text,

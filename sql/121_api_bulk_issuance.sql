@@ -25,6 +25,9 @@ BEGIN
   IF me.role <> 'municipality_admin' THEN
     PERFORM app.raise('42501', 'E_NOT_ISSUER', '医療機関ユーザデータファイルで一括発行できるのは自治体の管理者です。');
   END IF;
+  IF csv IS NULL OR btrim(csv) = '' THEN
+    PERFORM app.raise('22023', 'E_CSV_REQUIRED', '医療機関ユーザデータファイルの内容（csv）を指定してください。');
+  END IF;
   file := nanbyo.read_user_data_file(csv, current_date);
   problems := file -> 'problems';
 

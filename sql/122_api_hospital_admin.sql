@@ -4,8 +4,9 @@
 -- the same, as may the hospital admin for every account of the hospital.
 
 -- POST /rpc/reset_password {"account_id"}: a new initial password (returned
--- once); the account is unlocked, its sessions end, and the user must change
--- the password at the next login.
+-- once); the account is unlocked, its sessions end, the user is told by
+-- mail, and must change the password at the next login (the key file is
+-- still required).
 CREATE OR REPLACE FUNCTION api.reset_password(account_id bigint)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -16,15 +17,18 @@ DECLARE
   me app.accounts := app.caller();
   t app.accounts := app.managed_account(me, account_id, true);
   password text := nanbyo.initial_password();
+  was_locked boolean := app.account_locked_until(t.id) IS NOT NULL;
+  notified boolean;
 BEGIN
   UPDATE app.accounts a
-     SET password_hash = nanbyo.hash_password(password), password_must_change = true,
-         locked_at = NULL, failed_logins = 0
+     SET password_hash = nanbyo.hash_password(password), password_must_change = true
    WHERE a.id = t.id;
+  DELETE FROM app.login_throttle x WHERE x.account_id = t.id;
   PERFORM app.revoke_sessions(t.id, 'password_reset');
+  notified := app.notify_account(t.id, 'password_reset', me.id);
   PERFORM app.audit('account.reset_password', 'success', 'account', t.id::text,
-                    jsonb_build_object('login_id', t.login_id, 'was_locked', t.locked_at IS NOT NULL));
-  RETURN jsonb_build_object('id', t.id, 'login_id', t.login_id, 'initial_password', password);
+                    jsonb_build_object('login_id', t.login_id, 'was_locked', was_locked, 'notified', notified));
+  RETURN jsonb_build_object('id', t.id, 'login_id', t.login_id, 'initial_password', password, 'notified', notified);
 END
 $$;
 COMMENT ON FUNCTION api.reset_password(bigint) IS 'パスワード再発行（責任者・発行組織）: 初期パスワードを返し、ロックも解除する';
@@ -39,20 +43,24 @@ AS $$
 DECLARE
   me app.accounts := app.caller();
   t app.accounts := app.managed_account(me, account_id, true);
+  locked_until timestamptz := app.account_locked_until(t.id);
 BEGIN
-  IF t.locked_at IS NULL THEN
+  IF locked_until IS NULL THEN
     PERFORM app.raise('22023', 'E_NOT_LOCKED', 'このユーザIDはロックされていません。');
   END IF;
-  UPDATE app.accounts a SET locked_at = NULL, failed_logins = 0 WHERE a.id = t.id;
+  DELETE FROM app.login_throttle x WHERE x.account_id = t.id;
   PERFORM app.audit('account.unlock', 'success', 'account', t.id::text,
-                    jsonb_build_object('login_id', t.login_id, 'locked_at', t.locked_at));
+                    jsonb_build_object('login_id', t.login_id, 'locked_until', locked_until));
   RETURN jsonb_build_object('id', t.id, 'login_id', t.login_id, 'unlocked', true);
 END
 $$;
 COMMENT ON FUNCTION api.unlock_account(bigint) IS 'ロック解除（責任者・発行組織）';
 
 -- POST /rpc/reissue_key {"account_id"} (A5, A7): the old key file is dead at
--- once and every session ends; the user receives a new key at the next login.
+-- once, every session ends and the user is told by mail. The answer holds a
+-- one-time enrolment code (shown once) for the caller to hand to the user,
+-- who needs it with the password to enrol the new key file. Calling it
+-- again makes a new code (the old one stops working).
 CREATE OR REPLACE FUNCTION api.reissue_key(account_id bigint)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -63,13 +71,19 @@ DECLARE
   me app.accounts := app.caller();
   t app.accounts := app.managed_account(me, account_id, true);
   ended integer;
+  code jsonb;
+  notified boolean;
 BEGIN
   UPDATE app.accounts a SET key_hash = NULL, key_issued_at = NULL WHERE a.id = t.id;
   ended := app.revoke_sessions(t.id, 'key_reissued');
+  code := app.issue_enrolment_code(t.id, me.id);
+  notified := app.notify_account(t.id, 'key_revoked', me.id);
   PERFORM app.audit('account.reissue_key', 'success', 'account', t.id::text,
-                    jsonb_build_object('login_id', t.login_id, 'sessions_ended', ended));
+                    jsonb_build_object('login_id', t.login_id, 'sessions_ended', ended, 'notified', notified,
+                                       'enrolment_code_expires_at', code -> 'enrolment_code_expires_at'));
   RETURN jsonb_build_object('id', t.id, 'login_id', t.login_id, 'key_revoked', true, 'sessions_ended', ended,
-    'message', '旧い暗号化キーファイルは無効になりました。次回ログイン時に新しいキーファイルが発行されます。');
+                            'notified', notified) || code || jsonb_build_object(
+    'message', '旧い暗号化キーファイルは無効になりました。登録コードを本人に直接お伝えください（再表示はできません）。本人はパスワードと登録コードでログインし、新しいキーファイルを受け取ります。');
 END
 $$;
 COMMENT ON FUNCTION api.reissue_key(bigint) IS '暗号化キー再発行（責任者・発行組織）: 旧キーは即時無効';
@@ -86,6 +100,9 @@ DECLARE
   me app.accounts := app.caller();
   t app.accounts;
 BEGIN
+  -- two transfers at once must not both succeed: lock the caller's row and
+  -- read the right again
+  SELECT * INTO me FROM app.accounts a WHERE a.id = me.id FOR UPDATE;
   IF NOT me.is_hospital_admin THEN
     PERFORM app.raise('42501', 'E_NOT_HOSPITAL_ADMIN', '責任者権限を持つ利用者だけが権限を引き継げます。');
   END IF;

@@ -44,17 +44,28 @@ CREATE OR REPLACE FUNCTION app.contains_pattern(text text)
 RETURNS text LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog
 AS $$ SELECT '%' || replace(replace(replace(text, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 
+-- One row of api.list_accounts. (A named type, not RETURNS TABLE: the CSV
+-- handler of sql/280 needs a type to cast the rows to.)
+DO $$
+BEGIN
+  IF to_regtype('api.account_row') IS NULL THEN
+    CREATE TYPE api.account_row AS (
+      id bigint, login_id text, role text, organisation_id bigint, organisation_name text,
+      name text, name_kana text, email text, is_hospital_admin boolean,
+      program text, doctor_kind text, medical_registry_number text, designated_doctor_number text,
+      designation_expires_on date, locked boolean, enrolled boolean, last_login_at timestamptz,
+      issued_by_organisation_id bigint, deleted_at timestamptz, deletion_reason text, created_at timestamptz);
+  END IF;
+END
+$$;
+
 -- POST /rpc/list_accounts: the accounts the caller may see, filtered and
 -- paged. A function rather than a view so that every read is audit-logged.
+DROP FUNCTION IF EXISTS api.list_accounts(bigint, text, text, boolean, integer, integer);
 CREATE OR REPLACE FUNCTION api.list_accounts(
   organisation_id bigint DEFAULT NULL, role text DEFAULT NULL, search text DEFAULT NULL,
   include_deleted boolean DEFAULT false, "limit" integer DEFAULT 100, "offset" integer DEFAULT 0)
-RETURNS TABLE (
-  id bigint, login_id text, role text, organisation_id bigint, organisation_name text,
-  name text, name_kana text, email text, is_hospital_admin boolean,
-  program text, doctor_kind text, medical_registry_number text, designated_doctor_number text,
-  designation_expires_on date, locked boolean, enrolled boolean, last_login_at timestamptz,
-  issued_by_organisation_id bigint, deleted_at timestamptz, deletion_reason text, created_at timestamptz)
+RETURNS SETOF api.account_row
 LANGUAGE sql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -62,7 +73,7 @@ AS $$
   WITH page AS MATERIALIZED (
     SELECT a.id, a.login_id, a.role, a.organisation_id, o.name AS organisation_name, a.name, a.name_kana,
            a.email, a.is_hospital_admin, a.program, a.doctor_kind, a.medical_registry_number,
-           a.designated_doctor_number, a.designation_expires_on, a.locked_at IS NOT NULL AS locked,
+           a.designated_doctor_number, a.designation_expires_on, app.account_locked_until(a.id) IS NOT NULL AS locked,
            a.enrolled, a.last_login_at, a.issued_by_organisation_id, a.deleted_at, a.deletion_reason,
            a.created_at
       FROM app.accounts a
@@ -79,15 +90,23 @@ AS $$
      OFFSET greatest(coalesce(list_accounts."offset", 0), 0)),
   logged AS MATERIALIZED (
     SELECT app.audit_read('accounts', 'account', array_agg(page.id::text ORDER BY page.id),
-                          jsonb_build_object('search', list_accounts.search)) AS done
+                          jsonb_strip_nulls(jsonb_build_object('search', app.audit_value_hash(list_accounts.search))))
+                            AS done
       FROM page)
   SELECT page.* FROM page CROSS JOIN logged
 $$;
 COMMENT ON FUNCTION api.list_accounts(bigint, text, text, boolean, integer, integer) IS
   'ユーザIDの一覧・検索（見える範囲は利用者区分による）';
 
+-- Whether the caller may see personal values in the audit log: the operator.
+CREATE OR REPLACE FUNCTION app.sees_personal_audit_values()
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog
+AS $$ SELECT current_user IN ('operator_admin', 'operator_staff') $$;
+
 -- POST /rpc/search_audit_log: operation-log search (D2) for the operator and
--- the Ministry. The search itself is logged.
+-- the Ministry. The search itself is logged. Personal values in the entries
+-- (a patient's record id: app.audit_personal_keys) are shown to the operator
+-- only; searched values were never stored (app.audit_value_hash).
 CREATE OR REPLACE FUNCTION api.search_audit_log(
   "from" timestamptz DEFAULT NULL, "to" timestamptz DEFAULT NULL, actor_login_id text DEFAULT NULL,
   action text DEFAULT NULL, target_kind text DEFAULT NULL, target_id text DEFAULT NULL,
@@ -115,7 +134,15 @@ AS $$
         'actor_login_id', search_audit_log.actor_login_id, 'action', search_audit_log.action,
         'target_kind', search_audit_log.target_kind, 'target_id', search_audit_log.target_id,
         'rows', (SELECT count(*) FROM page)))) AS done)
-  SELECT page.* FROM page CROSS JOIN logged ORDER BY page.at DESC, page.id DESC
+  SELECT page.id, page.at, page.request_id, page.actor_account_id, page.actor_login_id, page.actor_role,
+         page.actor_organisation_id, page.action, page.outcome, page.target_kind,
+         CASE WHEN page.target_kind = 'patient' AND NOT app.sees_personal_audit_values() THEN '＊＊＊'
+              ELSE page.target_id END,
+         CASE WHEN app.sees_personal_audit_values() THEN page.detail
+              ELSE (SELECT coalesce(jsonb_object_agg(d.key, CASE WHEN d.key = ANY (app.audit_personal_keys())
+                                                               THEN '"＊＊＊"'::jsonb ELSE d.value END), '{}')
+                      FROM jsonb_each(page.detail) d) END
+    FROM page CROSS JOIN logged ORDER BY page.at DESC, page.id DESC
 $$;
 COMMENT ON FUNCTION api.search_audit_log(timestamptz, timestamptz, text, text, text, text, text, integer, integer) IS
   '操作ログ検索（運営主体・厚生労働省）';

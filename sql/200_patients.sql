@@ -24,6 +24,18 @@ CREATE INDEX IF NOT EXISTS patients_hospital ON app.patients (hospital_id);
 -- search by reading (カナ), prefix match within a hospital
 CREATE INDEX IF NOT EXISTS patients_hospital_kana ON app.patients (hospital_id, name_kana text_pattern_ops);
 
+-- Whether a text holds characters nobody types on purpose and that hide or
+-- disguise what is shown: control characters (other than tab and line
+-- breaks), zero-width and invisible formatting characters, and the
+-- bidirectional overrides and isolates. The same rule as the extension's
+-- (extension/core/src/text_hygiene.rs).
+CREATE OR REPLACE FUNCTION app.has_hidden_characters(value text)
+-- (no SET clause, so the bulk import's per-form check can inline it)
+RETURNS boolean LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT value ~ '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]'
+$$;
+
 -- What is wrong with a patient's personal data, as 'CODE:message', or
 -- NULL: the rules of the table's checks, with a message for the user. Used
 -- by online registration and by the bulk import.
@@ -36,6 +48,10 @@ STABLE
 AS $$
   SELECT CASE
     WHEN name IS NULL OR btrim(name) = '' OR length(name) > 50 THEN
+      'E_PATIENT_NAME:患者の氏名を50文字以内で入力してください。'
+    WHEN app.has_hidden_characters(name) OR app.has_hidden_characters(address) THEN
+      'E_TEXT_CONTROL_CHARACTER:制御文字・見えない文字・文字の向きを変える文字は入力できません。'
+    WHEN name !~ '[^[:space:]　]' THEN
       'E_PATIENT_NAME:患者の氏名を50文字以内で入力してください。'
     WHEN name_kana IS NULL OR name_kana !~ '^[ァ-ヶー・ 　]+$' OR length(name_kana) > 100 THEN
       'E_PATIENT_KANA:患者の氏名カナは全角カタカナ（ァ〜ヶ・ー）100文字以内で入力してください。'

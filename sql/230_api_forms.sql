@@ -21,13 +21,15 @@ BEGIN
   IF NOT app.writes_forms_at(me, hospital) THEN
     PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF', 'この医療機関の患者は登録できません。');
   END IF;
+  -- (the reading as the register keeps it: half-width katakana made full-width)
+  name_kana := btrim(normalize(name_kana, NFKC));
   problem := app.patient_problem(name, name_kana, birth_date, sex, address, postal_code);
   IF problem IS NOT NULL THEN
     PERFORM app.raise('22023', split_part(problem, ':', 1), substr(problem, strpos(problem, ':') + 1));
   END IF;
   INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, postal_code, address, insurance, created_by)
-  VALUES (hospital, btrim(name), btrim(name_kana), birth_date, sex, postal_code, btrim(address),
-          app.require_object(coalesce(insurance, '{}')), me.id)
+  VALUES (hospital, btrim(name), name_kana, birth_date, sex, postal_code, btrim(address),
+          app.checked_insurance(insurance), me.id)
   RETURNING id INTO patient_id;
   PERFORM app.audit('patient.register', 'success', 'patient', patient_id::text,
                     jsonb_build_object('hospital_id', hospital));
@@ -38,6 +40,25 @@ COMMENT ON FUNCTION api.register_patient(text, text, date, text, text, text, jso
 
 -- The doctor responsible for a new form: the caller if a doctor, else the
 -- named doctor, who must write forms at the hospital for the program.
+-- The insurance of a patient record: a flat object of at most 20 short values.
+CREATE OR REPLACE FUNCTION app.checked_insurance(insurance jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+  insurance := app.require_object(coalesce(insurance, '{}'));
+  IF (SELECT count(*) FROM jsonb_object_keys(insurance)) > 20
+     OR EXISTS (SELECT FROM jsonb_each(insurance) e
+                 WHERE length(e.key) > 50 OR jsonb_typeof(e.value) = 'array' OR length(e.value #>> '{}') > 100) THEN
+    PERFORM app.raise('22023', 'E_INSURANCE_INVALID',
+      '保険情報は20項目以内、各100文字以内の文字・数値で指定してください。');
+  END IF;
+  RETURN insurance;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION app.form_doctor(me app.accounts, doctor_account_id bigint, hospital bigint, program text)
 RETURNS app.accounts
 LANGUAGE plpgsql
@@ -92,6 +113,9 @@ BEGIN
   RETURNING * INTO f;
   -- the patient block comes from the patient record; the application type
   -- item follows the form's purpose
+  IF carried_over_from IS NULL THEN
+    PERFORM app.refuse_record_item_changes(f, data);
+  END IF;  -- (a carry-over's record items are last year's: this year's records replace them)
   PERFORM app.store_form_data(f, app.patient_block(p) || data
     || jsonb_build_object('application_type', purpose));
   SELECT * INTO f FROM app.forms WHERE id = f.id;
@@ -136,8 +160,17 @@ BEGIN
     PERFORM app.raise('P0002', 'E_PATIENT_NOT_FOUND', '患者が見つかりません。');
   END IF;
   v := app.registrable_form_version(disease_code);
+  data := app.require_object(coalesce(data, '{}'));
+  -- the consent is given once: the parameter, or the consent item, not two different answers
+  IF jsonb_typeof(data -> 'consent_db_registration') = 'boolean' THEN
+    IF consent_db_registration AND NOT (data -> 'consent_db_registration')::boolean THEN
+      PERFORM app.raise('22023', 'E_CONSENT_MISMATCH',
+        'consent_db_registration と同意の項目が食い違っています。どちらか一方で指定してください。', 'consent_db_registration');
+    END IF;
+    consent_db_registration := (data -> 'consent_db_registration')::boolean;
+  END IF;
   f := app.create_draft(me, p, v, purpose, app.form_doctor(me, doctor_account_id, p.hospital_id, v.program),
-                        consent_db_registration, app.require_object(coalesce(data, '{}')));
+                        consent_db_registration, data);
   PERFORM app.audit('form.create', 'success', 'form', f.id::text,
                     jsonb_build_object('patient_id', p.id, 'disease_code', v.disease_code));
   RETURN app.form_answer(f.id);
@@ -161,7 +194,17 @@ BEGIN
   IF f.status <> 'draft' THEN
     PERFORM app.raise('55000', 'E_FORM_NOT_EDITABLE', '確定した票は医療機関では編集できません。修正は受付自治体が行います。');
   END IF;
-  PERFORM app.store_form_data(f, app.form_full_data(f) || app.require_object(data));
+  data := app.require_object(data);
+  PERFORM app.refuse_record_item_changes(f, data, ARRAY['consent_db_registration']);
+  -- the consent item is the form's consent: a draft's save may record it
+  IF jsonb_typeof(data -> 'consent_db_registration') = 'boolean'
+     AND (data -> 'consent_db_registration')::boolean IS DISTINCT FROM f.consent_db_registration THEN
+    UPDATE app.forms x
+       SET consent_db_registration = (data -> 'consent_db_registration')::boolean,
+           consent_recorded_at = CASE WHEN (data -> 'consent_db_registration')::boolean THEN now() END
+     WHERE x.id = f.id RETURNING * INTO f;
+  END IF;
+  PERFORM app.store_form_data(f, app.form_full_data(f) || data);
   PERFORM app.audit('form.save', 'success', 'form', f.id::text,
                     jsonb_build_object('items', (SELECT jsonb_agg(k) FROM jsonb_object_keys(data) k)));
   RETURN app.form_answer(f.id);
@@ -227,6 +270,11 @@ BEGIN
     PERFORM app.raise('42501', 'E_COOPERATING_RENEWAL_ONLY', '協力難病指定医が確定できるのは更新申請の票だけです。');
   END IF;
   SELECT * INTO v FROM app.form_versions WHERE id = f.form_version_id;
+  IF f.doctor_account_id <> me.id THEN
+    -- the confirming doctor becomes the form's doctor, and its doctor items with them
+    UPDATE app.forms x SET doctor_account_id = me.id WHERE x.id = f.id RETURNING * INTO f;
+    PERFORM app.store_form_data(f, app.form_full_data(f));
+  END IF;
   IF v.online_until IS NOT NULL AND v.online_until < current_date THEN
     PERFORM app.raise('55000', 'E_FORM_VERSION_CLOSED',
       format('様式「%s」はオンラインで登録できる期間を過ぎています。新しい様式で作成し直してください。', v.version_label));

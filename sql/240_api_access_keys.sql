@@ -16,6 +16,33 @@ RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '10 minutes' $$;
 CREATE INDEX IF NOT EXISTS audit_log_access_key_failures ON app.audit_log (actor_account_id, at)
   WHERE action = 'access_key.lookup' AND outcome = 'failure';
 
+-- An account's wrong keys in the current window. Lookups of one account are
+-- serialised (app.serialise_key_attempts, held to the end of the
+-- transaction), so that concurrent lookups cannot all pass the count: at
+-- most app.access_key_failure_limit() wrong keys are ever tried in a window.
+CREATE OR REPLACE FUNCTION app.recent_access_key_failures(account bigint)
+RETURNS integer
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  SELECT count(*)::integer FROM app.audit_log l
+   WHERE l.actor_account_id = account AND l.action = 'access_key.lookup' AND l.outcome = 'failure'
+     AND l.at > now() - app.access_key_failure_window()
+$$;
+
+CREATE OR REPLACE FUNCTION app.serialise_key_attempts(account bigint)
+RETURNS void LANGUAGE sql VOLATILE SET search_path = pg_catalog
+AS $$ SELECT pg_advisory_xact_lock(hashtextextended('nanbyo.access_key:' || account, 0)) $$;
+
+CREATE OR REPLACE FUNCTION app.rate_limit_message()
+RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog
+AS $$
+  SELECT format('アクセスキーの誤りが続いたため、しばらく照会できません（%s分間に%s回まで）。',
+                extract(epoch FROM app.access_key_failure_window())::integer / 60, app.access_key_failure_limit())
+$$;
+
 -- The refusal body of a lookup (the same fields as every error).
 CREATE OR REPLACE FUNCTION app.lookup_refused(status integer, sqlstate text, code text, message text)
 RETURNS jsonb
@@ -41,15 +68,12 @@ DECLARE
   message text;
   code text;
 BEGIN
-  SELECT count(*) INTO failures FROM app.audit_log l
-   WHERE l.actor_account_id = me.id AND l.action = 'access_key.lookup' AND l.outcome = 'failure'
-     AND l.at > now() - app.access_key_failure_window();
+  PERFORM app.serialise_key_attempts(me.id);
+  failures := app.recent_access_key_failures(me.id);
   IF failures >= app.access_key_failure_limit() THEN
     PERFORM app.audit('access_key.lookup', 'refused', 'access_key', NULL,
                       jsonb_build_object('purpose', purpose, 'reason', 'rate_limited'));
-    refusal := app.lookup_refused(429, '54000', 'E_RATE_LIMITED',
-      format('アクセスキーの誤りが続いたため、しばらく照会できません（%s分間に%s回まで）。',
-             extract(epoch FROM app.access_key_failure_window())::integer / 60, app.access_key_failure_limit()));
+    refusal := app.lookup_refused(429, '54000', 'E_RATE_LIMITED', app.rate_limit_message());
     RETURN;
   END IF;
   BEGIN
@@ -147,6 +171,14 @@ BEGIN
     RETURN lookup.refusal;
   END IF;
   f := app.form_for_update((lookup.form).id);
+  -- the key may have been reissued while this waited for the form's lock:
+  -- only a key still live now takes the form over
+  IF NOT EXISTS (SELECT FROM app.access_keys k
+                  WHERE k.form_id = f.id AND k.revoked_at IS NULL
+                    AND k.key_hash = app.access_key_hash(nanbyo.normalize_access_key(access_key))) THEN
+    RETURN app.lookup_refused(404, 'P0002', 'E_ACCESS_KEY_UNKNOWN',
+      'このアクセスキーの票はありません。キーを確認し、再発行された場合は新しいキーを使ってください。');
+  END IF;
   IF f.status = 'issued' THEN
     UPDATE app.forms x SET status = 'taken_over', municipality_id = me.organisation_id,
                            taken_over_at = now(), taken_over_by = me.id
@@ -193,7 +225,9 @@ BEGIN
   IF f.status = 'registered' THEN
     PERFORM app.raise('55000', 'E_FORM_NOT_EDITABLE', '登録済みの票は修正できません。');
   END IF;
-  PERFORM app.store_form_data(f, app.form_full_data(f) || app.require_object(data));
+  data := app.require_object(data);
+  PERFORM app.refuse_record_item_changes(f, data);
+  PERFORM app.store_form_data(f, app.form_full_data(f) || data);
   PERFORM app.audit('form.correct', 'success', 'form', f.id::text,
                     jsonb_build_object('items', (SELECT jsonb_agg(k) FROM jsonb_object_keys(data) k)));
   RETURN app.form_answer(f.id);

@@ -53,14 +53,23 @@ $$;
 
 -- POST /rpc/search_forms: forms the caller may see, by patient kana (prefix),
 -- disease, status, fiscal year and hospital, paged.
+-- (a named row type, not RETURNS TABLE: the CSV handler of sql/280 needs one)
+DO $$
+BEGIN
+  IF to_regtype('api.form_search_row') IS NULL THEN
+    CREATE TYPE api.form_search_row AS (
+      id bigint, status text, disease_code text, purpose text, fiscal_year integer, hospital_id bigint,
+      patient_id bigint, patient_name text, patient_name_kana text, primary_judgment text,
+      updated_at timestamptz);
+  END IF;
+END
+$$;
+DROP FUNCTION IF EXISTS api.search_forms(text, text, text, integer, bigint, integer, integer);
 CREATE OR REPLACE FUNCTION api.search_forms(
   patient_kana text DEFAULT NULL, disease_code text DEFAULT NULL, status text DEFAULT NULL,
   fiscal_year integer DEFAULT NULL, hospital_id bigint DEFAULT NULL,
   "limit" integer DEFAULT 50, "offset" integer DEFAULT 0)
-RETURNS TABLE (
-  id bigint, status text, disease_code text, purpose text, fiscal_year integer, hospital_id bigint,
-  patient_id bigint, patient_name text, patient_name_kana text, primary_judgment text,
-  updated_at timestamptz)
+RETURNS SETOF api.form_search_row
 LANGUAGE sql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -83,7 +92,7 @@ AS $$
      OFFSET greatest(coalesce(search_forms."offset", 0), 0)),
   logged AS MATERIALIZED (
     SELECT app.audit_read('forms', 'form', array_agg(page.id::text ORDER BY page.id),
-      jsonb_strip_nulls(jsonb_build_object('patient_kana', search_forms.patient_kana,
+      jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
         'disease_code', search_forms.disease_code, 'status', search_forms.status))) AS done
       FROM page)
   SELECT page.* FROM page CROSS JOIN logged ORDER BY page.updated_at DESC, page.id DESC
@@ -121,6 +130,11 @@ DECLARE
 BEGIN
   IF me.role NOT IN ('doctor', 'clerk') THEN
     PERFORM app.raise('42501', 'E_ROLE_NOT_ALLOWED', '前回値踏襲は医療機関の指定医・クラークが行います。');
+  END IF;
+  IF access_key IS NOT NULL AND me.role <> 'doctor' THEN
+    -- B7: another hospital's form is opened with the patient's consent by a doctor
+    PERFORM app.raise('42501', 'E_DOCTOR_ONLY',
+      'アクセスキーで他の医療機関の票から前回値踏襲できるのは指定医だけです。');
   END IF;
   IF (source_form_id IS NULL) = (access_key IS NULL) THEN
     PERFORM app.raise('22023', 'E_CARRY_OVER_SOURCE', '元の票を source_form_id か access_key のどちらか一方で指定してください。');

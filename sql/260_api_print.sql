@@ -14,7 +14,7 @@ $$;
 -- PostgREST labels the "text/html" handler's answer without a charset.
 CREATE OR REPLACE FUNCTION app.html_response_headers()
 RETURNS void LANGUAGE sql VOLATILE SET search_path = pg_catalog
-AS $$ SELECT set_config('response.headers', '[{"Content-Type": "text/html; charset=utf-8"}]', true) $$;
+AS $$ SELECT app.add_response_header('Content-Type', 'text/html; charset=utf-8') $$;
 
 CREATE OR REPLACE FUNCTION app.html(value text)
 RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog
@@ -109,24 +109,35 @@ BEGIN
 END
 $$;
 
--- The access key, if given, must be the form's live key.
+-- The access key, if given, must be the form's live key. A wrong key counts
+-- toward the caller's access-key rate limit as a wrong lookup does, and is
+-- logged although the print is refused (sql/240, sql/046).
 CREATE OR REPLACE FUNCTION app.check_form_key(f app.forms, access_key text)
 RETURNS text
 LANGUAGE plpgsql
-STABLE
+VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  account bigint := app.current_account_id();
   canonical text;
 BEGIN
   IF access_key IS NULL THEN
     RETURN NULL;
   END IF;
+  PERFORM app.serialise_key_attempts(account);
+  IF app.recent_access_key_failures(account) >= app.access_key_failure_limit() THEN
+    PERFORM app.audit_autonomous('access_key.lookup', 'refused', 'form', f.id::text,
+                                 '{"purpose": "print", "reason": "rate_limited"}');
+    PERFORM app.raise_http(429, '54000', 'E_RATE_LIMITED', app.rate_limit_message());
+  END IF;
   canonical := nanbyo.normalize_access_key(access_key);
   IF NOT EXISTS (SELECT FROM app.access_keys k
                   WHERE k.form_id = f.id AND k.revoked_at IS NULL
                     AND k.key_hash = app.access_key_hash(canonical)) THEN
+    PERFORM app.audit_autonomous('access_key.lookup', 'failure', 'form', f.id::text,
+                                 '{"purpose": "print", "reason": "not_this_forms_key"}');
     PERFORM app.raise('22023', 'E_ACCESS_KEY_MISMATCH', 'このアクセスキーはこの票の有効なキーではありません。');
   END IF;
   RETURN canonical;

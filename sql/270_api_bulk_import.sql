@@ -20,19 +20,39 @@ RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT 512 * 1024 * 1024::bigint $$;
 CREATE OR REPLACE FUNCTION app.bulk_batch_size()
 RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 1000 $$;
 
--- Which external record of which hospital became which form.
+-- Which external record of which hospital became which form. An external id
+-- belongs to the organisation that uploaded it (the hospital itself, or a
+-- contractor keying its paper forms): nobody can take a hospital's own
+-- record ids in advance and so have its real upload reported `duplicate`.
 CREATE TABLE IF NOT EXISTS app.form_imports (
   hospital_id  bigint NOT NULL REFERENCES app.organisations (id),
+  uploader_organisation_id bigint NOT NULL REFERENCES app.organisations (id),
   external_id  text NOT NULL CHECK (length(external_id) BETWEEN 1 AND 100),
   form_id      bigint NOT NULL REFERENCES app.forms (id),
   -- the scan a contractor keyed the form from (paper path, C4)
   scan         text,
   imported_at  timestamptz NOT NULL DEFAULT now(),
   imported_by  bigint NOT NULL REFERENCES app.accounts (id),
-  PRIMARY KEY (hospital_id, external_id)
+  PRIMARY KEY (hospital_id, uploader_organisation_id, external_id)
 );
 CREATE INDEX IF NOT EXISTS form_imports_form ON app.form_imports (form_id);
 COMMENT ON TABLE app.form_imports IS '一括登録: 医療機関の記録IDと票の対応（再送で重複しない）';
+
+-- C4: the scans of paper forms the operator gave a contractor to key in. A
+-- contractor uploads only for hospitals it was given scans of, and each
+-- form it uploads names one of those scans, not yet keyed.
+CREATE TABLE IF NOT EXISTS app.scan_assignments (
+  id                          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  contractor_organisation_id  bigint NOT NULL REFERENCES app.organisations (id),
+  hospital_id                 bigint NOT NULL REFERENCES app.organisations (id),
+  scan                        text NOT NULL CHECK (length(scan) BETWEEN 1 AND 200),
+  assigned_by                 bigint NOT NULL REFERENCES app.accounts (id),
+  assigned_at                 timestamptz NOT NULL DEFAULT now(),
+  -- the form keyed from it, once imported
+  form_id                     bigint REFERENCES app.forms (id),
+  UNIQUE (contractor_organisation_id, hospital_id, scan)
+);
+COMMENT ON TABLE app.scan_assignments IS '紙の票のスキャン: 外部委託事業者への入力依頼';
 
 -- (earlier versions stored each form with its own function call)
 DROP FUNCTION IF EXISTS app.import_form(app.accounts, app.organisations, text, jsonb);
@@ -73,6 +93,10 @@ BEGIN
     -- an item a form version does not flag personal)
     SELECT u.ord, u.r AS rec, u.r ->> 'external_id' AS external_id, (u.r ->> 'accepted')::boolean AS checked_ok,
            coalesce(u.r ->> 'status' = 'confirmed', false) AS confirm,
+           -- the consent: the form's attribute, else its consent item (they may not differ)
+           coalesce((u.r ->> 'consent_db_registration')::boolean,
+                    CASE WHEN u.r #>> '{clinical,consent_db_registration}' IN ('true', 'false')
+                         THEN (u.r #>> '{clinical,consent_db_registration}')::boolean END, false) AS consent,
            coalesce(u.r ->> 'doctor', header_doctor) AS doctor_number,
            coalesce(u.r #>> '{personal,patient_name}', u.r #>> '{clinical,patient_name}') AS name,
            coalesce(u.r #>> '{personal,patient_name_kana}', u.r #>> '{clinical,patient_name_kana}') AS name_kana,
@@ -85,25 +109,33 @@ BEGIN
       FROM unnest(recs) WITH ORDINALITY AS u (r, ord)
   ), versioned AS (
     -- the form version the reader resolved (every checked form has one)
-    SELECT i.*, v.id AS version_id, v.disease_code, v.program, v.online_until, v.version_label
+    SELECT i.*, v.id AS version_id, v.disease_code, v.program, v.online_until, v.version_label,
+           coalesce(v.definition -> 'blocks' ? 'doctor@1', false) AS doctor_block,
+           coalesce(v.definition -> 'blocks' ? 'consent@1', false) AS consent_block
       FROM input i
       LEFT JOIN app.form_versions v
         ON i.checked_ok AND v.disease_code = i.rec ->> 'disease' AND v.version_label = i.rec ->> 'version'
   ), doctor AS (
     -- each designated-doctor number of the batch looked up once: a doctor
     -- of the program at this hospital
-    SELECT n.doctor_number, n.program, d.id, d.doctor_kind
+    SELECT n.doctor_number, n.program, d.id, d.doctor_kind, d.name
       FROM (SELECT DISTINCT i.doctor_number, i.program FROM versioned i WHERE i.version_id IS NOT NULL) n
       LEFT JOIN LATERAL (
-        SELECT a.id, a.doctor_kind FROM app.accounts a
+        SELECT a.id, a.doctor_kind, a.name FROM app.accounts a
          WHERE a.role = 'doctor' AND a.deleted_at IS NULL AND a.program = n.program
            AND a.designated_doctor_number = n.doctor_number AND app.writes_forms_at(a, hospital.id)
          LIMIT 1) d ON true
   ), looked_up AS (
-    SELECT i.*, d.id AS doctor_id, d.doctor_kind,
+    SELECT i.*, d.id AS doctor_id, d.doctor_kind, d.name AS doctor_name,
            -- (a subquery, not a join: one index probe a record however many were imported)
            (SELECT done.form_id FROM app.form_imports done
-             WHERE done.hospital_id = hospital.id AND done.external_id = i.external_id) AS imported_form_id,
+             WHERE done.hospital_id = hospital.id AND done.uploader_organisation_id = me.organisation_id
+               AND done.external_id = i.external_id) AS imported_form_id,
+           CASE WHEN me.role = 'contractor' THEN EXISTS (
+             SELECT FROM app.scan_assignments sa
+              WHERE sa.contractor_organisation_id = me.organisation_id AND sa.hospital_id = hospital.id
+                AND sa.scan = i.rec ->> 'scan' AND sa.form_id IS NULL) END AS scan_open,
+           row_number() OVER (PARTITION BY i.rec ->> 'scan' ORDER BY i.ord) AS scan_use,
            (SELECT min(x.id) FROM app.patients x
              WHERE x.hospital_id = hospital.id AND x.name_kana = i.name_kana AND x.name = i.name
                AND x.birth_date = i.birth_date AND x.sex = i.sex) AS known_patient_id
@@ -122,6 +154,23 @@ BEGIN
         'E_COOPERATING_RENEWAL_ONLY:協力難病指定医が確定できるのは更新申請の票だけです。'
       WHEN me.role = 'contractor' AND coalesce(l.rec ->> 'scan', '') = '' THEN
         'E_SCAN_REQUIRED:外部委託事業者の登録では、form要素の scan 属性に元のスキャン（紙の票）を指定してください。'
+      WHEN me.role = 'contractor' AND (NOT l.scan_open OR l.scan_use > 1) THEN
+        format('E_SCAN_NOT_ASSIGNED:スキャン「%s」は、この医療機関について入力を依頼された未入力のスキャンではありません。',
+               l.rec ->> 'scan')
+      -- the record items' identifiers may not contradict the records (names are filled from them)
+      WHEN l.doctor_block AND l.rec #>> '{clinical,medical_institution_code}' IS NOT NULL
+           AND normalize(l.rec #>> '{clinical,medical_institution_code}', NFKC) <> hospital.code THEN
+        format('E_FORM_ITEM_FIXED:項目「医療機関コード」（%s）が、送信元の医療機関のコード（%s）と違います。',
+               l.rec #>> '{clinical,medical_institution_code}', hospital.code)
+      WHEN l.doctor_block AND l.rec #>> '{clinical,designated_doctor_number}' IS NOT NULL
+           AND normalize(l.rec #>> '{clinical,designated_doctor_number}', NFKC) <> l.doctor_number THEN
+        format('E_FORM_ITEM_FIXED:項目「指定医番号」（%s）が、この票の指定医の番号（%s）と違います。',
+               l.rec #>> '{clinical,designated_doctor_number}', l.doctor_number)
+      WHEN l.consent_block AND l.rec #>> '{clinical,consent_db_registration}' IN ('true', 'false')
+           AND jsonb_typeof(l.rec -> 'consent_db_registration') = 'boolean'
+           AND (l.rec #>> '{clinical,consent_db_registration}')::boolean
+               <> (l.rec ->> 'consent_db_registration')::boolean THEN
+        'E_CONSENT_MISMATCH:form要素の consent-db-registration と同意の項目が食い違っています。'
       -- the patient register's own rules (stricter than some form versions)
       ELSE app.patient_problem(l.name, l.name_kana, l.birth_date, l.sex, l.address, l.postal_code)
       END END AS refusal
@@ -163,9 +212,15 @@ BEGIN
                            status, data, judgment, confirmed_at, confirmed_by)
     OVERRIDING SYSTEM VALUE
     SELECT s.form_id, s.patient_id, s.version_id, s.disease_code, s.program, hospital.id, s.doctor_id, me.id,
-           s.rec ->> 'purpose', (s.rec ->> 'consent_db_registration')::boolean,
-           CASE WHEN (s.rec ->> 'consent_db_registration')::boolean THEN now() END, this_fiscal_year,
-           CASE WHEN s.confirm THEN 'confirmed' ELSE 'draft' END, s.rec -> 'clinical',
+           s.rec ->> 'purpose', s.consent, CASE WHEN s.consent THEN now() END, this_fiscal_year,
+           CASE WHEN s.confirm THEN 'confirmed' ELSE 'draft' END,
+           -- the record items come from the records (app.form_record_items)
+           (s.rec -> 'clinical')
+             || CASE WHEN s.doctor_block THEN jsonb_strip_nulls(jsonb_build_object(
+                  'medical_institution_code', hospital.code, 'medical_institution_name', hospital.name,
+                  'doctor_name', s.doctor_name, 'designated_doctor_number', s.doctor_number)) ELSE '{}' END
+             || CASE WHEN s.consent_block THEN jsonb_build_object('consent_db_registration', s.consent)
+                ELSE '{}' END,
            CASE WHEN s.confirm THEN s.rec -> 'judgment' END, CASE WHEN s.confirm THEN now() END,
            CASE WHEN s.confirm THEN me.id END
       FROM settled s WHERE s.result = 'accepted'
@@ -176,10 +231,16 @@ BEGIN
     SELECT s.form_id, s.rec -> 'personal' FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
     RETURNING form_id
   ), imports_stored AS (
-    INSERT INTO app.form_imports (hospital_id, external_id, form_id, scan, imported_by)
-    SELECT hospital.id, s.external_id, s.form_id, s.rec ->> 'scan', me.id
+    INSERT INTO app.form_imports (hospital_id, uploader_organisation_id, external_id, form_id, scan, imported_by)
+    SELECT hospital.id, me.organisation_id, s.external_id, s.form_id, s.rec ->> 'scan', me.id
       FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
     RETURNING form_id
+  ), scans_keyed AS (
+    UPDATE app.scan_assignments sa SET form_id = s.form_id
+      FROM settled s
+     WHERE me.role = 'contractor' AND s.result = 'accepted' AND sa.contractor_organisation_id = me.organisation_id
+       AND sa.hospital_id = hospital.id AND sa.scan = s.rec ->> 'scan'
+    RETURNING sa.id
   ), audited AS (
     INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
                                action, outcome, target_kind, target_id, detail)
@@ -270,6 +331,10 @@ BEGIN
     PERFORM app.raise('22023', header -> 'problems' -> 0 ->> 'code', header -> 'problems' -> 0 ->> 'message');
   END IF;
   SELECT * INTO hospital FROM app.organisations o WHERE o.kind = 'hospital' AND o.code = header ->> 'hospital';
+  IF NOT FOUND AND me.role = 'contractor' THEN
+    PERFORM app.raise('42501', 'E_NO_SCANS_ASSIGNED',
+      format('医療機関コード %s について入力を依頼されたスキャンはありません。', header ->> 'hospital'));
+  END IF;
   IF NOT FOUND THEN
     PERFORM app.raise('22023', 'E_UNKNOWN_HOSPITAL',
       format('医療機関コード %s の医療機関は登録されていません。', header ->> 'hospital'));
@@ -277,6 +342,14 @@ BEGIN
   IF me.role <> 'contractor' AND NOT app.writes_forms_at(me, hospital.id) THEN
     PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF',
       format('「%s」の票は登録できません（自分の医療機関のファイルだけを送信できます）。', hospital.name));
+  END IF;
+  IF me.role = 'contractor' AND NOT EXISTS (
+       SELECT FROM app.scan_assignments sa
+        WHERE sa.contractor_organisation_id = me.organisation_id AND sa.hospital_id = hospital.id
+          AND sa.form_id IS NULL) THEN
+    -- (the same answer for an unknown hospital: a contractor learns nothing of hospitals it was not given)
+    PERFORM app.raise('42501', 'E_NO_SCANS_ASSIGNED',
+      format('医療機関コード %s について入力を依頼されたスキャンはありません。', header ->> 'hospital'));
   END IF;
   RETURN hospital;
 END
@@ -389,3 +462,42 @@ END
 $$;
 COMMENT ON FUNCTION api.import_forms_xml(text) IS
   '一括登録（XML）: 票ごとの受付結果を返す。再送しても重複しない';
+
+-- POST /rpc/assign_scans {"contractor_organisation_id", "hospital_id", "scans"}
+-- (operator, C4): gives a contractor scans of a hospital's paper forms to
+-- key in. Answers how many were new.
+CREATE OR REPLACE FUNCTION api.assign_scans(contractor_organisation_id bigint, hospital_id bigint, scans text[])
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.caller();
+  added integer;
+BEGIN
+  IF me.role NOT IN ('operator_admin', 'operator_staff') THEN
+    PERFORM app.raise('42501', 'E_ROLE_NOT_ALLOWED', 'スキャンの入力依頼は運営主体が行います。');
+  END IF;
+  IF NOT EXISTS (SELECT FROM app.organisations o WHERE o.id = contractor_organisation_id AND o.kind = 'contractor') THEN
+    PERFORM app.raise('P0002', 'E_ORGANISATION_NOT_FOUND', '外部委託事業者が見つかりません。');
+  END IF;
+  IF NOT EXISTS (SELECT FROM app.organisations o WHERE o.id = hospital_id AND o.kind = 'hospital') THEN
+    PERFORM app.raise('P0002', 'E_ORGANISATION_NOT_FOUND', '医療機関が見つかりません。');
+  END IF;
+  IF scans IS NULL OR cardinality(scans) = 0 OR cardinality(scans) > 10000
+     OR EXISTS (SELECT FROM unnest(scans) s WHERE s IS NULL OR length(btrim(s)) NOT BETWEEN 1 AND 200) THEN
+    PERFORM app.raise('22023', 'E_SCANS_INVALID', 'スキャンの名前を1〜10,000件、各200文字以内で指定してください。');
+  END IF;
+  INSERT INTO app.scan_assignments (contractor_organisation_id, hospital_id, scan, assigned_by)
+  SELECT DISTINCT contractor_organisation_id, hospital_id, btrim(s), me.id FROM unnest(scans) s
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS added = ROW_COUNT;
+  PERFORM app.audit('scan.assign', 'success', 'organisation', contractor_organisation_id::text,
+                    jsonb_build_object('hospital_id', hospital_id, 'scans', cardinality(scans), 'added', added));
+  RETURN jsonb_build_object('contractor_organisation_id', contractor_organisation_id, 'hospital_id', hospital_id,
+                            'assigned', added);
+END
+$$;
+COMMENT ON FUNCTION api.assign_scans(bigint, bigint, text[]) IS 'スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）';
