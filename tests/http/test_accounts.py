@@ -70,10 +70,11 @@ def test_bad_logins_are_refused_with_stable_codes(http, world):
     assert r.status_code == 401
     assert r.json()["details"] == "E_LOGIN_FAILED"
     assert "パスワード" in r.json()["message"]
+    # a missing or wrong key file is answered like a wrong password (no password oracle)
     r = login(http, world["admin_login"])
-    assert (r.status_code, r.json()["details"]) == (401, "E_KEY_REQUIRED")
+    assert (r.status_code, r.json()["details"]) == (401, "E_LOGIN_FAILED")
     r = login(http, world["admin_login"], key="KEY-someone-else")
-    assert (r.status_code, r.json()["details"]) == (401, "E_KEY_INVALID")
+    assert (r.status_code, r.json()["details"]) == (401, "E_LOGIN_FAILED")
     r = login(http, "no-such-login", "whatever")
     assert (r.status_code, r.json()["details"]) == (401, "E_LOGIN_FAILED")
 
@@ -105,7 +106,7 @@ def test_first_login_enrols_a_key_that_is_required_from_then_on(http, world):
     # the enrolment session ended with the enrolment
     r = http.get("/rpc/whoami", headers=bearer(enrolment["token"]))
     assert (r.status_code, r.json()["details"]) == (401, "E_SESSION_REVOKED")
-    assert login(http, doctor["login_id"], password).json()["details"] == "E_KEY_REQUIRED"
+    assert login(http, doctor["login_id"], password).json()["details"] == "E_LOGIN_FAILED"
     r = login(http, doctor["login_id"], password, key_file)
     assert r.status_code == 200 and r.json()["stage"] == "full"
 
@@ -144,10 +145,14 @@ def test_a_designation_change_ends_the_doctors_live_session(http, world):
         headers=bearer(admin),
     )
     assert r.status_code == 200, r.text
+    designation = r
     r = http.get("/rpc/whoami", headers=bearer(session))
     assert (r.status_code, r.json()["details"]) == (401, "E_SESSION_REVOKED")
-    # the old key is dead: the doctor must enrol a new one
-    assert login(http, doctor["login_id"], password, key_file).json()["stage"] == "enrolment"
+    # the old key is dead: the doctor enrols a new one with the code the municipality hands over
+    assert login(http, doctor["login_id"], password, key_file).json()["details"] == "E_LOGIN_FAILED"
+    r = http.post("/rpc/login", json={"login_id": doctor["login_id"], "password": password,
+                                      "enrolment_code": designation.json()["enrolment_code"]})
+    assert r.json()["stage"] == "enrolment", r.text
 
 
 def test_a_key_reissue_by_the_hospital_admin_ends_the_session(http, world):

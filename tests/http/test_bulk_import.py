@@ -115,6 +115,15 @@ def test_the_contractor_imports_paper_forms_naming_their_scans(http, sql, hospit
         VALUES ('contractor', 'C{random.randrange(10**6)}', '入力センター') RETURNING json_build_object('id', id)"""))
     contractor = add_account(sql, "contractor", contractor_org["id"])
     token = token_of(http, contractor["login_id"])
+    # C4: the operator gives the contractor the scans to key in
+    operator_org = json.loads(sql(f"""
+        INSERT INTO app.organisations (kind, code, name)
+        VALUES ('operator', 'O{random.randrange(10**6)}', '運営主体') RETURNING json_build_object('id', id)"""))
+    operator = token_of(http, add_account(sql, "operator_staff", operator_org["id"])["login_id"])
+    r = http.post("/rpc/assign_scans", json={"contractor_organisation_id": contractor_org["id"],
+                                             "hospital_id": hospital["hospital_id"],
+                                             "scans": ["SCAN-0001.pdf", "SCAN-0002.pdf"]}, headers=bearer(operator))
+    assert (r.status_code, r.json()["assigned"]) == (200, 2), r.text
     body = file_for(hospital, "valid.xml").replace('status="confirmed"', 'status="draft"')
     r = upload(http, token, body)
     assert r.status_code == 200, r.text

@@ -22,10 +22,12 @@ SELECT is(api.health() -> 'nanbyo' ->> 'extension', nanbyo.version(),
 SELECT ok(has_function_privilege('web_anon', 'api.health()', 'EXECUTE'),
           'web_anon may call api.health');
 SELECT is(
-  (SELECT array_agg(p.oid::regprocedure::text) FROM pg_proc p
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
     WHERE p.pronamespace = 'app'::regnamespace AND has_function_privilege('web_anon', p.oid, 'EXECUTE')),
-  ARRAY['app.check_request()'],
-  'in the private schema app, web_anon may only run the pre-request check');
+  ARRAY['app.add_response_header(text,text)', 'app.check_request()', 'app.csv_add_row(api."text/csv",anyelement)',
+        'app.csv_cell(json)', 'app.csv_finish(api."text/csv")', 'app.csv_line(json,boolean)',
+        'app.record_refusal(text,text)'],
+  'in the private schema app, web_anon may only run the pre-request check and what its answers use');
 SELECT is(
   (SELECT count(*)::int FROM pg_class c
     WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'v', 'S')

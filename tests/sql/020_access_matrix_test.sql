@@ -16,7 +16,7 @@ INSERT INTO api_roles VALUES ('web_anon'), ('enrolling'), ('doctor'), ('clerk'),
 CREATE TEMP TABLE expected_privileges (object text, privilege text, roles text[]);
 INSERT INTO expected_privileges VALUES
   ('api.health()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
-  ('api.login(text,text,text)', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('api.login(text,text,text,text)', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.complete_enrolment(text,text)', 'EXECUTE', '{enrolling}'),
   ('api.logout()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.whoami()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
@@ -59,6 +59,8 @@ INSERT INTO expected_privileges VALUES
   ('api.register_form(bigint)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
   ('api.get_form(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.search_forms(text,text,text,integer,bigint,integer,integer)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
+  ('api.assign_scans(bigint,bigint,text[])', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.csv_agg(anyelement)', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.print_form(bigint,text)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.print_form_masked(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.form_versions', 'SELECT', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),

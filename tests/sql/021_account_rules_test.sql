@@ -90,12 +90,15 @@ SELECT is(pg_temp.run_as('municipality_admin_a', format(
     $q$SELECT api.issue_account('municipality_staff', %s, '職員', 'ショクイン', program => 'nanbyo')$q$, pg_temp.org('130001'))),
   'ERROR 22023 E_NOT_A_DOCTOR', 'doctor columns on a non-doctor account are refused');
 
--- A11: five failures lock; the hospital admin unlocks
+-- A11: five failures lock for a while; the hospital admin unlocks at once
 SELECT is(api.login('clerk_a', 'wrong') ->> 'details', 'E_LOGIN_FAILED', 'a wrong password fails')
   FROM generate_series(1, 4);
 SELECT is(api.login('clerk_a', 'wrong') ->> 'details', 'E_ACCOUNT_LOCKED', 'the fifth failure locks the account');
 SELECT is(api.login('clerk_a', 'Fixture-Pass-2026!', 'KEY-clerk_a') ->> 'details', 'E_ACCOUNT_LOCKED',
   'a locked account cannot log in even with the right password');
+SELECT ok((SELECT locked_until BETWEEN now() + interval '4 minutes' AND now() + interval '6 minutes'
+             FROM app.login_throttle WHERE account_id = pg_temp.account('clerk_a')),
+  'the lock lasts five minutes, not until someone unlocks it');
 SELECT is(pg_temp.run_as('hospital_admin_b', format('SELECT api.unlock_account(%s)', pg_temp.account('clerk_a'))),
   'ERROR 42501 E_NOT_ISSUER', 'another hospital''s admin cannot unlock it');
 SELECT matches(pg_temp.run_as('hospital_admin_a', format('SELECT api.unlock_account(%s)::text', pg_temp.account('clerk_a'))),
@@ -106,10 +109,31 @@ SELECT is((SELECT array_agg(outcome || ':' || coalesce(detail ->> 'reason', '') 
   ARRAY['failure:wrong_password', 'failure:wrong_password', 'failure:wrong_password', 'failure:wrong_password',
         'failure:wrong_password', 'refused:locked', 'success:'],
   'every login attempt is in the audit log');
-SELECT is(api.login('clerk_a', 'Fixture-Pass-2026!') ->> 'details', 'E_KEY_REQUIRED',
-  'an enrolled account needs its key file');
-SELECT is(api.login('clerk_a', 'Fixture-Pass-2026!', 'KEY-other') ->> 'details', 'E_KEY_INVALID',
-  'a wrong key file is refused');
+SELECT is(api.login('clerk_a', 'Fixture-Pass-2026!') ->> 'details', 'E_LOGIN_FAILED',
+  'an enrolled account needs its key file (answered as any failed factor)');
+SELECT is(api.login('clerk_a', 'Fixture-Pass-2026!', 'KEY-other') ->> 'details', 'E_LOGIN_FAILED',
+  'a wrong key file is refused (the same answer: no password oracle)');
+SELECT is((SELECT failures FROM app.login_throttle WHERE account_id = pg_temp.account('clerk_a')), 2,
+  'both count toward the lockout');
+SELECT ok(api.login('clerk_a', 'Fixture-Pass-2026!', 'KEY-clerk_a') ? 'token', 'the right factors log in');
+SELECT is((SELECT count(*)::int FROM app.login_throttle WHERE account_id = pg_temp.account('clerk_a')), 0,
+  'and the failures are forgotten');
+
+-- A11: an unknown login id is answered exactly like an existing one, and
+-- the typed id is never stored
+SELECT is(api.login('no-such-id-' || n, 'wrong') - 'message', api.login('clerk_a', 'wrong') - 'message',
+  'an unknown id fails as an existing one does') FROM generate_series(1, 1) n;
+SELECT is(api.login('no-such-id', 'wrong') ->> 'details', 'E_LOGIN_FAILED', 'an unknown id fails')
+  FROM generate_series(1, 4);
+SELECT is(api.login('no-such-id', 'wrong') ->> 'details', 'E_ACCOUNT_LOCKED', 'and locks after five failures too');
+SELECT is((SELECT count(*)::int FROM app.audit_log WHERE detail::text LIKE '%no-such-id%' OR target_id LIKE '%no-such-id%'),
+  0, 'the unknown id typed is in no audit entry');
+SELECT is((SELECT count(*)::int FROM app.login_throttle WHERE login_key LIKE '%no-such-id%'), 0,
+  'nor in the lockout table (a keyed hash)');
+DELETE FROM app.login_throttle WHERE account_id = pg_temp.account('clerk_a');
+SELECT is(app.login_lock_duration(n), d, format('lock after %s failures', n))
+  FROM (VALUES (4, interval '0'), (5, interval '5 minutes'), (6, interval '10 minutes'), (7, interval '20 minutes'),
+               (9, interval '1 hour'), (50, interval '1 hour')) x(n, d);
 
 -- A6: a designation change revokes the key and ends every session
 SELECT matches(pg_temp.run_as('municipality_admin_b', format(
@@ -121,11 +145,27 @@ SELECT is((SELECT count(*)::int FROM app.sessions WHERE account_id = pg_temp.acc
 SELECT is(pg_temp.run_as('municipality_admin_a', format(
     'SELECT api.update_doctor_designation(%s, current_date + 900)', pg_temp.account('doctor_b'))),
   'ERROR 42501 E_NOT_ISSUER', 'another municipality cannot change it');
-SELECT is(api.login('doctor_b', 'Fixture-Pass-2026!') ->> 'stage', 'enrolment',
-  'the doctor logs in to enrol a new key');
+SELECT is(api.login('doctor_b', 'Fixture-Pass-2026!') ->> 'details', 'E_LOGIN_FAILED',
+  'the password alone no longer opens an enrolment session');
+SELECT is(api.login('doctor_b', 'Fixture-Pass-2026!', enrolment_code => 'AAAA-BBBB-CCCC') ->> 'details', 'E_LOGIN_FAILED',
+  'nor does a wrong enrolment code');
+CREATE TEMP TABLE designation_change AS SELECT pg_temp.run_as('municipality_admin_b', format(
+    'SELECT api.update_doctor_designation(%s, current_date + 901)::text', pg_temp.account('doctor_b')))::jsonb AS r;
+SELECT matches((SELECT r ->> 'enrolment_code' FROM designation_change), '^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$',
+  'the revocation answers a one-time enrolment code for the municipality to hand over');
+SELECT is((SELECT count(*)::int FROM app.enrolment_codes WHERE account_id = pg_temp.account('doctor_b')
+             AND used_at IS NULL AND revoked_at IS NULL), 1, 'the newer code replaced the older one');
+SELECT is((SELECT count(*)::int FROM app.enrolment_codes
+            WHERE code_hash = app.enrolment_code_hash((SELECT r ->> 'enrolment_code' FROM designation_change))
+              AND code_hash <> (SELECT r ->> 'enrolment_code' FROM designation_change)), 1, 'only its hash is stored');
+SELECT is(api.login('doctor_b', 'Fixture-Pass-2026!',
+                    enrolment_code => lower(replace((SELECT r ->> 'enrolment_code' FROM designation_change), '-', ' '))) ->> 'stage',
+  'enrolment', 'password + code (as typed, in any case or spacing) open the enrolment session');
+DELETE FROM app.login_throttle WHERE account_id = pg_temp.account('doctor_b');
 UPDATE app.accounts SET designation_expires_on = current_date - 1 WHERE login_id = 'doctor_b';
-SELECT is(api.login('doctor_b', 'Fixture-Pass-2026!') ->> 'details', 'E_DESIGNATION_EXPIRED',
-  'an expired designation refuses the login');
+SELECT is(api.login('doctor_b', 'Fixture-Pass-2026!', enrolment_code => (SELECT r ->> 'enrolment_code' FROM designation_change))
+            ->> 'details', 'E_DESIGNATION_EXPIRED',
+  'an expired designation refuses the login (once every factor was right)');
 
 -- A7: enrolment issues a key file; the key is required from then on
 UPDATE app.accounts SET key_hash = NULL, password_must_change = true, email = NULL WHERE login_id = 'clerk_b';
@@ -141,12 +181,46 @@ SELECT ok(api.login('clerk_b', 'Another-Pass-2026!', (SELECT r ->> 'key_file' FR
   'the new password and key file open a full session');
 
 -- A5: reissue the key, reset the password, hand over the admin right
-SELECT matches(pg_temp.run_as('hospital_admin_b', format('SELECT api.reissue_key(%s)::text', pg_temp.account('clerk_b'))),
-  '"key_revoked": true', 'the hospital admin reissues a key');
-SELECT is(api.login('clerk_b', 'Another-Pass-2026!', (SELECT r ->> 'key_file' FROM enrolment)) ->> 'stage', 'enrolment',
-  'the old key no longer opens a full session');
+SELECT is((SELECT kind || ' ' || to_address FROM app.mail_outbox WHERE account_id = pg_temp.account('clerk_b')
+             ORDER BY id DESC LIMIT 1), 'key_issued clerk.b@example.jp', 'the new key file is told by mail');
+CREATE TEMP TABLE reissue AS SELECT pg_temp.run_as('hospital_admin_b',
+  format('SELECT api.reissue_key(%s)::text', pg_temp.account('clerk_b')))::jsonb AS r;
+SELECT is((SELECT r ->> 'key_revoked' FROM reissue), 'true', 'the hospital admin reissues a key');
+SELECT is((SELECT kind FROM app.mail_outbox WHERE account_id = pg_temp.account('clerk_b') ORDER BY id DESC LIMIT 1),
+  'key_revoked', 'the revocation is told to the registered address');
+SELECT ok((SELECT body NOT LIKE '%' || (SELECT r ->> 'enrolment_code' FROM reissue) || '%' AND body LIKE '%' || '病院%'
+             FROM app.mail_outbox WHERE account_id = pg_temp.account('clerk_b') ORDER BY id DESC LIMIT 1),
+  'the mail names who did it and carries no code');
+SELECT is(api.login('clerk_b', 'Another-Pass-2026!', (SELECT r ->> 'key_file' FROM enrolment)) ->> 'details', 'E_LOGIN_FAILED',
+  'the old key opens nothing, and the password alone does not enrol a new one');
+SELECT is(api.login('clerk_b', 'Another-Pass-2026!', enrolment_code => (SELECT r ->> 'enrolment_code' FROM reissue)) ->> 'stage',
+  'enrolment', 'password + enrolment code open an enrolment session');
+UPDATE app.sessions SET revoked_at = now() WHERE account_id = pg_temp.account('clerk_b') AND revoked_at IS NULL
+   AND enrolment_code_id IS NULL;
+CREATE TEMP TABLE reenrolment AS SELECT pg_temp.run_as('clerk_b',
+  $$SELECT api.complete_enrolment()::text$$, 'enrolling')::jsonb AS r;
+SELECT matches((SELECT r ->> 'key_file' FROM reenrolment), '^NANBYO-KEY-1:', 'the enrolment issues the new key file');
+SELECT ok((SELECT used_at IS NOT NULL FROM app.enrolment_codes WHERE account_id = pg_temp.account('clerk_b')
+            ORDER BY id DESC LIMIT 1), 'and spends the code');
+SELECT is(api.login('clerk_b', 'Another-Pass-2026!', enrolment_code => (SELECT r ->> 'enrolment_code' FROM reissue)) ->> 'details',
+  'E_LOGIN_FAILED', 'a spent code opens nothing');
+SELECT ok(api.login('clerk_b', 'Another-Pass-2026!', (SELECT r ->> 'key_file' FROM reenrolment)) ->> 'stage' = 'full',
+  'the new key file opens a full session');
+-- an enrolment session without the code (opened before the revocation) cannot enrol
+CREATE TEMP TABLE reissue2 AS SELECT pg_temp.run_as('hospital_admin_b',
+  format('SELECT api.reissue_key(%s)::text', pg_temp.account('clerk_b')))::jsonb AS r;
+INSERT INTO app.sessions (account_id, stage, expires_at) VALUES (pg_temp.account('clerk_b'), 'enrolment', now() + interval '30 minutes');
+SELECT is(pg_temp.run_as('clerk_b', $$SELECT api.complete_enrolment()$$, 'enrolling'),
+  'ERROR 42501 E_ENROLMENT_CODE_INVALID', 'an enrolment session opened without the code issues no key file');
+UPDATE app.enrolment_codes SET expires_at = now() - interval '1 second'
+ WHERE account_id = pg_temp.account('clerk_b') AND used_at IS NULL AND revoked_at IS NULL;
+SELECT is(api.login('clerk_b', 'Another-Pass-2026!', enrolment_code => (SELECT r ->> 'enrolment_code' FROM reissue2)) ->> 'details',
+  'E_LOGIN_FAILED', 'an expired code opens nothing');
+DELETE FROM app.login_throttle WHERE account_id = pg_temp.account('clerk_b');
 SELECT matches(pg_temp.run_as('hospital_admin_b', format('SELECT api.reset_password(%s)::text', pg_temp.account('clerk_b'))),
   '"initial_password": "[^"]{16}"', 'the hospital admin resets a password');
+SELECT is((SELECT kind FROM app.mail_outbox WHERE account_id = pg_temp.account('clerk_b') ORDER BY id DESC LIMIT 1),
+  'password_reset', 'a password reset is told by mail');
 SELECT is(pg_temp.run_as('hospital_admin_b', format('SELECT api.transfer_hospital_admin(%s)', pg_temp.account('clerk_b'))),
   'ERROR 22023 E_CANNOT_BE_ADMIN', 'the admin right goes to doctors and admin accounts only');
 SELECT matches(pg_temp.run_as('hospital_admin_a', format('SELECT api.transfer_hospital_admin(%s)::text',
