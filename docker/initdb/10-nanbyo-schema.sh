@@ -2,6 +2,9 @@
 # First start of the database container: load sql/ then policies/ in one
 # transaction (as .ci/load-schema.sh does), then give the PostgREST login role
 # its password and the database the JWT secret PostgREST verifies tokens with.
+# (Refusals are written to the audit log over the local socket as
+# nanbyo_audit_writer, sql/046: the image's pg_hba trusts local socket
+# connections; a deployment with another pg_hba must let that role in there.)
 set -euo pipefail
 args=()
 for f in /nanbyo/sql/*.sql /nanbyo/policies/*.sql; do args+=(-f "$f"); done

@@ -199,7 +199,9 @@ def test_a_lock_ends_by_itself_and_does_not_log_the_user_out(http, sql, clinic):
 # --- 6. the audit log holds only what is needed -------------------------------
 
 def test_the_audit_log_keeps_no_searched_reading_and_no_typed_unknown_id(http, sql, clinic):
+    assert new_draft(http, clinic).status_code == 200
     r = rpc(http, "search_forms", clinic["clerk_token"], patient_kana=f"ナンビョウ {clinic['kana']}")
+    assert len(r.json()) == 1, r.text
     assert r.status_code == 200, r.text
     secret_id = f"Pass{random.randrange(10**9)}!"
     login(http, secret_id, "x")

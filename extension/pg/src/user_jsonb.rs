@@ -74,10 +74,3 @@ unsafe impl SqlTranslatable for UserJsonB {
     const RETURN_SQL: Result<ReturnsRef, ReturnsError> = Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn json_text_in_range_parses() {
-        assert_eq!(super::parse(r#"{"a": [1, 2.5, -3e10]}"#)["a"][2], -3e10);
-    }
-}
