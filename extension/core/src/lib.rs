@@ -13,6 +13,7 @@ pub mod bundled;
 pub mod expr;
 pub mod form;
 pub mod identifiers;
+pub mod kana;
 pub mod normalize;
 pub mod text_hygiene;
 
