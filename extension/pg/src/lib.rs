@@ -16,6 +16,7 @@ mod errors;
 mod form_transforms;
 mod forms;
 mod identifiers;
+mod text;
 mod user_jsonb;
 
 ::pgrx::pg_module_magic!(name, version);
