@@ -15,6 +15,7 @@ pub mod form;
 pub mod identifiers;
 pub mod kana;
 pub mod normalize;
+pub mod patient;
 pub mod text_hygiene;
 
 pub use build_info::{build_info, BuildInfo};

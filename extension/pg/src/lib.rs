@@ -16,6 +16,7 @@ mod errors;
 mod form_transforms;
 mod forms;
 mod identifiers;
+mod patient;
 mod text;
 mod user_jsonb;
 

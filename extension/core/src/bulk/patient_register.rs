@@ -1,13 +1,13 @@
-//! The patient register's own rules (app.patient_problem in sql/200 says the
-//! same): a bulk form's patient block must fit them as well as its form
-//! version, or the database would refuse to store the patient. Checked in
-//! the core so the offline check tool finds what the import would refuse.
+//! The patient register's rule (crate::patient) for a bulk form's patient
+//! block: a form must fit it as well as its form version, or the database
+//! would refuse to store the patient. Checked in the core so the offline
+//! check tool finds what the import would refuse.
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-/// A problem of one patient item: (item id, code, message).
-pub type PatientProblem = (&'static str, &'static str, &'static str);
+pub use crate::patient::PatientProblem;
+use crate::patient::{given_patient_problem, PatientFields};
 
 /// The first problem of the patient block in normalised form data, if any.
 /// Items the form leaves empty are the form version's business (required or
@@ -15,47 +15,18 @@ pub type PatientProblem = (&'static str, &'static str, &'static str);
 /// are refused (None: not checked).
 pub fn patient_register_problem(data: &Map<String, Value>, today: Option<NaiveDate>) -> Option<PatientProblem> {
     let text = |id: &str| data.get(id).and_then(Value::as_str);
-    if let Some(name) = text("patient_name") {
-        if name.trim().is_empty() || name.chars().count() > 50 {
-            return Some(("patient_name", "E_PATIENT_NAME", "患者の氏名を50文字以内で入力してください。"));
-        }
-    }
-    if let Some(kana) = text("patient_name_kana") {
-        let register_kana = |c: char| ('ァ'..='ヶ').contains(&c) || matches!(c, 'ー' | '・' | ' ' | '　');
-        if kana.is_empty() || !kana.chars().all(register_kana) || kana.chars().count() > 100 {
-            return Some(("patient_name_kana", "E_PATIENT_KANA",
-                "患者の氏名カナは全角カタカナ（ァ〜ヶ・ー）100文字以内で入力してください。"));
-        }
-    }
-    if let Some(birth) = text("patient_birth_date") {
-        let ok = NaiveDate::parse_from_str(birth, "%Y-%m-%d").is_ok_and(|d| {
-            d > NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() && today.is_none_or(|t| d <= t)
-        });
-        if !ok {
-            return Some(("patient_birth_date", "E_PATIENT_BIRTH_DATE", "生年月日が正しくありません。"));
-        }
-    }
-    if let Some(sex) = text("patient_sex") {
-        if !matches!(sex, "1" | "2") {
-            return Some(("patient_sex", "E_PATIENT_SEX", "性別は 1（男）か 2（女）で指定してください。"));
-        }
-    }
-    if let Some(address) = text("patient_address") {
-        if address.trim().is_empty() || address.chars().count() > 200 {
-            return Some(("patient_address", "E_PATIENT_ADDRESS", "住所を200文字以内で入力してください。"));
-        }
-    }
-    if let Some(postal) = text("patient_postal_code") {
-        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-        let ok = match postal.split_once('-') {
-            Some((a, b)) => digits(a, 3) && digits(b, 4),
-            None => digits(postal, 7),
-        };
-        if !ok {
-            return Some(("patient_postal_code", "E_PATIENT_POSTAL_CODE", "郵便番号は 123-4567 の形で入力してください。"));
-        }
-    }
-    None
+    let fields = PatientFields {
+        name: text("patient_name"),
+        name_kana: text("patient_name_kana"),
+        // judge has made a date item ISO; a birth date that still is not one
+        // (a form of its own patient items) is a date the rule refuses
+        birth_date: text("patient_birth_date")
+            .map(|birth| NaiveDate::parse_from_str(birth, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)),
+        sex: text("patient_sex"),
+        address: text("patient_address"),
+        postal_code: text("patient_postal_code"),
+    };
+    given_patient_problem(&fields, today)
 }
 
 #[cfg(test)]
@@ -94,6 +65,18 @@ mod tests {
         assert_eq!(code(json!({"patient_sex": "9"})), Some("E_PATIENT_SEX"));
         assert_eq!(code(json!({"patient_address": "あ".repeat(201)})), Some("E_PATIENT_ADDRESS"));
         assert_eq!(code(json!({"patient_postal_code": "100-00011"})), Some("E_PATIENT_POSTAL_CODE"));
+    }
+
+    #[test]
+    fn the_register_rule_of_the_core_for_given_values() {
+        assert_eq!(code(json!({"patient_name": "\u{3000}"})), Some("E_PATIENT_NAME"));
+        assert_eq!(code(json!({"patient_address": "\u{3000}"})), Some("E_PATIENT_ADDRESS"));
+        assert_eq!(code(json!({"patient_address": "東京\u{202E}"})), Some("E_TEXT_CONTROL_CHARACTER"));
+        assert_eq!(code(json!({"patient_birth_date": "昭和35年"})), Some("E_PATIENT_BIRTH_DATE"));
+        let nothing = Map::new();
+        assert_eq!(patient_register_problem(&nothing, NaiveDate::from_ymd_opt(2026, 11, 24)), None);
+        let sex_only = json!({"patient_sex": "9"});
+        assert_eq!(patient_register_problem(sex_only.as_object().unwrap(), None).map(|p| p.1), Some("E_PATIENT_SEX"));
     }
 
     #[test]
