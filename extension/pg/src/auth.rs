@@ -50,7 +50,7 @@ fn random_token(bytes: i32) -> String {
 /// A 16-character initial password without look-alike characters.
 #[pg_extern(volatile, parallel_safe)]
 fn initial_password() -> String {
-    secret::initial_password()
+    password::initial_password()
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -8,6 +8,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use thiserror::Error;
 
+use super::secret::random_bytes;
+
 const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;
 const LANES: u32 = 1;
@@ -22,7 +24,7 @@ fn hasher() -> Argon2<'static> {
 
 /// Hashes a password with a fresh random salt.
 pub fn hash_password(password: &str) -> String {
-    let salt_bytes = super::secret::random_bytes(16);
+    let salt_bytes = random_bytes(16);
     let salt = SaltString::encode_b64(&salt_bytes).expect("16 bytes make a valid salt");
     hasher()
         .hash_password(password.as_bytes(), &salt)
@@ -87,6 +89,27 @@ pub fn check_password_policy(password: &str, login_id: &str) -> Result<(), Passw
     Ok(())
 }
 
+/// Letters and digits that cannot be mistaken for each other when read from
+/// paper (no 0/O/o, 1/l/I).
+const READABLE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+
+/// An initial password to hand over on paper: 16 readable characters
+/// (about 93 bits), always satisfying the password policy.
+pub fn initial_password() -> String {
+    loop {
+        let password: String = random_bytes(64)
+            .into_iter()
+            // 256 is not a multiple of the alphabet size: drop the biased tail.
+            .filter(|&b| (b as usize) < 256 - 256 % READABLE.len())
+            .take(16)
+            .map(|b| READABLE[b as usize % READABLE.len()] as char)
+            .collect();
+        if password.len() == 16 && check_password_policy(&password, "").is_ok() {
+            return password;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +151,15 @@ mod tests {
             Err(PasswordPolicyError::ContainsLoginId)
         );
         assert_eq!(PasswordPolicyError::TooSimple.code(), "E_PASSWORD_TOO_SIMPLE");
+    }
+
+    #[test]
+    fn initial_passwords_are_readable_and_pass_the_policy() {
+        for _ in 0..200 {
+            let p = initial_password();
+            assert_eq!(p.len(), 16);
+            assert!(p.bytes().all(|c| READABLE.contains(&c)), "{p}");
+            assert!(check_password_policy(&p, "").is_ok());
+        }
     }
 }
