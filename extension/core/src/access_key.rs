@@ -16,6 +16,7 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use crate::auth::secret::random_bytes;
+use crate::error::ErrorCode;
 use crate::normalize::to_half_width;
 
 /// The alphabet: digits 2–9 and the letters that none of them (or each
@@ -35,12 +36,16 @@ pub enum AccessKeyError {
     CheckCharacter,
 }
 
-impl AccessKeyError {
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for AccessKeyError {
+    fn code(&self) -> &'static str {
         match self {
             Self::Length(_) | Self::Character(_) => "E_ACCESS_KEY_FORMAT",
             Self::CheckCharacter => "E_ACCESS_KEY_TYPO",
         }
+    }
+
+    fn message(&self) -> String {
+        self.to_string()
     }
 }
 

@@ -30,7 +30,7 @@ mod tests {
     fn every_bundled_definition_compiles_and_names_its_code() {
         for (code, text) in super::DEFINITIONS {
             let form = CompiledForm::from_json(text).unwrap_or_else(|e| panic!("{code}: {e}"));
-            assert_eq!(form.disease_code, code);
+            assert_eq!(form.disease_code(), code);
         }
     }
 }

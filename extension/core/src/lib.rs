@@ -10,6 +10,7 @@ pub mod auth;
 pub mod build_info;
 pub mod bulk;
 pub mod bundled;
+pub mod error;
 pub mod expr;
 pub mod form;
 pub mod identifiers;
@@ -19,4 +20,5 @@ pub mod patient;
 pub mod text_hygiene;
 
 pub use build_info::{build_info, BuildInfo};
+pub use error::{ErrorCode, ErrorKind};
 pub use form::{CompiledForm, DefinitionError, Finding, Judgment, PrimaryJudgment};

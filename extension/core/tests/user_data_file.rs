@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use nanbyo_core::accounts::user_data_file::{parse_user_data_file, FileError, UserDataFile};
+use nanbyo_core::ErrorCode;
 
 const HEADER: &str = "medical_institution_code,account_type,program,doctor_kind,name,name_kana,email,medical_registry_number,designated_doctor_number,designation_expires_on\n";
 

@@ -1,9 +1,8 @@
 //! Access keys (B7) for SQL: generate, read a typed key, keyed hash.
 
 use pgrx::prelude::*;
-use pgrx::PgSqlErrorCode;
 
-use crate::errors::raise;
+use crate::errors::raise_error;
 use nanbyo_core::access_key;
 
 /// A fresh access key, grouped for printing (`XXXXXX-XXXXXX-XXXXXX`).
@@ -13,9 +12,7 @@ fn generate_access_key() -> String {
 }
 
 fn normalize_or_raise(typed: &str) -> String {
-    access_key::normalize(typed).unwrap_or_else(|e| {
-        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, e.code(), e.to_string(), None)
-    })
+    access_key::normalize(typed).unwrap_or_else(|e| raise_error(&e))
 }
 
 /// The canonical form of a typed key; raises E_ACCESS_KEY_FORMAT or

@@ -1,10 +1,10 @@
 //! The hospital user-data file (A4), read and checked by the core.
 
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
+use pgrx::JsonB;
 
-use crate::errors::raise;
-use nanbyo_core::accounts::user_data_file::{parse_user_data_file, FileError};
+use crate::errors::raise_error;
+use nanbyo_core::accounts::user_data_file::parse_user_data_file;
 
 /// `{"rows": [...], "problems": [{line, column, code, message}]}` for a
 /// user-data CSV. A file that cannot be read at all is an ERROR.
@@ -14,15 +14,7 @@ fn read_user_data_file(csv: &str, today: pgrx::datum::Date) -> JsonB {
         .expect("a PostgreSQL date within chrono's range");
     match parse_user_data_file(csv, today) {
         Ok(file) => JsonB(serde_json::to_value(file).expect("plain data serialises")),
-        Err(e) => {
-            let sqlstate = match e {
-                FileError::TooLarge | FileError::TooManyRows => {
-                    PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED
-                }
-                _ => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
-            };
-            raise(sqlstate, e.code(), e.to_string(), None)
-        }
+        Err(e) => raise_error(&e),
     }
 }
 

@@ -3,7 +3,7 @@
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
 
-use crate::errors::raise;
+use crate::errors::{raise, raise_error};
 use nanbyo_core::auth::{jwt, password, secret};
 
 /// An Argon2id hash (PHC string) of `password` with a fresh salt.
@@ -22,7 +22,7 @@ fn verify_password(hash: &str, password: &str) -> bool {
 #[pg_extern(immutable, strict, parallel_safe)]
 fn check_password_policy(password: &str, login_id: &str) -> bool {
     if let Err(e) = password::check_password_policy(password, login_id) {
-        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, e.code(), e.to_string(), None);
+        raise_error(&e);
     }
     true
 }

@@ -9,11 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use pgrx::prelude::*;
-use pgrx::PgSqlErrorCode;
 use serde_json::json;
 
 use crate::direct_jsonb::DirectJsonB;
-use crate::errors::raise;
+use crate::errors::raise_error;
 use crate::forms::{compiled_form, store_row};
 use nanbyo_core::bulk::check::{check_form, check_header, FormVersions};
 use nanbyo_core::bulk::reader::{FormsReader, Limits, Record};
@@ -88,11 +87,7 @@ fn checked_records(body: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
             let mut report = check_form(&form, &mut versions, Some(&mut seen_external_ids));
             // the personal items apart from the clinical ones, as stored
             let compiled = report.version.as_deref().and_then(|label| versions.find(&form.disease, Some(label)).ok());
-            let is_personal = |id: &str| {
-                compiled.as_ref().is_some_and(|(c, _)| {
-                    c.index.get(id).is_some_and(|&slot| c.items.get(slot).is_some_and(|i| i.personal.is_some()))
-                })
-            };
+            let is_personal = |id: &str| compiled.as_ref().is_some_and(|(c, _)| c.is_personal(id));
             let (personal, clinical): (serde_json::Map<_, _>, serde_json::Map<_, _>) =
                 std::mem::take(&mut report.data).into_iter().partition(|(k, _)| is_personal(k));
             json!({
@@ -105,12 +100,7 @@ fn checked_records(body: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
                 "judgment": report.judgment,
             })
         }
-        Err(e) => raise(
-            PgSqlErrorCode::ERRCODE_INVALID_XML_DOCUMENT,
-            e.code,
-            format!("{}行{}桁: {}", e.line, e.column, e.message),
-            Some(format!("line {}, column {}", e.line, e.column)),
-        ),
+        Err(e) => raise_error(&e),
     })
 }
 

@@ -57,7 +57,7 @@ fn carry_over_form(from_version: i64, to_version: i64, data: UserJsonB) -> JsonB
 fn form_items(form_version_id: i64) -> JsonB {
     let form = compiled_form(form_version_id);
     JsonB(Value::Array(
-        form.items
+        form.items()
             .iter()
             .map(|i| {
                 serde_json::json!({

@@ -5,7 +5,7 @@
 //! and kept, keyed by the row's id and content hash (rows never change: a
 //! trigger refuses it), so judging many forms never re-parses a definition.
 
-use crate::errors::raise;
+use crate::errors::{raise, raise_error};
 use crate::user_jsonb::UserJsonB;
 use nanbyo_core::CompiledForm;
 use pgrx::prelude::*;
@@ -28,14 +28,7 @@ thread_local! {
 }
 
 fn compile_or_raise(definition: &Value) -> CompiledForm {
-    CompiledForm::from_value(definition).unwrap_or_else(|e| {
-        raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            "E_FORM_DEFINITION",
-            format!("様式定義が正しくありません: {e}"),
-            Some(format!("at {}", e.path)),
-        )
-    })
+    CompiledForm::from_value(definition).unwrap_or_else(|e| raise_error(&e))
 }
 
 /// The compiled form of a stored version, from the cache or compiled now.
@@ -176,15 +169,15 @@ fn validate_form_definition(definition: JsonB) -> JsonB {
     let form = compile_or_raise(&definition.0);
     let d = &definition.0;
     JsonB(serde_json::json!({
-        "disease_code": form.disease_code,
-        "program": form.program,
-        "disease_name": form.disease_name,
-        "version_label": form.version_label,
+        "disease_code": form.disease_code(),
+        "program": form.program(),
+        "disease_name": form.disease_name(),
+        "version_label": form.version_label(),
         "effective_from": d["effective_from"],
         "online_until": d.get("online_until").cloned().unwrap_or(Value::Null),
-        "items": form.items.len(),
-        "calculations": form.calculations.len(),
-        "rules": form.rules.len(),
+        "items": form.items().len(),
+        "calculations": form.calculation_count(),
+        "rules": form.rule_count(),
     }))
 }
 

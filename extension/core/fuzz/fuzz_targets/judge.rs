@@ -75,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
     let mut bytes = Bytes(data);
     let form = &forms()[bytes.byte() as usize % forms().len()];
     let mut values = Map::new();
-    for item in &form.items {
+    for item in form.items() {
         if let Some(v) = value_for(&item.kind, &item.codes, &mut bytes) {
             values.insert(item.id.clone(), v);
         }

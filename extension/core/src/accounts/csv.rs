@@ -6,6 +6,8 @@
 
 use thiserror::Error;
 
+use crate::error::{ErrorCode, ErrorKind};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// 1-based line on which the record starts.
@@ -19,6 +21,20 @@ pub enum CsvError {
     UnterminatedQuote { line: usize },
     #[error("{line}行目: 引用符で囲まれた値の後に余分な文字があります。")]
     TextAfterQuote { line: usize },
+}
+
+impl ErrorCode for CsvError {
+    fn code(&self) -> &'static str {
+        "E_CSV_MALFORMED"
+    }
+
+    fn message(&self) -> String {
+        self.to_string()
+    }
+
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::MalformedText
+    }
 }
 
 impl CsvError {

@@ -12,6 +12,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::error::{ErrorCode, ErrorKind};
+
 use super::csv::{read_records, CsvError};
 use crate::identifiers::valid_medical_institution_code;
 use crate::normalize::{parse_date, to_half_width};
@@ -84,14 +86,25 @@ pub enum FileError {
     UnknownColumn(String),
 }
 
-impl FileError {
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for FileError {
+    fn code(&self) -> &'static str {
         match self {
             Self::Empty => "E_CSV_EMPTY",
             Self::TooLarge => "E_FILE_TOO_LARGE",
             Self::TooManyRows => "E_CSV_TOO_MANY_ROWS",
             Self::Csv(_) => "E_CSV_MALFORMED",
             Self::MissingColumns(_) | Self::UnknownColumn(_) => "E_CSV_HEADER",
+        }
+    }
+
+    fn message(&self) -> String {
+        self.to_string()
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TooLarge | Self::TooManyRows => ErrorKind::TooLarge,
+            _ => ErrorKind::MalformedText,
         }
     }
 }

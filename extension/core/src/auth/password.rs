@@ -9,6 +9,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use thiserror::Error;
 
 use super::secret::random_bytes;
+use crate::error::ErrorCode;
 
 const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;
@@ -53,14 +54,18 @@ pub enum PasswordPolicyError {
     ContainsLoginId,
 }
 
-impl PasswordPolicyError {
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for PasswordPolicyError {
+    fn code(&self) -> &'static str {
         match self {
             Self::TooShort => "E_PASSWORD_TOO_SHORT",
             Self::TooLong => "E_PASSWORD_TOO_LONG",
             Self::TooSimple => "E_PASSWORD_TOO_SIMPLE",
             Self::ContainsLoginId => "E_PASSWORD_CONTAINS_LOGIN_ID",
         }
+    }
+
+    fn message(&self) -> String {
+        self.to_string()
     }
 }
 

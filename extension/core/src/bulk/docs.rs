@@ -35,9 +35,9 @@ pub fn items_markdown(forms: &[CompiledForm]) -> String {
          Patient items may be given in the `<patient>` block instead (see `bulk-xml.md`).\n",
     );
     for f in forms {
-        let _ = write!(out, "\n## {} {}（{}）\n\n", f.disease_code, f.disease_name, f.version_label);
+        let _ = write!(out, "\n## {} {}（{}）\n\n", f.disease_code(), f.disease_name(), f.version_label());
         out.push_str("| item id | 項目名 | 区分 | 型 | 必須 | 単位・範囲 | 選択肢 |\n|---|---|---|---|---|---|---|\n");
-        for i in &f.items {
+        for i in f.items() {
             let range = match (i.min, i.max) {
                 (Some(a), Some(b)) => format!("{a}–{b}"),
                 (Some(a), None) => format!("{a}以上"),
@@ -55,8 +55,8 @@ pub fn items_markdown(forms: &[CompiledForm]) -> String {
 
 /// The XSD of the format; item ids are those of `forms`.
 pub fn xsd(forms: &[CompiledForm]) -> String {
-    let ids: BTreeSet<&str> = forms.iter().flat_map(|f| f.items.iter().map(|i| i.id.as_str())).collect();
-    let diseases: BTreeSet<&str> = forms.iter().map(|f| f.disease_code.as_str()).collect();
+    let ids: BTreeSet<&str> = forms.iter().flat_map(|f| f.items().iter().map(|i| i.id.as_str())).collect();
+    let diseases: BTreeSet<&str> = forms.iter().map(|f| f.disease_code()).collect();
     let enumerate = |values: &BTreeSet<&str>| {
         values.iter().map(|v| format!("      <xs:enumeration value=\"{v}\"/>\n")).collect::<String>()
     };

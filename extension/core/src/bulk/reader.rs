@@ -24,6 +24,8 @@ use serde::Serialize;
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::error::{ErrorCode, ErrorKind};
+
 use super::position::{CountingReader, Position};
 
 pub const NAMESPACE: &str = "urn:nanbyo-db:bulk:1";
@@ -61,6 +63,25 @@ pub struct FileError {
     pub message: String,
     pub line: u64,
     pub column: u64,
+}
+
+impl ErrorCode for FileError {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The message with where it is: `2行1桁: …`.
+    fn message(&self) -> String {
+        format!("{}行{}桁: {}", self.line, self.column, self.message)
+    }
+
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::MalformedXml
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(format!("line {}, column {}", self.line, self.column))
+    }
 }
 
 fn file_error(at: Position, code: &'static str, message: impl Into<String>) -> FileError {

@@ -36,8 +36,8 @@ fn has_value(v: &Value) -> bool {
 /// Carries `data` (a form of version `from`) over to version `to`.
 pub fn carry_over(from: &CompiledForm, to: &CompiledForm, data: &Map<String, Value>) -> CarryOver {
     let mut result = CarryOver { data: Map::new(), copied: vec![], dropped: vec![], new_items: vec![] };
-    for item in &to.items {
-        let old = from.index.get(&item.id).and_then(|&slot| from.items.get(slot));
+    for item in to.items() {
+        let old = from.item(&item.id);
         let Some(old) = old else {
             result.new_items.push(item.id.clone());
             continue;
@@ -64,8 +64,8 @@ pub fn carry_over(from: &CompiledForm, to: &CompiledForm, data: &Map<String, Val
         result.data.insert(item.id.clone(), value.clone());
         result.copied.push(item.id.clone());
     }
-    for old in &from.items {
-        if !to.index.contains_key(&old.id) && data.get(&old.id).is_some_and(has_value) {
+    for old in from.items() {
+        if !to.has_id(&old.id) && data.get(&old.id).is_some_and(has_value) {
             result.dropped.push(DroppedItem { item: old.id.clone(), reason: "not_in_new_version" });
         }
     }

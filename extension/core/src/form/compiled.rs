@@ -7,6 +7,7 @@ use super::definition::{
     CalculationType, FormDefinition, ItemDef, ItemType, MaskKind, Program, RuleSeverity,
     FORMAT_VERSION,
 };
+use crate::error::ErrorCode;
 use crate::expr::{self, Expr};
 use regex::Regex;
 use serde::Deserialize;
@@ -19,6 +20,20 @@ use std::fmt;
 pub struct DefinitionError {
     pub path: String,
     pub message: String,
+}
+
+impl ErrorCode for DefinitionError {
+    fn code(&self) -> &'static str {
+        "E_FORM_DEFINITION"
+    }
+
+    fn message(&self) -> String {
+        format!("様式定義が正しくありません: {self}")
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(format!("at {}", self.path))
+    }
 }
 
 fn err(path: impl Into<String>, message: impl fmt::Display) -> DefinitionError {
@@ -66,23 +81,27 @@ pub struct CompiledRule {
     pub assert: Expr,
 }
 
+/// A compiled form version. Read it through its lookups (`item`,
+/// `is_personal`, `items`, …): how items map to evaluation slots is the
+/// form module's business.
 #[derive(Debug)]
 pub struct CompiledForm {
-    pub program: Program,
-    pub disease_code: String,
-    pub disease_name: String,
-    pub version_label: String,
+    pub(super) program: Program,
+    pub(super) disease_code: String,
+    pub(super) disease_name: String,
+    pub(super) version_label: String,
+    pub(super) effective_from: chrono::NaiveDate,
     /// Items first (slot = index), then calculations.
-    pub items: Vec<CompiledItem>,
-    pub calculations: Vec<CompiledCalculation>,
+    pub(super) items: Vec<CompiledItem>,
+    pub(super) calculations: Vec<CompiledCalculation>,
     /// Item and calculation ids → slot.
-    pub index: HashMap<String, usize>,
-    pub rules: Vec<CompiledRule>,
-    pub diagnosis_met: Expr,
-    pub diagnosis_categories: Vec<(String, Expr)>,
-    pub severity_met: Expr,
+    pub(super) index: HashMap<String, usize>,
+    pub(super) rules: Vec<CompiledRule>,
+    pub(super) diagnosis_met: Expr,
+    pub(super) diagnosis_categories: Vec<(String, Expr)>,
+    pub(super) severity_met: Expr,
     /// (item slot, expression) of the severity items filled in automatically.
-    pub autofill: Vec<(usize, Expr)>,
+    pub(super) autofill: Vec<(usize, Expr)>,
 }
 
 impl CompiledForm {
@@ -109,14 +128,12 @@ impl CompiledForm {
             ));
         }
         valid_disease_code(def.program, &def.disease_code)?;
-        for (path, date) in [
-            ("effective_from", Some(&def.effective_from)),
-            ("online_until", def.online_until.as_ref()),
-        ] {
-            if let Some(d) = date {
-                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| err(path, format!("not an ISO date: {d}")))?;
-            }
+        let iso_date = |path: &str, d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| err(path, format!("not an ISO date: {d}")))
+        };
+        let effective_from = iso_date("effective_from", &def.effective_from)?;
+        if let Some(d) = &def.online_until {
+            iso_date("online_until", d)?;
         }
 
         // Items of the shared blocks first, then the disease's own.
@@ -291,6 +308,7 @@ impl CompiledForm {
             disease_code: def.disease_code.clone(),
             disease_name: def.disease_name.clone(),
             version_label: def.version_label.clone(),
+            effective_from,
             items,
             calculations,
             index,
@@ -305,6 +323,61 @@ impl CompiledForm {
     /// Total number of evaluation slots (items + calculations).
     pub fn slot_count(&self) -> usize {
         self.items.len() + self.calculations.len()
+    }
+
+    pub fn program(&self) -> Program {
+        self.program
+    }
+
+    pub fn disease_code(&self) -> &str {
+        &self.disease_code
+    }
+
+    pub fn disease_name(&self) -> &str {
+        &self.disease_name
+    }
+
+    pub fn version_label(&self) -> &str {
+        &self.version_label
+    }
+
+    /// The first day the version is in force.
+    pub fn effective_from(&self) -> chrono::NaiveDate {
+        self.effective_from
+    }
+
+    /// The items, blocks first, in print order.
+    pub fn items(&self) -> &[CompiledItem] {
+        &self.items
+    }
+
+    /// The item `id` (not a calculation), if the form has it.
+    pub fn item(&self, id: &str) -> Option<&CompiledItem> {
+        self.index.get(id).and_then(|&slot| self.items.get(slot))
+    }
+
+    /// Whether `id` is an item or a calculation of the form.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// Whether `id` is a personal item (masked on the review-board print,
+    /// stored apart from the clinical data).
+    pub fn is_personal(&self, id: &str) -> bool {
+        self.item(id).is_some_and(|item| item.personal.is_some())
+    }
+
+    /// The ids of the personal items, in print order.
+    pub fn personal_items(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().filter(|i| i.personal.is_some()).map(|i| i.id.as_str())
+    }
+
+    pub fn calculation_count(&self) -> usize {
+        self.calculations.len()
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
     }
 }
 

@@ -65,7 +65,7 @@ pub fn mask_value(kind: MaskKind, value: &Value, on: NaiveDate) -> Value {
 /// `data` with every personal item of `form` masked.
 pub fn mask_form(form: &CompiledForm, data: &Map<String, Value>, on: NaiveDate) -> Map<String, Value> {
     let mut out = data.clone();
-    for item in &form.items {
+    for item in form.items() {
         if let (Some(kind), Some(value)) = (item.personal, data.get(&item.id)) {
             out.insert(item.id.clone(), mask_value(kind, value, on));
         }
@@ -75,7 +75,7 @@ pub fn mask_form(form: &CompiledForm, data: &Map<String, Value>, on: NaiveDate) 
 
 /// The ids of the personal items of `form`.
 pub fn personal_items(form: &CompiledForm) -> Vec<&str> {
-    form.items.iter().filter(|i| i.personal.is_some()).map(|i| i.id.as_str()).collect()
+    form.personal_items().collect()
 }
 
 #[cfg(test)]
