@@ -39,11 +39,20 @@ impl IntoDatum for DirectJsonB {
 
 // SAFETY: the datum returned is the function's result, as BoxRet requires
 unsafe impl pgrx::callconv::BoxRet for DirectJsonB {
+    /// Returns the value's jsonb as the function's result.
+    ///
+    /// # Safety
+    ///
+    /// `fcinfo` must be the call info of the SQL function now returning
+    /// (pgrx's wrapper passes it). The jsonb is built in the current memory
+    /// context, which PostgreSQL keeps for the result.
     unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
         unsafe { fcinfo.return_raw_datum(jsonb_datum(&self.0)) }
     }
 }
 
+// SAFETY: DirectJsonB is passed and returned as a jsonb datum (IntoDatum
+// and BoxRet above), which is what the SQL it is mapped to says.
 unsafe impl SqlTranslatable for DirectJsonB {
     const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(DirectJsonB);
     const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
@@ -100,11 +109,27 @@ pub fn jsonb_datum(value: &Value) -> pg_sys::Datum {
 mod unguarded {
     use pgrx::pg_sys::{Jsonb, JsonbIteratorToken, JsonbParseState, JsonbValue};
     unsafe extern "C-unwind" {
+        /// PostgreSQL's `pushJsonbValue` (utils/adt/jsonb_util.c).
+        ///
+        /// # Safety
+        ///
+        /// Call inside a `pg_guard_ffi_boundary` (it may raise an ERROR,
+        /// e.g. out of memory), in a backend, with `pstate` the state of
+        /// the calls before it and `jbval` null or a valid JsonbValue
+        /// whose strings live until the jsonb is made: the builder copies
+        /// the JsonbValue but not what it points to.
         pub fn pushJsonbValue(
             pstate: *mut *mut JsonbParseState,
             seq: JsonbIteratorToken::Type,
             jbval: *mut JsonbValue,
         ) -> *mut JsonbValue;
+        /// PostgreSQL's `JsonbValueToJsonb`: the finished jsonb in the
+        /// current memory context.
+        ///
+        /// # Safety
+        ///
+        /// As for `pushJsonbValue`; `val` is the value the last
+        /// `pushJsonbValue` returned (the finished container).
         pub fn JsonbValueToJsonb(val: *mut JsonbValue) -> *mut Jsonb;
     }
 }
@@ -276,6 +301,69 @@ mod tests {
                 &[DirectJsonB(value).into(), text.as_str().into()],
             );
             assert_eq!(same, Ok(Some(true)), "{text}");
+        }
+    }
+
+    /// `build` run, and how it failed: `SQLSTATE code message`.
+    fn failure_of(build: impl FnOnce() + std::panic::UnwindSafe) -> String {
+        pgrx::PgTryBuilder::new(|| {
+            build();
+            "no error".to_owned()
+        })
+        .catch_others(|e| match e {
+            pgrx::pg_sys::panic::CaughtError::PostgresError(r) | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => {
+                format!("{:?} {} {}", r.sql_error_code(), r.detail().unwrap_or(""), r.message())
+            }
+            _ => "a Rust panic".to_owned(),
+        })
+        .execute()
+    }
+
+    /// Text cannot hold U+0000, in a value or a key, at any depth: the
+    /// coded error, as jsonb_in refuses it.
+    #[pg_test]
+    fn a_nul_character_is_a_coded_error() {
+        for value in [
+            json!("a\u{0}b"),
+            json!({"k": "\u{0}"}),
+            json!({"a\u{0}": 1}),
+            json!([1, [{"deep": ["x\u{0}"]}]]),
+        ] {
+            let text = value.to_string();
+            assert_eq!(
+                failure_of(move || {
+                    let _ = super::jsonb_datum(&value);
+                }),
+                "ERRCODE_UNTRANSLATABLE_CHARACTER E_NUL_CHARACTER 値に使えない文字（U+0000）が含まれています。",
+                "{text}"
+            );
+        }
+    }
+
+    /// A string longer than a jsonb string can be (JENTRY_OFFLENMASK
+    /// bytes), as a value or a key: the coded error, before any building.
+    #[pg_test]
+    fn a_string_too_long_for_jsonb_is_a_coded_error() {
+        let long = "x".repeat(super::MAX_STRING_BYTES + 1);
+        let expected = "ERRCODE_PROGRAM_LIMIT_EXCEEDED E_VALUE_TOO_LONG 値が長すぎてJSONとして保存できません。";
+        let as_value = json!({"a": long});
+        assert_eq!(failure_of(move || {
+            let _ = super::jsonb_datum(&as_value);
+        }), expected);
+        let as_key = serde_json::Value::Object([(long, json!(1))].into_iter().collect());
+        assert_eq!(failure_of(move || {
+            let _ = super::jsonb_datum(&as_key);
+        }), expected);
+    }
+
+    /// Next to the refusals: other control characters, an empty key and a
+    /// long string are stored as jsonb_in stores them.
+    #[pg_test]
+    fn control_characters_empty_keys_and_long_strings_are_stored() {
+        for value in [json!("\u{1}"), json!({"": ""}), json!("x".repeat(100_000))] {
+            let text = value.to_string();
+            let same = Spi::get_one_with_args::<bool>("SELECT $1 = $2::jsonb", &[DirectJsonB(value).into(), text.as_str().into()]);
+            assert_eq!(same, Ok(Some(true)));
         }
     }
 }
