@@ -66,8 +66,10 @@ impl Output for Text {
             println!("{file}:{}:{}: {}: {}", e.line, e.column, e.code, e.message);
             println!("{file}: ファイル全体を受け付けられません（誤り {} 件）", s.errors);
         } else {
-            println!("{file}: 票 {} 件 — 受付可 {} 件、不可 {} 件（誤り {} 件、警告 {} 件）",
-                     s.forms, s.accepted, s.rejected, s.errors, s.warnings);
+            println!(
+                "{file}: 票 {} 件 — 受付可 {} 件、不可 {} 件（誤り {} 件、警告 {} 件）",
+                s.forms, s.accepted, s.rejected, s.errors, s.warnings
+            );
         }
     }
     fn finish(&mut self, files: usize, errors: usize, warnings: usize) {
@@ -94,8 +96,11 @@ struct Json {
 
 impl Output for Json {
     fn begin_file(&mut self, file: &str) {
-        print!("{}{{\"file\":{},\"forms\":[",
-               if self.first_file { "{\"files\":[" } else { "," }, serde_json::to_string(file).unwrap());
+        print!(
+            "{}{{\"file\":{},\"forms\":[",
+            if self.first_file { "{\"files\":[" } else { "," },
+            serde_json::to_string(file).unwrap()
+        );
         self.first_file = false;
         self.first_form = true;
         self.header_problems.clear();
@@ -108,9 +113,12 @@ impl Output for Json {
         self.first_form = false;
     }
     fn end_file(&mut self, _file: &str, file_error: Option<&FileError>, s: &Summary) {
-        print!("],\"header_problems\":{},\"file_error\":{},\"summary\":{}}}",
-               serde_json::to_string(&self.header_problems).unwrap(),
-               serde_json::to_string(&file_error).unwrap(), serde_json::to_string(s).unwrap());
+        print!(
+            "],\"header_problems\":{},\"file_error\":{},\"summary\":{}}}",
+            serde_json::to_string(&self.header_problems).unwrap(),
+            serde_json::to_string(&file_error).unwrap(),
+            serde_json::to_string(s).unwrap()
+        );
     }
     fn finish(&mut self, _files: usize, errors: usize, warnings: usize) {
         if self.first_file {
@@ -176,11 +184,20 @@ fn check_file(path: &str, versions: &mut DefinitionSet, out: &mut dyn Output) ->
     out.begin_file(path);
     let count = |s: &mut Summary, problems: &[Problem]| {
         for p in problems {
-            if p.severity == "error" { s.errors += 1 } else { s.warnings += 1 }
+            if p.severity == "error" {
+                s.errors += 1
+            } else {
+                s.warnings += 1
+            }
         }
     };
     let file_error = match File::open(path) {
-        Err(e) => Some(FileError { code: "E_FILE_UNREADABLE", message: format!("ファイルを開けません: {e}"), line: 0, column: 0 }),
+        Err(e) => Some(FileError {
+            code: "E_FILE_UNREADABLE",
+            message: format!("ファイルを開けません: {e}"),
+            line: 0,
+            column: 0,
+        }),
         Ok(file) => {
             let mut seen = HashSet::new();
             let mut error = None;
@@ -194,7 +211,11 @@ fn check_file(path: &str, versions: &mut DefinitionSet, out: &mut dyn Output) ->
                     Ok(Record::Form(form)) => {
                         let report = check_form(&form, versions, Some(&mut seen));
                         s.forms += 1;
-                        if report.accepted { s.accepted += 1 } else { s.rejected += 1 }
+                        if report.accepted {
+                            s.accepted += 1
+                        } else {
+                            s.rejected += 1
+                        }
                         count(&mut s, &report.problems);
                         out.form(path, &report);
                     }
@@ -222,8 +243,10 @@ fn main() -> ExitCode {
     };
     let mut versions = match &options.definitions {
         None => DefinitionSet::bundled(options.today),
-        Some(path) => match std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
-            .and_then(|text| DefinitionSet::from_json(&text, options.today)) {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("{path}: {e}"))
+            .and_then(|text| DefinitionSet::from_json(&text, options.today))
+        {
             Ok(v) => v,
             Err(message) => {
                 eprintln!("nanbyo-check: E_DEFINITIONS: {message}");
@@ -231,8 +254,11 @@ fn main() -> ExitCode {
             }
         },
     };
-    let mut out: Box<dyn Output> =
-        if options.json { Box::new(Json { first_file: true, first_form: true, header_problems: Vec::new() }) } else { Box::new(Text) };
+    let mut out: Box<dyn Output> = if options.json {
+        Box::new(Json { first_file: true, first_form: true, header_problems: Vec::new() })
+    } else {
+        Box::new(Text)
+    };
     let (mut errors, mut warnings) = (0, 0);
     for f in &options.files {
         let s = check_file(f, &mut versions, out.as_mut());
@@ -240,5 +266,9 @@ fn main() -> ExitCode {
         warnings += s.warnings;
     }
     out.finish(options.files.len(), errors, warnings);
-    if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -58,12 +58,7 @@ fn measure(name: &str, batches: usize, per_batch: usize, mut f: impl FnMut()) {
         })
         .collect();
     let (p10, p50, p90) = percentiles(samples);
-    println!(
-        "{name:<40} median {:>8.2} µs   p10 {:>8.2} µs   p90 {:>8.2} µs",
-        p50 / 1e3,
-        p10 / 1e3,
-        p90 / 1e3
-    );
+    println!("{name:<40} median {:>8.2} µs   p10 {:>8.2} µs   p90 {:>8.2} µs", p50 / 1e3, p10 / 1e3, p90 / 1e3);
 }
 
 fn main() {

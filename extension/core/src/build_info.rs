@@ -12,10 +12,7 @@ pub struct BuildInfo {
 
 /// The build information of this core library.
 pub fn build_info() -> BuildInfo {
-    BuildInfo {
-        name: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
-    }
+    BuildInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
 }
 
 #[cfg(test)]

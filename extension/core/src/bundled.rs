@@ -16,10 +16,7 @@ pub const DEFINITIONS: [(&str, &str); 7] = [
 
 /// The bundled definition of a disease.
 pub fn definition(disease_code: &str) -> Option<&'static str> {
-    DEFINITIONS
-        .iter()
-        .find(|(c, _)| *c == disease_code)
-        .map(|(_, d)| *d)
+    DEFINITIONS.iter().find(|(c, _)| *c == disease_code).map(|(_, d)| *d)
 }
 
 #[cfg(test)]

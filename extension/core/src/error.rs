@@ -82,10 +82,18 @@ mod tests {
                 Some("at severity.met".into())
             )
         );
-        let xml = XmlFileError { code: "E_XML_DOCTYPE", message: "DOCTYPE宣言は使えません。".into(), line: 2, column: 1 };
+        let xml =
+            XmlFileError {
+                code: "E_XML_DOCTYPE", message: "DOCTYPE宣言は使えません。".into(), line: 2, column: 1
+            };
         assert_eq!(
             told(&xml),
-            ("E_XML_DOCTYPE", "2行1桁: DOCTYPE宣言は使えません。".into(), MalformedXml, Some("line 2, column 1".into()))
+            (
+                "E_XML_DOCTYPE",
+                "2行1桁: DOCTYPE宣言は使えません。".into(),
+                MalformedXml,
+                Some("line 2, column 1".into())
+            )
         );
     }
 }

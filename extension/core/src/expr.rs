@@ -129,10 +129,7 @@ pub fn compile(json: &Json, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<E
     match json {
         Json::Object(map) => {
             if map.len() != 1 {
-                return Err(ExprError(format!(
-                    "an operator object must have exactly one key, found {}",
-                    map.len()
-                )));
+                return Err(ExprError(format!("an operator object must have exactly one key, found {}", map.len())));
             }
             let (op, raw_args) = map.iter().next().expect("one key");
             let args: Vec<&Json> = match raw_args {
@@ -141,38 +138,22 @@ pub fn compile(json: &Json, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<E
             };
             compile_op(op, &args, resolve)
         }
-        Json::Array(items) => Ok(Expr::List(
-            items
-                .iter()
-                .map(|j| compile(j, resolve))
-                .collect::<Result<_, _>>()?,
-        )),
+        Json::Array(items) => Ok(Expr::List(items.iter().map(|j| compile(j, resolve)).collect::<Result<_, _>>()?)),
         literal => Ok(Expr::Lit(Value::from_literal(literal))),
     }
 }
 
-fn compile_op(
-    op: &str,
-    args: &[&Json],
-    resolve: &dyn Fn(&str) -> Option<usize>,
-) -> Result<Expr, ExprError> {
-    let all = |args: &[&Json]| -> Result<Vec<Expr>, ExprError> {
-        args.iter().map(|a| compile(a, resolve)).collect()
-    };
+fn compile_op(op: &str, args: &[&Json], resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Expr, ExprError> {
+    let all = |args: &[&Json]| -> Result<Vec<Expr>, ExprError> { args.iter().map(|a| compile(a, resolve)).collect() };
     let arity = |min: usize, max: usize| -> Result<(), ExprError> {
         if args.len() < min || args.len() > max {
-            Err(ExprError(format!(
-                "operator \"{op}\" takes {min}..{max} arguments, found {}",
-                args.len()
-            )))
+            Err(ExprError(format!("operator \"{op}\" takes {min}..{max} arguments, found {}", args.len())))
         } else {
             Ok(())
         }
     };
     let var_slot = |name: &Json| -> Result<usize, ExprError> {
-        let name = name
-            .as_str()
-            .ok_or_else(|| ExprError(format!("\"{op}\" needs item ids as strings")))?;
+        let name = name.as_str().ok_or_else(|| ExprError(format!("\"{op}\" needs item ids as strings")))?;
         resolve(name).ok_or_else(|| ExprError(format!("unknown item \"{name}\"")))
     };
     Ok(match op {
@@ -181,9 +162,7 @@ fn compile_op(
             let slot = var_slot(args[0])?;
             match args.get(1) {
                 None => Expr::Var(slot),
-                Some(Json::Object(_)) => {
-                    return Err(ExprError("the default of \"var\" must be a literal".into()))
-                }
+                Some(Json::Object(_)) => return Err(ExprError("the default of \"var\" must be a literal".into())),
                 Some(default) => Expr::VarOr(slot, Value::from_literal(default)),
             }
         }
@@ -221,11 +200,7 @@ fn compile_op(
                 _ => CmpOp::Ge,
             };
             let mut e = all(args)?.into_iter();
-            Expr::Cmp(
-                cmp,
-                Box::new(e.next().unwrap()),
-                Box::new(e.next().unwrap()),
-            )
+            Expr::Cmp(cmp, Box::new(e.next().unwrap()), Box::new(e.next().unwrap()))
         }
         "<" | "<=" => {
             arity(2, 3)?;
@@ -249,11 +224,7 @@ fn compile_op(
         }
         "-" | "/" => {
             arity(if op == "-" { 1 } else { 2 }, 2)?;
-            let a = if op == "-" {
-                ArithOp::Sub
-            } else {
-                ArithOp::Div
-            };
+            let a = if op == "-" { ArithOp::Sub } else { ArithOp::Div };
             Expr::Arith(a, all(args)?)
         }
         "in" => {
@@ -363,11 +334,7 @@ fn ymd(s: &str) -> Option<(i32, u32, u32)> {
     if s.len() != 10 || &s[4..5] != "-" || &s[7..8] != "-" {
         return None;
     }
-    Some((
-        s[0..4].parse().ok()?,
-        s[5..7].parse().ok()?,
-        s[8..10].parse().ok()?,
-    ))
+    Some((s[0..4].parse().ok()?, s[5..7].parse().ok()?, s[8..10].parse().ok()?))
 }
 
 /// Kleene `and` (decisive = false) or `or` (decisive = true): the decisive
@@ -476,40 +443,20 @@ mod tests {
 
     #[test]
     fn comparisons_and_between() {
-        let s = [
-            num(3.0),
-            num(2.0),
-            Value::Null,
-            Value::Str("2024-04-01".into()),
-        ];
+        let s = [num(3.0), num(2.0), Value::Null, Value::Str("2024-04-01".into())];
         assert_eq!(run(json!({">=": [{"var": "a"}, 3]}), &s), Value::Bool(true));
         assert_eq!(run(json!({">": [{"var": "a"}, 3]}), &s), Value::Bool(false));
-        assert_eq!(
-            run(json!({"<": [1, {"var": "b"}, 3]}), &s),
-            Value::Bool(true)
-        );
-        assert_eq!(
-            run(json!({"<=": [3, {"var": "b"}, 5]}), &s),
-            Value::Bool(false)
-        );
-        assert_eq!(
-            run(json!({"==": [{"var": "a"}, "3"]}), &s),
-            Value::Bool(true)
-        );
-        assert_eq!(
-            run(json!({"<": [{"var": "d"}, "2024-05-01"]}), &s),
-            Value::Bool(true)
-        );
+        assert_eq!(run(json!({"<": [1, {"var": "b"}, 3]}), &s), Value::Bool(true));
+        assert_eq!(run(json!({"<=": [3, {"var": "b"}, 5]}), &s), Value::Bool(false));
+        assert_eq!(run(json!({"==": [{"var": "a"}, "3"]}), &s), Value::Bool(true));
+        assert_eq!(run(json!({"<": [{"var": "d"}, "2024-05-01"]}), &s), Value::Bool(true));
     }
 
     #[test]
     fn missing_data_is_unknown_not_false() {
         let s = [num(3.0), Value::Bool(false), Value::Null, Value::Null];
         assert_eq!(run(json!({">=": [{"var": "c"}, 3]}), &s), Value::Null);
-        assert_eq!(
-            run(json!({"+": [{"var": "a"}, {"var": "c"}]}), &s),
-            Value::Null
-        );
+        assert_eq!(run(json!({"+": [{"var": "a"}, {"var": "c"}]}), &s), Value::Null);
         assert_eq!(run(json!({"!": {"var": "c"}}), &s), Value::Null);
         assert_eq!(run(json!({"if": [{"var": "c"}, 1, 0]}), &s), Value::Null);
         assert_eq!(run(json!({"<": [1, {"var": "c"}, 3]}), &s), Value::Null);
@@ -527,17 +474,8 @@ mod tests {
 
     #[test]
     fn kleene_and_or() {
-        let s = [
-            Value::Bool(true),
-            Value::Bool(false),
-            Value::Null,
-            Value::Null,
-        ];
-        let (t, f, u) = (
-            json!({"var": "a"}),
-            json!({"var": "b"}),
-            json!({"var": "c"}),
-        );
+        let s = [Value::Bool(true), Value::Bool(false), Value::Null, Value::Null];
+        let (t, f, u) = (json!({"var": "a"}), json!({"var": "b"}), json!({"var": "c"}));
         assert_eq!(run(json!({"and": [t, u]}), &s), Value::Null);
         assert_eq!(run(json!({"and": [u, f]}), &s), Value::Bool(false));
         assert_eq!(run(json!({"or": [u, t]}), &s), Value::Bool(true));
@@ -548,36 +486,13 @@ mod tests {
 
     #[test]
     fn if_chains_arithmetic_and_counting() {
-        let s = [
-            num(7.0),
-            Value::Bool(true),
-            Value::Bool(false),
-            Value::Str("+++".into()),
-        ];
+        let s = [num(7.0), Value::Bool(true), Value::Bool(false), Value::Str("+++".into())];
         let grade = json!({"if": [{">=": [{"var": "a"}, 6]}, "high", {">=": [{"var": "a"}, 4]}, "mid", "low"]});
         assert_eq!(run(grade, &s), Value::Str("high".into()));
-        assert_eq!(
-            run(
-                json!({"+": [{"if": [{"var": "b"}, 8, 0]}, {"if": [{"var": "c"}, 4, 0]}]}),
-                &s
-            ),
-            num(8.0)
-        );
-        assert_eq!(
-            run(json!({"max": [2, {"if": [{"var": "b"}, 6, 0]}]}), &s),
-            num(6.0)
-        );
-        assert_eq!(
-            run(
-                json!({"count_true": [{"var": "b"}, {"var": "c"}, true]}),
-                &s
-            ),
-            num(2.0)
-        );
-        assert_eq!(
-            run(json!({"in": [{"var": "d"}, ["++", "+++"]]}), &s),
-            Value::Bool(true)
-        );
+        assert_eq!(run(json!({"+": [{"if": [{"var": "b"}, 8, 0]}, {"if": [{"var": "c"}, 4, 0]}]}), &s), num(8.0));
+        assert_eq!(run(json!({"max": [2, {"if": [{"var": "b"}, 6, 0]}]}), &s), num(6.0));
+        assert_eq!(run(json!({"count_true": [{"var": "b"}, {"var": "c"}, true]}), &s), num(2.0));
+        assert_eq!(run(json!({"in": [{"var": "d"}, ["++", "+++"]]}), &s), Value::Bool(true));
         assert_eq!(run(json!({"/": [1, 0]}), &s), Value::Null);
         assert_eq!(run(json!({"-": [{"var": "a"}, 2]}), &s), num(5.0));
     }
@@ -590,18 +505,9 @@ mod tests {
             Value::Str("2026-04-02".into()),
             Value::Null,
         ];
-        assert_eq!(
-            run(json!({"age": [{"var": "a"}, {"var": "b"}]}), &s),
-            num(17.0)
-        );
-        assert_eq!(
-            run(json!({"age": [{"var": "a"}, {"var": "c"}]}), &s),
-            num(18.0)
-        );
-        assert_eq!(
-            run(json!({"age": [{"var": "a"}, {"var": "d"}]}), &s),
-            Value::Null
-        );
+        assert_eq!(run(json!({"age": [{"var": "a"}, {"var": "b"}]}), &s), num(17.0));
+        assert_eq!(run(json!({"age": [{"var": "a"}, {"var": "c"}]}), &s), num(18.0));
+        assert_eq!(run(json!({"age": [{"var": "a"}, {"var": "d"}]}), &s), Value::Null);
     }
 
     #[test]

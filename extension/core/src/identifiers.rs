@@ -107,10 +107,7 @@ mod tests {
 
     #[test]
     fn public_payer_number_format() {
-        assert!(
-            valid_public_payer_number("５４１３００１８"),
-            "full-width digits"
-        );
+        assert!(valid_public_payer_number("５４１３００１８"), "full-width digits");
         assert!(valid_public_payer_number(" 54130018 "));
         assert!(!valid_public_payer_number("5413001"), "too short");
         assert!(!valid_public_payer_number("541300180"), "too long");
@@ -145,19 +142,10 @@ mod tests {
 
     #[test]
     fn medical_institution_code_format() {
-        assert!(
-            !valid_medical_institution_code("4810114386"),
-            "prefecture 48"
-        );
-        assert!(
-            !valid_medical_institution_code("0120114386"),
-            "点数表 2 does not exist"
-        );
+        assert!(!valid_medical_institution_code("4810114386"), "prefecture 48");
+        assert!(!valid_medical_institution_code("0120114386"), "点数表 2 does not exist");
         assert!(!valid_medical_institution_code("011011438"), "9 digits");
-        assert!(
-            valid_medical_institution_code("1234567"),
-            "7-digit form: format only"
-        );
+        assert!(valid_medical_institution_code("1234567"), "7-digit form: format only");
         assert!(!valid_medical_institution_code("12345a7"));
     }
 }

@@ -37,10 +37,7 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     let s = to_half_width(raw.trim());
     let s = s.trim();
     for (i, (kanji, latin, lower, first_day)) in ERAS.iter().enumerate() {
-        let Some(rest) = s
-            .strip_prefix(kanji)
-            .or_else(|| s.strip_prefix(latin))
-            .or_else(|| s.strip_prefix(*lower))
+        let Some(rest) = s.strip_prefix(kanji).or_else(|| s.strip_prefix(latin)).or_else(|| s.strip_prefix(*lower))
         else {
             continue;
         };

@@ -185,7 +185,8 @@ mod tests {
 
     #[test]
     fn reading_missing_not_katakana_or_longer_than_100() {
-        for kana in [None, Some(""), Some("なんびょう"), Some("ﾅﾝﾋﾞｮｳ"), Some("ヷ"), Some("ナンビョウ1"), Some("ァ\n")] {
+        for kana in [None, Some(""), Some("なんびょう"), Some("ﾅﾝﾋﾞｮｳ"), Some("ヷ"), Some("ナンビョウ1"), Some("ァ\n")]
+        {
             assert_eq!(code(PatientFields { name_kana: kana, ..valid() }), Some("E_PATIENT_KANA"), "{kana:?}");
         }
         for kana in ["ァ", "ヶ", "ヴァン　ー・", " ", "　"] {
@@ -233,8 +234,13 @@ mod tests {
 
     #[test]
     fn postal_code_given_and_not_seven_digits() {
-        for postal in ["100-00011", "100-001", "10-00001", "100_0001", "１００-０００１", "", "100--0001", "1000-001"] {
-            assert_eq!(code(PatientFields { postal_code: Some(postal), ..valid() }), Some("E_PATIENT_POSTAL_CODE"), "{postal}");
+        for postal in ["100-00011", "100-001", "10-00001", "100_0001", "１００-０００１", "", "100--0001", "1000-001"]
+        {
+            assert_eq!(
+                code(PatientFields { postal_code: Some(postal), ..valid() }),
+                Some("E_PATIENT_POSTAL_CODE"),
+                "{postal}"
+            );
         }
         for postal in ["100-0001", "1000001", "999-9999", "0000000"] {
             assert_eq!(code(PatientFields { postal_code: Some(postal), ..valid() }), None, "{postal}");

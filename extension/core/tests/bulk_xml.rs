@@ -40,7 +40,10 @@ fn the_valid_example_reads_and_passes() {
     assert_eq!(header.hospital, "1310270751");
     assert_eq!(header.doctor.as_deref(), Some("N13-0001"));
     let Record::Form(first) = &records[1] else { panic!() };
-    assert_eq!((first.external_id.as_str(), first.disease.as_str(), first.status.as_str()), ("EHR-2026-000001", "N006", "confirmed"));
+    assert_eq!(
+        (first.external_id.as_str(), first.disease.as_str(), first.status.as_str()),
+        ("EHR-2026-000001", "N006", "confirmed")
+    );
     assert_eq!((first.position.line, first.position.column), (6, 3));
     let name = first.items.iter().find(|i| i.id == "patient_name").unwrap();
     assert_eq!(name.value, serde_json::json!("難病 太郎"));
@@ -80,8 +83,9 @@ fn a_file_that_ends_inside_the_root_names_a_real_position() {
     let e = read("<nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\">\n  abc", Limits::default()).unwrap_err();
     assert_eq!((e.code, e.line, e.column), ("E_XML_STRUCTURE", 1, 44), "{e}");
     // a tag after text still begins on its '<'
-    let e = read("<nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\">\n  <header hospital=\"1\"/>\n  <oops/>", Limits::default())
-        .unwrap_err();
+    let e =
+        read("<nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\">\n  <header hospital=\"1\"/>\n  <oops/>", Limits::default())
+            .unwrap_err();
     assert_eq!((e.code, e.line, e.column), ("E_XML_STRUCTURE", 3, 3), "{e}");
 }
 
@@ -104,11 +108,17 @@ fn limits_refuse_oversized_files_deep_nesting_and_long_values() {
     let text = example("valid.xml");
     let small = Limits { max_bytes: 1000, ..Limits::default() };
     assert_eq!(read(&text, small).unwrap_err().code, "E_FILE_TOO_LARGE");
-    let long = format!(r#"<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1"><header hospital="1"/>
-<form external-id="a" disease="N006" purpose="new"><item id="doctor_name">{}</item></form></nanbyo-forms>"#, "あ".repeat(5000));
+    let long = format!(
+        r#"<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1"><header hospital="1"/>
+<form external-id="a" disease="N006" purpose="new"><item id="doctor_name">{}</item></form></nanbyo-forms>"#,
+        "あ".repeat(5000)
+    );
     assert_eq!(read(&long, Limits::default()).unwrap_err().code, "E_VALUE_TOO_LONG");
-    let deep = format!(r#"<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1"><header hospital="1"/>
-<form external-id="a" disease="N006" purpose="new"><item id="x">{}</item></form></nanbyo-forms>"#, "<value>".repeat(10000));
+    let deep = format!(
+        r#"<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1"><header hospital="1"/>
+<form external-id="a" disease="N006" purpose="new"><item id="x">{}</item></form></nanbyo-forms>"#,
+        "<value>".repeat(10000)
+    );
     assert_eq!(read(&deep, Limits::default()).unwrap_err().code, "E_XML_STRUCTURE");
     let many = Limits { max_forms: 1, ..Limits::default() };
     assert_eq!(read(&text, many).unwrap_err().code, "E_TOO_MANY_FORMS");
@@ -136,7 +146,9 @@ fn multi_values_and_file_level_form_problems() {
     assert_eq!(f.items[0].value, serde_json::json!(["1", "2"]));
     let reports = check(text).unwrap();
     let codes: Vec<&str> = reports[1].problems.iter().map(|p| p.code.as_str()).collect();
-    for code in ["E_DUPLICATE_EXTERNAL_ID", "E_FORM_PURPOSE", "E_FORM_STATUS", "E_DUPLICATE_ITEM", "E_UNKNOWN_FORM_VERSION"] {
+    for code in
+        ["E_DUPLICATE_EXTERNAL_ID", "E_FORM_PURPOSE", "E_FORM_STATUS", "E_DUPLICATE_ITEM", "E_UNKNOWN_FORM_VERSION"]
+    {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
 }
@@ -148,7 +160,12 @@ fn file_with(place: &str, extra: &str) -> String {
         r#"<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1" {}><header hospital="1310270751" {}/>
 <form external-id="A" disease="N006" purpose="renewal" {}><patient {}><name>患者 乙</name></patient>
 <item id="hoehn_yahr" {}>3</item></form></nanbyo-forms>"#,
-        on("root"), on("header"), on("form"), on("patient"), on("item"))
+        on("root"),
+        on("header"),
+        on("form"),
+        on("patient"),
+        on("item")
+    )
 }
 
 fn file_error_of(text: &str) -> FileError {
@@ -200,14 +217,16 @@ fn control_and_invisible_characters_are_refused_in_text_and_attributes() {
         assert_eq!(file_error_of(&text).code, "E_TEXT_CONTROL_CHARACTER", "{place}");
     }
     // tab and line breaks are text
-    assert!(read(&file_with("none", "").replace("<name>患者 乙</name>", "<name>患者\t乙</name>"), Limits::default()).is_ok());
+    assert!(read(&file_with("none", "").replace("<name>患者 乙</name>", "<name>患者\t乙</name>"), Limits::default())
+        .is_ok());
 }
 
 #[test]
 fn adversarial_sizes_are_refused_by_their_limits() {
     let long_value = "x".repeat(Limits::default().max_value_chars + 1);
     assert_eq!(file_error_of(&file_with("form", &format!("scan=\"{long_value}\""))).code, "E_VALUE_TOO_LONG");
-    let items: String = (0..Limits::default().max_items_per_form + 1).map(|i| format!("<item id=\"i{i}\">1</item>")).collect();
+    let items: String =
+        (0..Limits::default().max_items_per_form + 1).map(|i| format!("<item id=\"i{i}\">1</item>")).collect();
     let text = file_with("none", "").replace("<item id=\"hoehn_yahr\" >3</item>", &items);
     assert_eq!(file_error_of(&text).code, "E_TOO_MANY_ITEMS");
     let deep = format!("{}{}", "<value>".repeat(50), "</value>".repeat(50));
@@ -224,6 +243,7 @@ fn a_form_without_the_consent_attribute_takes_its_consent_item_and_a_contradicti
     let base = example("valid.xml");
     let reports = check(&base.replace("consent-db-registration=\"true\"", "")).unwrap();
     assert!(reports.iter().all(|r| !r.problems.iter().any(|p| p.code == "E_CONSENT_MISMATCH")));
-    let reports = check(&base.replace("consent-db-registration=\"true\"", "consent-db-registration=\"false\"")).unwrap();
+    let reports =
+        check(&base.replace("consent-db-registration=\"true\"", "consent-db-registration=\"false\"")).unwrap();
     assert!(reports.iter().all(|r| r.problems.iter().any(|p| p.code == "E_CONSENT_MISMATCH")));
 }

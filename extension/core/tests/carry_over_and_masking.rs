@@ -17,8 +17,11 @@ fn next_version() -> CompiledForm {
     def["effective_from"] = json!("2027-04-01");
     let items = def["items"].as_array_mut().unwrap();
     items.retain(|i| i["id"] != "family_history");
-    items.insert(0, json!({"id": "onset_side", "label": "発症側", "section": "臨床所見", "type": "text",
-                           "max_length": 10, "carry_over": true}));
+    items.insert(
+        0,
+        json!({"id": "onset_side", "label": "発症側", "section": "臨床所見", "type": "text",
+                           "max_length": 10, "carry_over": true}),
+    );
     CompiledForm::from_value(&def).unwrap()
 }
 

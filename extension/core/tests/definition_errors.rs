@@ -16,19 +16,14 @@ fn error_of(def: &Value) -> String {
 fn unknown_block_item_code_list_and_variable() {
     let mut d = parkinson();
     d["blocks"] = json!(["patient@9"]);
-    assert!(
-        error_of(&d).contains("unknown block \"patient@9\""),
-        "{}",
-        error_of(&d)
-    );
+    assert!(error_of(&d).contains("unknown block \"patient@9\""), "{}", error_of(&d));
 
     let mut d = parkinson();
     d["items"][0]["id"] = json!("hoehn_yahr");
     assert!(error_of(&d).contains("duplicate item id \"hoehn_yahr\""));
 
     let mut d = parkinson();
-    d["items"][0] =
-        json!({"id": "x", "label": "x", "section": "s", "type": "choice", "codes": "nope"});
+    d["items"][0] = json!({"id": "x", "label": "x", "section": "s", "type": "choice", "codes": "nope"});
     assert!(error_of(&d).starts_with("items[0].codes: unknown code list"));
 
     let mut d = parkinson();

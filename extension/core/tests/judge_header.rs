@@ -21,17 +21,13 @@ fn parkinson(extra: serde_json::Value) -> nanbyo_core::Judgment {
 fn era_dates_are_stored_as_iso() {
     let j = parkinson(json!({"patient_birth_date": "昭和35年5月1日", "entry_date": "R8.4.10"}));
     assert!(j.valid, "{:?}", j.errors);
-    assert_eq!(
-        j.normalized_changes["patient_birth_date"],
-        json!("1960-05-01")
-    );
+    assert_eq!(j.normalized_changes["patient_birth_date"], json!("1960-05-01"));
     assert_eq!(j.normalized_changes["entry_date"], json!("2026-04-10"));
 }
 
 #[test]
 fn impossible_dates_are_refused() {
-    let j =
-        parkinson(json!({"entry_date": "令和8年2月30日", "patient_birth_date": "平成31年5月1日"}));
+    let j = parkinson(json!({"entry_date": "令和8年2月30日", "patient_birth_date": "平成31年5月1日"}));
     assert!(has_error(&j, "entry_date", "E_DATE"));
     assert!(has_error(&j, "patient_birth_date", "E_DATE"));
     assert_eq!(j.primary_judgment, PrimaryJudgment::NeedsReview);
@@ -41,10 +37,7 @@ fn impossible_dates_are_refused() {
 fn medical_institution_code_check_digit_and_format() {
     let j = parkinson(json!({"medical_institution_code": "１３１０２７０７５１"}));
     assert!(j.valid, "full-width digits are normalised: {:?}", j.errors);
-    assert_eq!(
-        j.normalized_changes["medical_institution_code"],
-        json!("1310270751")
-    );
+    assert_eq!(j.normalized_changes["medical_institution_code"], json!("1310270751"));
     let j = parkinson(json!({"medical_institution_code": "1310270752"}));
     assert!(has_error(&j, "medical_institution_code", "E_CHECK_DIGIT"));
     let j = parkinson(json!({"medical_institution_code": "13102707"}));
@@ -54,18 +47,11 @@ fn medical_institution_code_check_digit_and_format() {
 #[test]
 fn kana_codes_and_lengths() {
     let j = parkinson(json!({"patient_name_kana": "なんびょう たろう"}));
-    assert!(
-        has_error(&j, "patient_name_kana", "E_PATTERN"),
-        "hiragana is not katakana"
-    );
+    assert!(has_error(&j, "patient_name_kana", "E_PATTERN"), "hiragana is not katakana");
     let j = parkinson(json!({"patient_sex": "3"}));
     assert!(has_error(&j, "patient_sex", "E_UNKNOWN_CODE"));
     let j = parkinson(json!({"patient_sex": 2}));
-    assert!(
-        j.valid,
-        "a numeric code is accepted as text: {:?}",
-        j.errors
-    );
+    assert!(j.valid, "a numeric code is accepted as text: {:?}", j.errors);
     let j = parkinson(json!({"patient_name": "あ".repeat(51)}));
     assert!(has_error(&j, "patient_name", "E_LENGTH"));
     let j = parkinson(json!({"patient_name": "あ".repeat(50)}));
@@ -82,19 +68,8 @@ fn messages_are_japanese_and_name_the_label() {
 #[test]
 fn normalized_changes_hold_only_what_changed() {
     let j = parkinson(json!({"patient_birth_date": "1960-05-01", "hoehn_yahr": "3"}));
-    assert!(
-        !j.normalized_changes.contains_key("patient_birth_date"),
-        "already ISO"
-    );
+    assert!(!j.normalized_changes.contains_key("patient_birth_date"), "already ISO");
     assert!(!j.normalized_changes.contains_key("patient_name"));
-    assert_eq!(
-        j.normalized_changes["hoehn_yahr"],
-        json!(3),
-        "text to number"
-    );
-    assert_eq!(
-        j.normalized_changes["severity_hy3_lf2"],
-        json!(true),
-        "autofilled"
-    );
+    assert_eq!(j.normalized_changes["hoehn_yahr"], json!(3), "text to number");
+    assert_eq!(j.normalized_changes["severity_hy3_lf2"], json!(true), "autofilled");
 }

@@ -32,44 +32,22 @@ fn als_severity_threshold_is_two() {
         let j = f.judge(&als(json!({"als_severity": s})));
         assert_eq!(j.severity.met, Some(met), "severity {s}");
     }
-    assert!(has_error(
-        &f.judge(&als(json!({"als_severity": 6}))),
-        "als_severity",
-        "E_RANGE"
-    ));
-    assert!(has_error(
-        &f.judge(&als(json!({"als_severity": 0}))),
-        "als_severity",
-        "E_RANGE"
-    ));
+    assert!(has_error(&f.judge(&als(json!({"als_severity": 6}))), "als_severity", "E_RANGE"));
+    assert!(has_error(&f.judge(&als(json!({"als_severity": 0}))), "als_severity", "E_RANGE"));
 }
 
 #[test]
 fn als_motor_neuron_regions() {
     let f = form("N002");
     let j = f.judge(&als(json!({})));
-    assert_eq!(
-        (j.diagnosis.met, j.diagnosis.category.as_deref()),
-        (Some(true), Some("definite"))
-    );
+    assert_eq!((j.diagnosis.met, j.diagnosis.category.as_deref()), (Some(true), Some("definite")));
     assert_eq!(j.primary_judgment, PrimaryJudgment::Meets);
     let j = f.judge(&als(json!({"als_lmn_regions": 1})));
-    assert_eq!(
-        j.diagnosis.met,
-        Some(false),
-        "two lower-motor-neuron regions are needed"
-    );
+    assert_eq!(j.diagnosis.met, Some(false), "two lower-motor-neuron regions are needed");
     let j = f.judge(&als(json!({"als_lmn_regions": 1, "als_known_gene": true})));
-    assert_eq!(
-        (j.diagnosis.met, j.diagnosis.category.as_deref()),
-        (Some(true), Some("familial_gene"))
-    );
+    assert_eq!((j.diagnosis.met, j.diagnosis.category.as_deref()), (Some(true), Some("familial_gene")));
     let j = f.judge(&als(json!({"als_umn_regions": 0, "als_lmn_regions": 4})));
-    assert_eq!(
-        j.diagnosis.met,
-        Some(false),
-        "an upper-motor-neuron region is needed"
-    );
+    assert_eq!(j.diagnosis.met, Some(false), "an upper-motor-neuron region is needed");
 }
 
 #[test]
@@ -104,10 +82,7 @@ fn uc_mild_is_not_met_moderate_is() {
     assert_eq!(uc_class(json!({})), (json!("mild"), Some(false)));
     // Stools 4 is still mild, 5 is moderate.
     assert_eq!(uc_class(json!({"uc_stool_frequency": 4})).0, json!("mild"));
-    assert_eq!(
-        uc_class(json!({"uc_stool_frequency": 5})),
-        (json!("moderate"), Some(true))
-    );
+    assert_eq!(uc_class(json!({"uc_stool_frequency": 5})), (json!("moderate"), Some(true)));
     // Each of ③–⑥ at its threshold makes it moderate; just below stays mild.
     for (item, below, at) in [
         ("uc_body_temperature", json!(37.4), json!(37.5)),
@@ -116,26 +91,16 @@ fn uc_mild_is_not_met_moderate_is() {
         ("uc_esr", json!(29), json!(30)),
         ("uc_crp", json!(2.9), json!(3.0)),
     ] {
-        assert_eq!(
-            uc_class(json!({ item: below })).0,
-            json!("mild"),
-            "{item} below"
-        );
-        assert_eq!(
-            uc_class(json!({ item: at })).0,
-            json!("moderate"),
-            "{item} at"
-        );
+        assert_eq!(uc_class(json!({ item: below })).0, json!("mild"), "{item} below");
+        assert_eq!(uc_class(json!({ item: at })).0, json!("moderate"), "{item} at");
     }
-    assert_eq!(
-        uc_class(json!({"uc_visible_blood": "++"})).0,
-        json!("moderate")
-    );
+    assert_eq!(uc_class(json!({"uc_visible_blood": "++"})).0, json!("moderate"));
 }
 
 #[test]
 fn uc_severe_needs_stools_blood_systemic_sign_and_four_of_six() {
-    let severe = json!({"uc_stool_frequency": 6, "uc_visible_blood": "+++", "uc_body_temperature": 38.0, "uc_hemoglobin": 9.5});
+    let severe =
+        json!({"uc_stool_frequency": 6, "uc_visible_blood": "+++", "uc_body_temperature": 38.0, "uc_hemoglobin": 9.5});
     assert_eq!(uc_class(severe.clone()), (json!("severe"), Some(true)));
     // Only three of six: moderate.
     let mut three = severe.clone();
@@ -200,18 +165,12 @@ fn mg(extra: Value) -> Map<String, Value> {
 fn mg_diagnosis_by_antibody_or_junction_test() {
     let f = form("N011");
     let j = f.judge(&mg(json!({})));
-    assert_eq!(
-        (j.diagnosis.met, j.diagnosis.category.as_deref()),
-        (Some(true), Some("definite_antibody"))
-    );
+    assert_eq!((j.diagnosis.met, j.diagnosis.category.as_deref()), (Some(true), Some("definite_antibody")));
     assert_eq!(j.primary_judgment, PrimaryJudgment::Meets);
     let j = f.judge(&mg(json!({"mg_achr_antibody": false})));
     assert_eq!(j.diagnosis.met, Some(false));
     let j = f.judge(&mg(json!({"mg_achr_antibody": false, "mg_ice_pack": true})));
-    assert_eq!(
-        (j.diagnosis.met, j.diagnosis.category.as_deref()),
-        (Some(true), Some("definite_nmj"))
-    );
+    assert_eq!((j.diagnosis.met, j.diagnosis.category.as_deref()), (Some(true), Some("definite_nmj")));
     let j = f.judge(&mg(json!({"mg_ptosis": false})));
     assert_eq!(j.diagnosis.met, Some(false));
     assert!(warning_codes(&j).contains(&"N011_NO_SYMPTOM".to_string()));
@@ -221,11 +180,7 @@ fn mg_diagnosis_by_antibody_or_junction_test() {
 fn mg_severity_is_any_mgfa_class() {
     let f = form("N011");
     for c in ["I", "IIa", "IIb", "IIIa", "IIIb", "IVa", "IVb", "V"] {
-        assert_eq!(
-            f.judge(&mg(json!({"mgfa_class": c}))).severity.met,
-            Some(true),
-            "{c}"
-        );
+        assert_eq!(f.judge(&mg(json!({"mgfa_class": c}))).severity.met, Some(true), "{c}");
     }
     let j = f.judge(&mg(json!({"mgfa_class": "0"})));
     assert!(has_error(&j, "mgfa_class", "E_UNKNOWN_CODE"));
@@ -236,9 +191,7 @@ fn mg_severity_is_any_mgfa_class() {
 /// A new application for a child born 2015, with the disease's items and
 /// the test's changes.
 fn child(items: Value, extra: Value) -> Map<String, Value> {
-    let d = with(
-        json!({"patient_birth_date": "2015-06-01", "application_type": "new", "entry_date": "2026-04-10"}),
-    );
+    let d = with(json!({"patient_birth_date": "2015-06-01", "application_type": "new", "entry_date": "2026-04-10"}));
     merge(merge(d, items), extra)
 }
 
@@ -257,48 +210,21 @@ fn t1d_glucose_and_hba1c_thresholds() {
     let f = form("S0701");
     let j = f.judge(&t1d(json!({})));
     assert!(j.valid, "{:?}", j.errors);
-    assert_eq!(
-        (j.diagnosis.met, j.diagnosis.category.as_deref()),
-        (Some(true), Some("autoimmune"))
-    );
+    assert_eq!((j.diagnosis.met, j.diagnosis.category.as_deref()), (Some(true), Some("autoimmune")));
     assert_eq!(j.primary_judgment, PrimaryJudgment::Meets);
-    assert_eq!(
-        f.judge(&t1d(json!({"t1d_fasting_glucose": 125})))
-            .diagnosis
-            .met,
-        Some(false)
-    );
-    assert_eq!(
-        f.judge(&t1d(json!({"t1d_hba1c": 6.4}))).diagnosis.met,
-        Some(false)
-    );
-    assert_eq!(
-        f.judge(&t1d(
-            json!({"t1d_hba1c": 6.4, "t1d_typical_symptoms": true})
-        ))
-        .diagnosis
-        .met,
-        Some(true)
-    );
-    let j = f.judge(&t1d(
-        json!({"t1d_fasting_glucose": null, "t1d_random_glucose": 200}),
-    ));
+    assert_eq!(f.judge(&t1d(json!({"t1d_fasting_glucose": 125}))).diagnosis.met, Some(false));
+    assert_eq!(f.judge(&t1d(json!({"t1d_hba1c": 6.4}))).diagnosis.met, Some(false));
+    assert_eq!(f.judge(&t1d(json!({"t1d_hba1c": 6.4, "t1d_typical_symptoms": true}))).diagnosis.met, Some(true));
+    let j = f.judge(&t1d(json!({"t1d_fasting_glucose": null, "t1d_random_glucose": 200})));
     assert_eq!(j.diagnosis.met, Some(true));
     let j = f.judge(&t1d(json!({"t1d_insulin_therapy": false})));
-    assert_eq!(
-        (j.severity.met, j.primary_judgment),
-        (Some(false), PrimaryJudgment::DoesNotMeet)
-    );
+    assert_eq!((j.severity.met, j.primary_judgment), (Some(false), PrimaryJudgment::DoesNotMeet));
 }
 
 #[test]
 fn t1d_needs_one_glucose_value() {
     let j = form("S0701").judge(&t1d(json!({"t1d_fasting_glucose": null})));
-    assert!(has_error(
-        &j,
-        "t1d_fasting_glucose",
-        "S0701_GLUCOSE_REQUIRED"
-    ));
+    assert!(has_error(&j, "t1d_fasting_glucose", "S0701_GLUCOSE_REQUIRED"));
 }
 
 #[test]
@@ -311,13 +237,9 @@ fn shoman_age_limits() {
     let j = f.judge(&t1d(json!({"patient_birth_date": "2008-04-10"})));
     assert!(has_error(&j, "patient_birth_date", "S_AGE_NEW_UNDER_18"));
     // Renewal continues to 20.
-    let j = f.judge(&t1d(
-        json!({"patient_birth_date": "2006-04-11", "application_type": "renewal"}),
-    ));
+    let j = f.judge(&t1d(json!({"patient_birth_date": "2006-04-11", "application_type": "renewal"})));
     assert!(j.valid, "19 on renewal: {:?}", j.errors);
-    let j = f.judge(&t1d(
-        json!({"patient_birth_date": "2006-04-10", "application_type": "renewal"}),
-    ));
+    let j = f.judge(&t1d(json!({"patient_birth_date": "2006-04-10", "application_type": "renewal"})));
     assert!(has_error(&j, "patient_birth_date", "S_AGE_UNDER_20"));
 }
 
@@ -341,31 +263,23 @@ fn ghd_start_criterion_is_minus_two_point_five_sd() {
     assert_eq!((j.diagnosis.met, j.severity.met), (Some(true), Some(true)));
     let j = f.judge(&ghd(json!({"ghd_height_sds": -2.4})));
     assert_eq!((j.diagnosis.met, j.severity.met), (Some(true), Some(false)));
+    assert_eq!(f.judge(&ghd(json!({"ghd_height_sds": -1.9}))).diagnosis.met, Some(false));
     assert_eq!(
-        f.judge(&ghd(json!({"ghd_height_sds": -1.9}))).diagnosis.met,
-        Some(false)
-    );
-    assert_eq!(
-        f.judge(&ghd(
-            json!({"ghd_height_sds": -1.9, "ghd_growth_velocity_sds": -1.5})
-        ))
-        .diagnosis
-        .met,
+        f.judge(&ghd(json!({"ghd_height_sds": -1.9, "ghd_growth_velocity_sds": -1.5}))).diagnosis.met,
         Some(true)
     );
-    assert_eq!(
-        f.judge(&ghd(json!({"ghd_gh_peak_2": 6.1}))).diagnosis.met,
-        Some(false)
-    );
+    assert_eq!(f.judge(&ghd(json!({"ghd_gh_peak_2": 6.1}))).diagnosis.met, Some(false));
 }
 
 #[test]
 fn ghd_end_heights_by_sex() {
     let f = form("S0501");
     let renewal = |sex: &str, h: f64| {
-        f.judge(&ghd(json!({"application_type": "renewal", "ghd_on_gh_treatment": true, "patient_sex": sex, "ghd_height_cm": h})))
-            .severity
-            .met
+        f.judge(&ghd(
+            json!({"application_type": "renewal", "ghd_on_gh_treatment": true, "patient_sex": sex, "ghd_height_cm": h}),
+        ))
+        .severity
+        .met
     };
     assert_eq!(renewal("1", 156.3), Some(true));
     assert_eq!(renewal("1", 156.4), Some(false));

@@ -30,11 +30,7 @@ fn hoehn_yahr_threshold_is_three() {
     for (hy, met) in [(2, false), (3, true), (4, true)] {
         let j = f.judge(&full(hy, 2));
         assert_eq!(j.severity.met, Some(met), "H-Y {hy}");
-        let expected = if met {
-            PrimaryJudgment::Meets
-        } else {
-            PrimaryJudgment::DoesNotMeet
-        };
+        let expected = if met { PrimaryJudgment::Meets } else { PrimaryJudgment::DoesNotMeet };
         assert_eq!(j.primary_judgment, expected, "H-Y {hy}");
     }
 }
@@ -50,12 +46,7 @@ fn life_function_threshold_is_two() {
 #[test]
 fn each_diagnostic_item_is_necessary() {
     let f = form("N006");
-    for item in [
-        "parkinsonism",
-        "imaging_no_abnormality",
-        "no_drug_toxin_exposure",
-        "antiparkinson_response",
-    ] {
+    for item in ["parkinsonism", "imaging_no_abnormality", "no_drug_toxin_exposure", "antiparkinson_response"] {
         let mut d = full(3, 2);
         d.insert(item.into(), json!(false));
         let j = f.judge(&d);
@@ -101,20 +92,14 @@ fn wrong_types_unknown_items_and_full_width_numbers() {
     assert!(has_error(&j, "hoehn_yahr", "E_TYPE"));
     assert!(has_error(&j, "parkinsonism", "E_TYPE"));
     assert!(has_error(&j, "not_an_item", "E_UNKNOWN_ITEM"));
-    assert!(
-        !has_error(&j, "hoehn_yahr", "E_REQUIRED"),
-        "a refused value is not also missing"
-    );
+    assert!(!has_error(&j, "hoehn_yahr", "E_REQUIRED"), "a refused value is not also missing");
 
     let mut d = full(3, 2);
     d.insert("hoehn_yahr".into(), json!("３"));
     d.insert("life_function_grade".into(), json!(2.5));
     let j = f.judge(&d);
     assert_eq!(j.normalized_changes["hoehn_yahr"], json!(3));
-    assert!(
-        has_error(&j, "life_function_grade", "E_TYPE"),
-        "2.5 is not an integer"
-    );
+    assert!(has_error(&j, "life_function_grade", "E_TYPE"), "2.5 is not an integer");
 }
 
 #[test]
@@ -128,8 +113,5 @@ fn consistency_warning_and_autofill_mismatch() {
     d.insert("severity_hy3_lf2".into(), json!(false));
     let j = f.judge(&d);
     assert!(warning_codes(&j).contains(&"W_AUTOFILL_MISMATCH".to_string()));
-    assert!(
-        j.severity.autofilled.is_empty(),
-        "an entered value is not overwritten"
-    );
+    assert!(j.severity.autofilled.is_empty(), "an entered value is not overwritten");
 }

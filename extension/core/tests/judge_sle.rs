@@ -83,11 +83,7 @@ fn sledai_total_is_the_weighted_sum_of_all_24() {
         d.insert(format!("sledai_{k}"), json!(true));
     }
     let j = f.judge(&d);
-    assert_eq!(
-        j.derived["sledai_total"],
-        json!(105),
-        "the published maximum"
-    );
+    assert_eq!(j.derived["sledai_total"], json!(105), "the published maximum");
     // Each item alone carries its weight.
     for (k, w) in SLEDAI {
         let mut d = sle_base();
@@ -100,21 +96,9 @@ fn sledai_total_is_the_weighted_sum_of_all_24() {
 fn severity_threshold_is_four() {
     let f = form("N049");
     let cases: [(&[&str], i64, bool); 4] = [
-        (
-            &[
-                "sledai_fever",
-                "sledai_thrombocytopenia",
-                "sledai_leukopenia",
-            ],
-            3,
-            false,
-        ),
+        (&["sledai_fever", "sledai_thrombocytopenia", "sledai_leukopenia"], 3, false),
         (&["sledai_arthritis"], 4, true),
-        (
-            &["sledai_rash", "sledai_fever", "sledai_leukopenia"],
-            4,
-            true,
-        ),
+        (&["sledai_rash", "sledai_fever", "sledai_leukopenia"], 4, true),
         (&["sledai_rash", "sledai_alopecia", "sledai_fever"], 5, true),
     ];
     for (items, total, met) in cases {
@@ -131,28 +115,15 @@ fn eular_only_the_highest_item_of_a_domain_counts() {
     let f = form("N049");
     // Hematologic: leukopenia 3 + thrombocytopenia 4 + hemolysis 4 → 4, not 11.
     let mut d = sle_base();
-    set(
-        &mut d,
-        &[
-            "eular_leukopenia",
-            "eular_thrombocytopenia",
-            "eular_autoimmune_hemolysis",
-        ],
-    );
+    set(&mut d, &["eular_leukopenia", "eular_thrombocytopenia", "eular_autoimmune_hemolysis"]);
     assert_eq!(f.judge(&d).derived["eular_clinical_score"], json!(4));
     // Complement: low C3 alone 3, low C4 alone 3, both 4.
-    for (items, score) in [
-        (&["eular_low_c3"][..], 3),
-        (&["eular_low_c4"][..], 3),
-        (&["eular_low_c3", "eular_low_c4"][..], 4),
-    ] {
+    for (items, score) in
+        [(&["eular_low_c3"][..], 3), (&["eular_low_c4"][..], 3), (&["eular_low_c3", "eular_low_c4"][..], 4)]
+    {
         let mut d = sle_base();
         set(&mut d, items);
-        assert_eq!(
-            f.judge(&d).derived["eular_immunology_score"],
-            json!(score),
-            "{items:?}"
-        );
+        assert_eq!(f.judge(&d).derived["eular_immunology_score"], json!(score), "{items:?}");
     }
     // Renal: biopsy class III/IV 10 outweighs proteinuria 4.
     let mut d = sle_base();
@@ -178,37 +149,17 @@ fn eular_threshold_is_ten_with_a_clinical_item() {
     assert_eq!(j.diagnosis.met, Some(true));
     // 11 with no clinical item (anti-dsDNA 6 + both low 4 + aPL 2 = 12): not met.
     let mut d = sle_base();
-    set(
-        &mut d,
-        &[
-            "eular_anti_dsdna_or_sm",
-            "eular_low_c3",
-            "eular_low_c4",
-            "eular_antiphospholipid",
-        ],
-    );
+    set(&mut d, &["eular_anti_dsdna_or_sm", "eular_low_c3", "eular_low_c4", "eular_antiphospholipid"]);
     let j = f.judge(&d);
     assert_eq!(j.derived["eular_total"], json!(12));
-    assert_eq!(
-        j.diagnosis.met,
-        Some(false),
-        "needs at least one clinical item"
-    );
+    assert_eq!(j.diagnosis.met, Some(false), "needs at least one clinical item");
 }
 
 #[test]
 fn ana_is_the_entry_criterion() {
     let f = form("N049");
     let mut d = sle_base();
-    set(
-        &mut d,
-        &[
-            "eular_acute_cutaneous_lupus",
-            "eular_anti_dsdna_or_sm",
-            "sledai_rash",
-            "sledai_dna_binding",
-        ],
-    );
+    set(&mut d, &["eular_acute_cutaneous_lupus", "eular_anti_dsdna_or_sm", "sledai_rash", "sledai_dna_binding"]);
     let j = f.judge(&d);
     assert_eq!((j.diagnosis.met, j.severity.met), (Some(true), Some(true)));
     assert_eq!(j.primary_judgment, PrimaryJudgment::Meets);
@@ -226,11 +177,7 @@ fn hand_entered_total_that_differs_is_a_warning() {
     d.insert("sledai_total".into(), json!(6));
     let j = form("N049").judge(&d);
     assert!(warning_codes(&j).contains(&"W_DERIVED_MISMATCH".to_string()));
-    assert_eq!(
-        j.derived["sledai_total"],
-        json!(4),
-        "the calculated value wins"
-    );
+    assert_eq!(j.derived["sledai_total"], json!(4), "the calculated value wins");
 }
 
 #[test]

@@ -29,7 +29,10 @@ fn a_valid_file_gives_typed_rows() {
     assert_eq!(file.problems, vec![]);
     assert_eq!(file.rows.len(), 3);
     let first = &file.rows[0];
-    assert_eq!((first.line, first.account_type, first.program, first.doctor_kind), (2, "doctor", Some("nanbyo"), Some("designated")));
+    assert_eq!(
+        (first.line, first.account_type, first.program, first.doctor_kind),
+        (2, "doctor", Some("nanbyo"), Some("designated"))
+    );
     assert_eq!(first.designation_expires_on, NaiveDate::from_ymd_opt(2029, 3, 31));
     assert_eq!(file.rows[1].program, None);
     let third = &file.rows[2];
@@ -90,11 +93,10 @@ fn whole_file_problems() {
     let parse_raw = |t: &str| parse_user_data_file(t, today());
     assert_eq!(parse_raw(""), Err(FileError::Empty));
     assert_eq!(parse_raw(HEADER), Err(FileError::Empty));
-    assert!(matches!(parse_raw("medical_institution_code,name\n"), Err(FileError::MissingColumns(m)) if m.contains("利用者区分")));
-    assert_eq!(
-        parse_raw(&HEADER.replace("email", "mail")),
-        Err(FileError::UnknownColumn("mail".into()))
+    assert!(
+        matches!(parse_raw("medical_institution_code,name\n"), Err(FileError::MissingColumns(m)) if m.contains("利用者区分"))
     );
+    assert_eq!(parse_raw(&HEADER.replace("email", "mail")), Err(FileError::UnknownColumn("mail".into())));
     let unterminated = format!("{HEADER}1310270751,\"doctor\n");
     let error = parse_raw(&unterminated).unwrap_err();
     assert_eq!((error.code(), error.to_string().contains("2行目")), ("E_CSV_MALFORMED", true));

@@ -82,8 +82,7 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        let claims =
-            nanbyo_core::auth::jwt::verify_hs256(&token, b"a-secret-of-thirty-two-characters!").unwrap();
+        let claims = nanbyo_core::auth::jwt::verify_hs256(&token, b"a-secret-of-thirty-two-characters!").unwrap();
         assert_eq!(claims["role"], "doctor");
     }
 

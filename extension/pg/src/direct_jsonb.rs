@@ -15,9 +15,7 @@ use pgrx::pg_sys;
 use pgrx::pg_sys::JsonbIteratorToken::{
     WJB_BEGIN_ARRAY, WJB_BEGIN_OBJECT, WJB_ELEM, WJB_END_ARRAY, WJB_END_OBJECT, WJB_KEY, WJB_VALUE,
 };
-use pgrx::pgrx_sql_entity_graph::metadata::{
-    ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable,
-};
+use pgrx::pgrx_sql_entity_graph::metadata::{ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable};
 use pgrx::{IntoDatum, PgSqlErrorCode};
 use serde_json::Value;
 
@@ -286,7 +284,11 @@ mod tests {
                 (4, _) => json!(n),
                 (5, _) => {
                     let f = f64::from_bits(next());
-                    if f.is_finite() { json!(f) } else { json!(0.5) }
+                    if f.is_finite() {
+                        json!(f)
+                    } else {
+                        json!(0.5)
+                    }
                 }
                 (6, _) => json!(n.is_multiple_of(2)),
                 (7, _) => serde_json::Value::Null,
@@ -323,12 +325,8 @@ mod tests {
     /// coded error, as jsonb_in refuses it.
     #[pg_test]
     fn a_nul_character_is_a_coded_error() {
-        for value in [
-            json!("a\u{0}b"),
-            json!({"k": "\u{0}"}),
-            json!({"a\u{0}": 1}),
-            json!([1, [{"deep": ["x\u{0}"]}]]),
-        ] {
+        for value in [json!("a\u{0}b"), json!({"k": "\u{0}"}), json!({"a\u{0}": 1}), json!([1, [{"deep": ["x\u{0}"]}]])]
+        {
             let text = value.to_string();
             assert_eq!(
                 failure_of(move || {
@@ -347,13 +345,19 @@ mod tests {
         let long = "x".repeat(super::MAX_STRING_BYTES + 1);
         let expected = "ERRCODE_PROGRAM_LIMIT_EXCEEDED E_VALUE_TOO_LONG 値が長すぎてJSONとして保存できません。";
         let as_value = json!({"a": long});
-        assert_eq!(failure_of(move || {
-            let _ = super::jsonb_datum(&as_value);
-        }), expected);
+        assert_eq!(
+            failure_of(move || {
+                let _ = super::jsonb_datum(&as_value);
+            }),
+            expected
+        );
         let as_key = serde_json::Value::Object([(long, json!(1))].into_iter().collect());
-        assert_eq!(failure_of(move || {
-            let _ = super::jsonb_datum(&as_key);
-        }), expected);
+        assert_eq!(
+            failure_of(move || {
+                let _ = super::jsonb_datum(&as_key);
+            }),
+            expected
+        );
     }
 
     /// Next to the refusals: other control characters, an empty key and a
@@ -362,7 +366,10 @@ mod tests {
     fn control_characters_empty_keys_and_long_strings_are_stored() {
         for value in [json!("\u{1}"), json!({"": ""}), json!("x".repeat(100_000))] {
             let text = value.to_string();
-            let same = Spi::get_one_with_args::<bool>("SELECT $1 = $2::jsonb", &[DirectJsonB(value).into(), text.as_str().into()]);
+            let same = Spi::get_one_with_args::<bool>(
+                "SELECT $1 = $2::jsonb",
+                &[DirectJsonB(value).into(), text.as_str().into()],
+            );
             assert_eq!(same, Ok(Some(true)));
         }
     }

@@ -7,8 +7,8 @@ use pgrx::{JsonB, PgSqlErrorCode};
 use serde_json::{Map, Value};
 
 use crate::errors::raise;
-use crate::user_jsonb::UserJsonB;
 use crate::forms::compiled_form;
+use crate::user_jsonb::UserJsonB;
 use nanbyo_core::form::{carry_over, masking};
 
 fn object_or_raise(data: &UserJsonB) -> &Map<String, Value> {

@@ -55,13 +55,7 @@ pub(crate) fn compiled_form(form_version_id: i64) -> Rc<CompiledForm> {
         if c.len() >= CACHE_CAPACITY {
             c.clear();
         }
-        c.insert(
-            form_version_id,
-            Cached {
-                content_hash,
-                form: form.clone(),
-            },
-        );
+        c.insert(form_version_id, Cached { content_hash, form: form.clone() });
     });
     form
 }
@@ -187,9 +181,7 @@ fn bundled_form_definitions() -> SetOfIterator<'static, JsonB> {
     SetOfIterator::new(
         nanbyo_core::bundled::DEFINITIONS
             .iter()
-            .map(|(code, text)| {
-                JsonB(serde_json::from_str(text).unwrap_or_else(|e| panic!("bundled {code}: {e}")))
-            }),
+            .map(|(code, text)| JsonB(serde_json::from_str(text).unwrap_or_else(|e| panic!("bundled {code}: {e}")))),
     )
 }
 
@@ -197,9 +189,5 @@ fn bundled_form_definitions() -> SetOfIterator<'static, JsonB> {
 /// and with which content hash.
 #[pg_extern(volatile, strict)]
 fn cached_form_version_hash(form_version_id: i64) -> Option<String> {
-    CACHE.with(|c| {
-        c.borrow()
-            .get(&form_version_id)
-            .map(|e| e.content_hash.clone())
-    })
+    CACHE.with(|c| c.borrow().get(&form_version_id).map(|e| e.content_hash.clone()))
 }

@@ -52,8 +52,7 @@ mod tests {
 
     #[pg_test]
     fn build_info_names_the_core_library() {
-        let name =
-            Spi::get_one::<String>("SELECT nanbyo.build_info() -> 'core' ->> 'name'").unwrap();
+        let name = Spi::get_one::<String>("SELECT nanbyo.build_info() -> 'core' ->> 'name'").unwrap();
         assert_eq!(name.as_deref(), Some("nanbyo-core"));
     }
 
@@ -129,9 +128,9 @@ mod tests {
             let caught = PgTryBuilder::new(|| Spi::run(&format!("SELECT {call}")).map(|_| String::new()))
                 .catch_others(|e| match e {
                     pgrx::pg_sys::panic::CaughtError::PostgresError(r)
-                    | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => Ok(format!(
-                        "{:?} {} {}", r.sql_error_code(), r.detail().unwrap_or(""), r.message()
-                    )),
+                    | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => {
+                        Ok(format!("{:?} {} {}", r.sql_error_code(), r.detail().unwrap_or(""), r.message()))
+                    }
                     _ => Ok("panic".into()),
                 })
                 .execute()

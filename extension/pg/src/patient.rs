@@ -35,14 +35,8 @@ fn patient_problem(
     postal_code: Option<&str>,
     today: default!(Option<Date>, NULL),
 ) -> Option<String> {
-    let fields = PatientFields {
-        name,
-        name_kana,
-        birth_date: birth_date.map(saturating_naive),
-        sex,
-        address,
-        postal_code,
-    };
+    let fields =
+        PatientFields { name, name_kana, birth_date: birth_date.map(saturating_naive), sex, address, postal_code };
     core_patient_problem(&fields, today.map(saturating_naive)).map(|(_, code, message)| format!("{code}:{message}"))
 }
 
@@ -66,8 +60,14 @@ mod tests {
     #[pg_test]
     fn each_problem_as_code_and_message() {
         for (arguments, expected) in [
-            ("NULL, 'ナ', DATE '1960-05-01', '1', '東京', NULL", "E_PATIENT_NAME:患者の氏名を50文字以内で入力してください。"),
-            ("E'\\u3000', 'ナ', DATE '1960-05-01', '1', '東京', NULL", "E_PATIENT_NAME:患者の氏名を50文字以内で入力してください。"),
+            (
+                "NULL, 'ナ', DATE '1960-05-01', '1', '東京', NULL",
+                "E_PATIENT_NAME:患者の氏名を50文字以内で入力してください。",
+            ),
+            (
+                "E'\\u3000', 'ナ', DATE '1960-05-01', '1', '東京', NULL",
+                "E_PATIENT_NAME:患者の氏名を50文字以内で入力してください。",
+            ),
             (
                 "'難病', 'ナ', DATE '1960-05-01', '1', E'東京\\u202E', NULL",
                 "E_TEXT_CONTROL_CHARACTER:制御文字・見えない文字・文字の向きを変える文字は入力できません。",
@@ -83,8 +83,14 @@ mod tests {
                 "'難病', 'ナ', current_date + 1, '1', '東京', NULL, current_date",
                 "E_PATIENT_BIRTH_DATE:生年月日が正しくありません。",
             ),
-            ("'難病', 'ナ', DATE '1960-05-01', '9', '東京', NULL", "E_PATIENT_SEX:性別は 1（男）か 2（女）で指定してください。"),
-            ("'難病', 'ナ', DATE '1960-05-01', '1', ' ', NULL", "E_PATIENT_ADDRESS:住所を200文字以内で入力してください。"),
+            (
+                "'難病', 'ナ', DATE '1960-05-01', '9', '東京', NULL",
+                "E_PATIENT_SEX:性別は 1（男）か 2（女）で指定してください。",
+            ),
+            (
+                "'難病', 'ナ', DATE '1960-05-01', '1', ' ', NULL",
+                "E_PATIENT_ADDRESS:住所を200文字以内で入力してください。",
+            ),
             (
                 "'難病', 'ナ', DATE '1960-05-01', '1', '東京', '100-00011'",
                 "E_PATIENT_POSTAL_CODE:郵便番号は 123-4567 の形で入力してください。",

@@ -128,18 +128,19 @@ pub fn parse_user_data_file(text: &str, today: NaiveDate) -> Result<UserDataFile
     let mut file = UserDataFile { rows: Vec::new(), problems: Vec::new() };
     for record in records {
         let cell = |column: usize| -> String {
-            positions[column]
-                .and_then(|i| record.fields.get(i))
-                .map(|v| v.trim().to_string())
-                .unwrap_or_default()
+            positions[column].and_then(|i| record.fields.get(i)).map(|v| v.trim().to_string()).unwrap_or_default()
         };
         let mut row = RowReader { line: record.line, problems: &mut file.problems };
         if record.fields.len() > header.fields.len() {
-            row.problem("", "E_CSV_FIELD_COUNT", format!(
-                "列の数が見出し（{}列）より多くなっています（{}列）。",
-                header.fields.len(),
-                record.fields.len()
-            ));
+            row.problem(
+                "",
+                "E_CSV_FIELD_COUNT",
+                format!(
+                    "列の数が見出し（{}列）より多くなっています（{}列）。",
+                    header.fields.len(),
+                    record.fields.len()
+                ),
+            );
         }
         if let Some(parsed) = row.read(cell) {
             file.rows.push(parsed);
@@ -168,8 +169,7 @@ fn column_positions(header: &[String]) -> Result<Vec<Option<usize>>, FileError> 
     let mut positions = vec![None; COLUMNS.len()];
     for (index, title) in header.iter().enumerate() {
         let title = title.trim();
-        let Some(column) = COLUMNS.iter().position(|(id, label)| *id == title || *label == title)
-        else {
+        let Some(column) = COLUMNS.iter().position(|(id, label)| *id == title || *label == title) else {
             return Err(FileError::UnknownColumn(title.to_string()));
         };
         positions[column] = Some(index);
@@ -226,11 +226,15 @@ impl RowReader<'_> {
         let found = allowed.iter().find(|(id, label)| *id == value || *label == value).map(|(id, _)| *id);
         if found.is_none() {
             let list: Vec<String> = allowed.iter().map(|(id, l)| format!("{l}（{id}）")).collect();
-            self.problem(column, "E_UNKNOWN_CODE", format!(
-                "{}「{value}」は使えません。{}のいずれかを入力してください。",
-                Self::label(column),
-                list.join("・")
-            ));
+            self.problem(
+                column,
+                "E_UNKNOWN_CODE",
+                format!(
+                    "{}「{value}」は使えません。{}のいずれかを入力してください。",
+                    Self::label(column),
+                    list.join("・")
+                ),
+            );
         }
         found
     }
@@ -243,9 +247,11 @@ impl RowReader<'_> {
         let code = self.required("medical_institution_code", code);
         if let Some(code) = &code {
             if !valid_medical_institution_code(code) || code.len() != 10 {
-                self.problem("medical_institution_code", "E_CHECK_DIGIT", format!(
-                    "医療機関コード「{code}」が正しくありません（10桁・検証番号を確認してください）。"
-                ));
+                self.problem(
+                    "medical_institution_code",
+                    "E_CHECK_DIGIT",
+                    format!("医療機関コード「{code}」が正しくありません（10桁・検証番号を確認してください）。"),
+                );
             }
         }
         let account_type = self
@@ -285,12 +291,16 @@ impl RowReader<'_> {
                     .required("program", program_raw)
                     .and_then(|v| self.choice("program", &v, &[("nanbyo", "難病"), ("shoman", "小慢")]));
                 doctor_kind = self.required("doctor_kind", kind_raw).and_then(|v| {
-                    self.choice("doctor_kind", &v, &[
-                        ("designated", "難病指定医"),
-                        ("designated", "小慢指定医"),
-                        ("designated", "指定医"),
-                        ("cooperating", "協力難病指定医"),
-                    ])
+                    self.choice(
+                        "doctor_kind",
+                        &v,
+                        &[
+                            ("designated", "難病指定医"),
+                            ("designated", "小慢指定医"),
+                            ("designated", "指定医"),
+                            ("cooperating", "協力難病指定医"),
+                        ],
+                    )
                 });
                 if program == Some("shoman") && doctor_kind == Some("cooperating") {
                     self.problem("doctor_kind", "E_NOT_APPLICABLE", "協力難病指定医は難病の制度だけです。".into());
@@ -298,19 +308,31 @@ impl RowReader<'_> {
                 registry_out = self.required("medical_registry_number", registry);
                 if let Some(r) = &registry_out {
                     if !(1..=7).contains(&r.len()) || !r.bytes().all(|b| b.is_ascii_digit()) {
-                        self.problem("medical_registry_number", "E_PATTERN", "医籍登録番号は7桁以内の数字で入力してください。".into());
+                        self.problem(
+                            "medical_registry_number",
+                            "E_PATTERN",
+                            "医籍登録番号は7桁以内の数字で入力してください。".into(),
+                        );
                     }
                 }
                 doctor_number_out = self.required("designated_doctor_number", doctor_number);
                 if let Some(n) = &doctor_number_out {
                     if n.len() > 20 || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                        self.problem("designated_doctor_number", "E_PATTERN", "指定医番号は20文字以内の英数字とハイフンで入力してください。".into());
+                        self.problem(
+                            "designated_doctor_number",
+                            "E_PATTERN",
+                            "指定医番号は20文字以内の英数字とハイフンで入力してください。".into(),
+                        );
                     }
                 }
                 if let Some(raw) = self.required("designation_expires_on", expiry_raw) {
                     expiry = parse_date(&raw);
                     if expiry.is_none() {
-                        self.problem("designation_expires_on", "E_DATE", format!("指定有効期限「{raw}」は日付として読めません。"));
+                        self.problem(
+                            "designation_expires_on",
+                            "E_DATE",
+                            format!("指定有効期限「{raw}」は日付として読めません。"),
+                        );
                     }
                 }
             }

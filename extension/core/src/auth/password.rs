@@ -145,10 +145,7 @@ mod tests {
         assert_eq!(check_password_policy("Abcdefgh1", "u1"), Err(PasswordPolicyError::TooShort));
         assert_eq!(check_password_policy("Abcdefghi1", "u1"), Ok(()));
         assert_eq!(check_password_policy(&"a1".repeat(64), "u"), Ok(()));
-        assert_eq!(
-            check_password_policy(&format!("{}x", "a1".repeat(64)), "u"),
-            Err(PasswordPolicyError::TooLong)
-        );
+        assert_eq!(check_password_policy(&format!("{}x", "a1".repeat(64)), "u"), Err(PasswordPolicyError::TooLong));
         assert_eq!(check_password_policy("abcdefghijk", "u1"), Err(PasswordPolicyError::TooSimple));
         assert_eq!(check_password_policy("パスワード日本語です1", "u1"), Ok(()));
         assert_eq!(

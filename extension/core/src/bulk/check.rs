@@ -89,15 +89,23 @@ pub fn check_form(
     let mut errors = |code: &str, message: String| report.problems.push(problem("error", code, message, None, at));
 
     if form.external_id.trim().is_empty() || form.external_id.chars().count() > 100 {
-        errors("E_EXTERNAL_ID", "form要素の external-id（医療機関内で一意の記録ID, 100文字以内）を指定してください。".into());
+        errors(
+            "E_EXTERNAL_ID",
+            "form要素の external-id（医療機関内で一意の記録ID, 100文字以内）を指定してください。".into(),
+        );
     } else if let Some(seen) = seen_external_ids {
         if !seen.insert(form.external_id.clone()) {
-            errors("E_DUPLICATE_EXTERNAL_ID", format!("external-id「{}」はこのファイルで既に使われています。", form.external_id));
+            errors(
+                "E_DUPLICATE_EXTERNAL_ID",
+                format!("external-id「{}」はこのファイルで既に使われています。", form.external_id),
+            );
         }
     }
     if !matches!(form.purpose.as_str(), "new" | "renewal" | "registration_only") {
-        errors("E_FORM_PURPOSE",
-            "purpose は new（新規）, renewal（更新）, registration_only（登録のみ）のいずれかです。".into());
+        errors(
+            "E_FORM_PURPOSE",
+            "purpose は new（新規）, renewal（更新）, registration_only（登録のみ）のいずれかです。".into(),
+        );
     }
     if !matches!(form.status.as_str(), "draft" | "confirmed") {
         errors("E_FORM_STATUS", "status は draft（下書き）か confirmed（確定）です。".into());
@@ -106,8 +114,13 @@ pub fn check_form(
     let mut seen_items = HashSet::new();
     for item in &form.items {
         if !seen_items.insert(item.id.as_str()) {
-            report.problems.push(problem("error", "E_DUPLICATE_ITEM",
-                format!("項目「{}」が2回あります。", item.id), Some(item.id.clone()), item.position));
+            report.problems.push(problem(
+                "error",
+                "E_DUPLICATE_ITEM",
+                format!("項目「{}」が2回あります。", item.id),
+                Some(item.id.clone()),
+                item.position,
+            ));
         } else {
             report.data.insert(item.id.clone(), item.value.clone());
         }
@@ -120,9 +133,13 @@ pub fn check_form(
             _ => None,
         };
         if item.is_some_and(|item| item != attribute) {
-            report.problems.push(problem("error", "E_CONSENT_MISMATCH",
+            report.problems.push(problem(
+                "error",
+                "E_CONSENT_MISMATCH",
                 "form要素の consent-db-registration と同意の項目が食い違っています。".into(),
-                Some("consent_db_registration".into()), item_position_of(form, "consent_db_registration")));
+                Some("consent_db_registration".into()),
+                item_position_of(form, "consent_db_registration"),
+            ));
         }
     }
     if !report.data.contains_key("application_type") && !form.purpose.is_empty() {
@@ -140,7 +157,13 @@ pub fn check_form(
             };
             for (severity, findings) in [("error", &judgment.errors), ("warning", &judgment.warnings)] {
                 for f in findings {
-                    report.problems.push(problem(severity, &f.code, f.message.clone(), f.item.clone(), item_position(f.item.as_deref())));
+                    report.problems.push(problem(
+                        severity,
+                        &f.code,
+                        f.message.clone(),
+                        f.item.clone(),
+                        item_position(f.item.as_deref()),
+                    ));
                 }
             }
             for (k, v) in &judgment.normalized_changes {
@@ -152,7 +175,13 @@ pub fn check_form(
             }
             if judgment.valid {
                 if let Some((item, code, message)) = patient_register_problem(&report.data, versions.today()) {
-                    report.problems.push(problem("error", code, message.to_owned(), Some(item.to_owned()), item_position(Some(item))));
+                    report.problems.push(problem(
+                        "error",
+                        code,
+                        message.to_owned(),
+                        Some(item.to_owned()),
+                        item_position(Some(item)),
+                    ));
                 }
             }
             report.judgment = serde_json::to_value(&judgment).ok();
@@ -168,6 +197,11 @@ pub fn check_header(header: &Header) -> Vec<Problem> {
     if code.len() == 10 && valid_medical_institution_code(code) {
         return Vec::new();
     }
-    vec![problem("error", "E_MEDICAL_INSTITUTION_CODE",
-        format!("header要素の医療機関コード「{code}」が正しくありません（10桁、検証番号付き）。"), None, header.position)]
+    vec![problem(
+        "error",
+        "E_MEDICAL_INSTITUTION_CODE",
+        format!("header要素の医療機関コード「{code}」が正しくありません（10桁、検証番号付き）。"),
+        None,
+        header.position,
+    )]
 }

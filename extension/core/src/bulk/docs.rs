@@ -44,10 +44,23 @@ pub fn items_markdown(forms: &[CompiledForm]) -> String {
                 (None, Some(b)) => format!("{b}以下"),
                 _ => String::new(),
             };
-            let unit = [i.unit.clone().unwrap_or_default(), range].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ");
-            let _ = writeln!(out, "| `{}` | {} | {} | {} | {} | {} | {} |",
-                i.id, i.label, i.section, type_label(i.kind), if i.required { "必須" } else { "" }, unit,
-                i.codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" "));
+            let unit = [i.unit.clone().unwrap_or_default(), range]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                i.id,
+                i.label,
+                i.section,
+                type_label(i.kind),
+                if i.required { "必須" } else { "" },
+                unit,
+                i.codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" ")
+            );
         }
     }
     out
@@ -60,7 +73,8 @@ pub fn xsd(forms: &[CompiledForm]) -> String {
     let enumerate = |values: &BTreeSet<&str>| {
         values.iter().map(|v| format!("      <xs:enumeration value=\"{v}\"/>\n")).collect::<String>()
     };
-    format!(r#"<?xml version="1.0" encoding="UTF-8"?>
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
 <!-- nanbyo-db bulk-registration XML (一括登録), version 1. Generated from the
      bundled form definitions by the nanbyo-core test bulk_docs (run it with
      NANBYO_WRITE_DOCS=1); do not edit by hand. Described in bulk-xml.md. -->
@@ -138,5 +152,8 @@ pub fn xsd(forms: &[CompiledForm]) -> String {
 {}    </xs:restriction>
   </xs:simpleType>
 </xs:schema>
-"#, enumerate(&diseases), enumerate(&ids))
+"#,
+        enumerate(&diseases),
+        enumerate(&ids)
+    )
 }

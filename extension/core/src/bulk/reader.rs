@@ -195,18 +195,28 @@ impl<R: BufRead> FormsReader<R> {
                 at.column -= 1;
             }
             self.buf.clear();
-            let event = self.xml.read_event_into(&mut self.buf).map_err(|e| {
-                file_error(at, "E_XML_MALFORMED", format!("XMLの形式が正しくありません: {e}"))
-            })?;
+            let event = self
+                .xml
+                .read_event_into(&mut self.buf)
+                .map_err(|e| file_error(at, "E_XML_MALFORMED", format!("XMLの形式が正しくありません: {e}")))?;
             self.after_text = matches!(event, Event::Text(_));
             if self.xml.get_ref().consumed_bytes() > self.limits.max_bytes {
-                return Err(file_error(at, "E_FILE_TOO_LARGE",
-                    format!("ファイルが大きすぎます（上限 {} バイト）。ファイルを分けてください。", self.limits.max_bytes)));
+                return Err(file_error(
+                    at,
+                    "E_FILE_TOO_LARGE",
+                    format!(
+                        "ファイルが大きすぎます（上限 {} バイト）。ファイルを分けてください。",
+                        self.limits.max_bytes
+                    ),
+                ));
             }
             match event {
                 Event::DocType(_) => {
-                    return Err(file_error(at, "E_XML_DOCTYPE",
-                        "DOCTYPE宣言は使えません（外部実体・実体展開は受け付けません）。"))
+                    return Err(file_error(
+                        at,
+                        "E_XML_DOCTYPE",
+                        "DOCTYPE宣言は使えません（外部実体・実体展開は受け付けません）。",
+                    ))
                 }
                 Event::Comment(_) | Event::Decl(_) | Event::PI(_) => continue,
                 Event::Text(ref t) if t.iter().all(|b| b.is_ascii_whitespace()) => continue,
@@ -226,10 +236,14 @@ impl<R: BufRead> FormsReader<R> {
         let mut out: Vec<(String, String)> = Vec::new();
         for (n, attr) in e.attributes().with_checks(false).enumerate() {
             if n >= self.limits.max_attributes {
-                return Err(file_error(at, "E_XML_ATTRIBUTE",
-                    format!("{element}要素の属性が多すぎます（上限 {} 個）。", self.limits.max_attributes)));
+                return Err(file_error(
+                    at,
+                    "E_XML_ATTRIBUTE",
+                    format!("{element}要素の属性が多すぎます（上限 {} 個）。", self.limits.max_attributes),
+                ));
             }
-            let attr = attr.map_err(|err| file_error(at, "E_XML_MALFORMED", format!("属性が正しくありません: {err}")))?;
+            let attr =
+                attr.map_err(|err| file_error(at, "E_XML_MALFORMED", format!("属性が正しくありません: {err}")))?;
             let key = std::str::from_utf8(attr.key.as_ref()).ok().filter(|k| allowed.contains(k));
             let Some(key) = key else {
                 let name = String::from_utf8_lossy(attr.key.as_ref()).chars().take(50).collect::<String>();
@@ -274,8 +288,11 @@ impl<R: BufRead> FormsReader<R> {
                     }
                 }
                 Event::Start(e) => {
-                    return Err(file_error(here, "E_XML_STRUCTURE",
-                        format!("この位置に要素 <{}> は置けません。", local_name(&e))))
+                    return Err(file_error(
+                        here,
+                        "E_XML_STRUCTURE",
+                        format!("この位置に要素 <{}> は置けません。", local_name(&e)),
+                    ))
                 }
                 Event::End(_) => break,
                 Event::Eof => return Err(file_error(at, "E_XML_MALFORMED", "要素が閉じられていません。")),
@@ -297,8 +314,11 @@ impl<R: BufRead> FormsReader<R> {
     fn read_form(&mut self, start: &BytesStart, at: Position) -> Result<XmlForm, FileError> {
         self.forms += 1;
         if self.forms > self.limits.max_forms {
-            return Err(file_error(at, "E_TOO_MANY_FORMS",
-                format!("票が多すぎます（上限 {} 件）。ファイルを分けてください。", self.limits.max_forms)));
+            return Err(file_error(
+                at,
+                "E_TOO_MANY_FORMS",
+                format!("票が多すぎます（上限 {} 件）。ファイルを分けてください。", self.limits.max_forms),
+            ));
         }
         let mut form = XmlForm {
             index: self.forms,
@@ -320,7 +340,9 @@ impl<R: BufRead> FormsReader<R> {
                 "version" => form.version = Some(value),
                 "purpose" => form.purpose = value,
                 "status" => form.status = value,
-                "consent-db-registration" => form.consent_db_registration = Some(matches!(value.as_str(), "true" | "1")),
+                "consent-db-registration" => {
+                    form.consent_db_registration = Some(matches!(value.as_str(), "true" | "1"))
+                }
                 "doctor" => form.doctor = Some(value),
                 "scan" => form.scan = Some(value),
                 _ => unreachable!("attributes() returns allowed names only"),
@@ -348,20 +370,32 @@ impl<R: BufRead> FormsReader<R> {
                                 self.attributes(&field, field_at, &[])?;
                                 let name = local_name(&field);
                                 let Some((_, id)) = PATIENT_ELEMENTS.iter().find(|(n, _)| *n == name) else {
-                                    return Err(file_error(field_at, "E_XML_STRUCTURE",
-                                        format!("patient要素に <{name}> は置けません。")));
+                                    return Err(file_error(
+                                        field_at,
+                                        "E_XML_STRUCTURE",
+                                        format!("patient要素に <{name}> は置けません。"),
+                                    ));
                                 };
                                 let value = self.element_content(field_at, 4)?;
                                 self.push_item(&mut form, id.to_string(), value, field_at)?;
                             }
                             Event::End(_) => break,
-                            _ => return Err(file_error(field_at, "E_XML_STRUCTURE", "patient要素の中は患者の項目要素だけです。")),
+                            _ => {
+                                return Err(file_error(
+                                    field_at,
+                                    "E_XML_STRUCTURE",
+                                    "patient要素の中は患者の項目要素だけです。",
+                                ))
+                            }
                         }
                     }
                 }
                 Event::Start(e) => {
-                    return Err(file_error(here, "E_XML_STRUCTURE",
-                        format!("form要素に <{}> は置けません（patient と item だけです）。", local_name(&e))))
+                    return Err(file_error(
+                        here,
+                        "E_XML_STRUCTURE",
+                        format!("form要素に <{}> は置けません（patient と item だけです）。", local_name(&e)),
+                    ))
                 }
                 Event::End(_) => return Ok(form),
                 Event::Text(_) | Event::CData(_) => {
@@ -375,8 +409,11 @@ impl<R: BufRead> FormsReader<R> {
 
     fn push_item(&self, form: &mut XmlForm, id: String, value: Value, at: Position) -> Result<(), FileError> {
         if form.items.len() >= self.limits.max_items_per_form {
-            return Err(file_error(at, "E_TOO_MANY_ITEMS",
-                format!("1票の項目が多すぎます（上限 {} 項目）。", self.limits.max_items_per_form)));
+            return Err(file_error(
+                at,
+                "E_TOO_MANY_ITEMS",
+                format!("1票の項目が多すぎます（上限 {} 項目）。", self.limits.max_items_per_form),
+            ));
         }
         form.items.push(XmlItem { id, value, position: at });
         Ok(())
@@ -390,14 +427,20 @@ impl<R: BufRead> FormsReader<R> {
                 Event::Start(e) if local_name(&e) == "nanbyo-forms" => {
                     let ns = self.attributes(&e, at, &["xmlns"])?.pop().map(|(_, v)| v);
                     if ns.as_deref() != Some(NAMESPACE) {
-                        return Err(file_error(at, "E_XML_NAMESPACE",
-                            format!("ルート要素の名前空間は xmlns=\"{NAMESPACE}\" にしてください。")));
+                        return Err(file_error(
+                            at,
+                            "E_XML_NAMESPACE",
+                            format!("ルート要素の名前空間は xmlns=\"{NAMESPACE}\" にしてください。"),
+                        ));
                     }
                 }
                 Event::Eof => return Err(file_error(at, "E_XML_EMPTY", "ファイルが空です。")),
                 _ => {
-                    return Err(file_error(at, "E_XML_STRUCTURE",
-                        "ルート要素は <nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\"> にしてください。"))
+                    return Err(file_error(
+                        at,
+                        "E_XML_STRUCTURE",
+                        "ルート要素は <nanbyo-forms xmlns=\"urn:nanbyo-db:bulk:1\"> にしてください。",
+                    ))
                 }
             }
         }
@@ -410,7 +453,11 @@ impl<R: BufRead> FormsReader<R> {
                     let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
                     let header = Header {
                         hospital: get("hospital").ok_or_else(|| {
-                            file_error(at, "E_XML_STRUCTURE", "header要素には hospital 属性（医療機関コード）が必要です。")
+                            file_error(
+                                at,
+                                "E_XML_STRUCTURE",
+                                "header要素には hospital 属性（医療機関コード）が必要です。",
+                            )
                         })?,
                         doctor: get("doctor"),
                         generated_at: get("generated-at"),
@@ -419,7 +466,9 @@ impl<R: BufRead> FormsReader<R> {
                     // <header .../> expands to start + end
                     match self.next_event()? {
                         (Event::End(_), _) => {}
-                        (_, here) => return Err(file_error(here, "E_XML_STRUCTURE", "header要素の中には何も置けません。")),
+                        (_, here) => {
+                            return Err(file_error(here, "E_XML_STRUCTURE", "header要素の中には何も置けません。"))
+                        }
                     }
                     return Ok(Some(Record::Header(header)));
                 }
@@ -430,15 +479,20 @@ impl<R: BufRead> FormsReader<R> {
                     return Ok(Some(Record::Form(self.read_form(&e, at)?)));
                 }
                 Event::Start(e) => {
-                    return Err(file_error(at, "E_XML_STRUCTURE",
-                        format!("この位置に要素 <{}> は置けません。", local_name(&e))))
+                    return Err(file_error(
+                        at,
+                        "E_XML_STRUCTURE",
+                        format!("この位置に要素 <{}> は置けません。", local_name(&e)),
+                    ))
                 }
                 Event::End(_) => {
                     self.finished = true;
                     // nothing but whitespace and comments may follow
                     match self.next_event()? {
                         (Event::Eof, _) => return Ok(None),
-                        (_, here) => return Err(file_error(here, "E_XML_STRUCTURE", "ルート要素の後には何も置けません。")),
+                        (_, here) => {
+                            return Err(file_error(here, "E_XML_STRUCTURE", "ルート要素の後には何も置けません。"))
+                        }
                     }
                 }
                 Event::Eof => return Err(file_error(at, "E_XML_MALFORMED", "ルート要素が閉じられていません。")),
@@ -460,14 +514,20 @@ const FORM_ATTRIBUTES: &[&str] =
 fn refuse_hidden_characters(text: &str, at: Position) -> Result<(), FileError> {
     match crate::text_hygiene::first_hidden_character(text) {
         None => Ok(()),
-        Some(c) => Err(file_error(at, "E_TEXT_CONTROL_CHARACTER",
-            format!("制御文字・見えない文字（U+{:04X}）は使えません。", c as u32))),
+        Some(c) => Err(file_error(
+            at,
+            "E_TEXT_CONTROL_CHARACTER",
+            format!("制御文字・見えない文字（U+{:04X}）は使えません。", c as u32),
+        )),
     }
 }
 
 fn entity_error(at: Position, err: impl std::fmt::Display) -> FileError {
-    file_error(at, "E_XML_ENTITY",
-        format!("文字参照・実体参照が正しくありません（定義済みの5つの実体と数値文字参照だけが使えます）: {err}"))
+    file_error(
+        at,
+        "E_XML_ENTITY",
+        format!("文字参照・実体参照が正しくありません（定義済みの5つの実体と数値文字参照だけが使えます）: {err}"),
+    )
 }
 
 fn too_long(at: Position, max: usize) -> FileError {

@@ -55,7 +55,9 @@ impl DefinitionSet {
         let mut entries = HashMap::new();
         for d in defs {
             let field = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_owned);
-            let (Some(code), Some(label), Some(from)) = (field("disease_code"), field("version_label"), field("effective_from")) else {
+            let (Some(code), Some(label), Some(from)) =
+                (field("disease_code"), field("version_label"), field("effective_from"))
+            else {
                 return Err("様式定義に disease_code, version_label, effective_from がありません。".into());
             };
             let effective_from = NaiveDate::parse_from_str(&from, "%Y-%m-%d")
@@ -82,9 +84,10 @@ impl FormVersions for DefinitionSet {
                 .map(|(k, _)| k.clone())
                 .ok_or_else(|| format!("疾病コード「{disease}」の様式がありません。"))?,
         };
-        let entry = self.entries.get_mut(&key).ok_or_else(|| {
-            format!("疾病コード「{disease}」の様式「{}」はありません。", version.unwrap_or_default())
-        })?;
+        let entry = self
+            .entries
+            .get_mut(&key)
+            .ok_or_else(|| format!("疾病コード「{disease}」の様式「{}」はありません。", version.unwrap_or_default()))?;
         if entry.compiled.is_none() {
             let compiled = CompiledForm::from_value(&entry.definition)
                 .map_err(|e| format!("様式定義 {disease} が正しくありません: {e}"))?;

@@ -7,24 +7,18 @@ use super::definition::BlockDefinition;
 use std::sync::LazyLock;
 
 const SOURCES: [(&str, &str); 4] = [
-    (
-        "patient@1",
-        include_str!("../../forms/blocks/patient@1.json"),
-    ),
+    ("patient@1", include_str!("../../forms/blocks/patient@1.json")),
     ("record@1", include_str!("../../forms/blocks/record@1.json")),
     ("doctor@1", include_str!("../../forms/blocks/doctor@1.json")),
-    (
-        "consent@1",
-        include_str!("../../forms/blocks/consent@1.json"),
-    ),
+    ("consent@1", include_str!("../../forms/blocks/consent@1.json")),
 ];
 
 static BLOCKS: LazyLock<Vec<BlockDefinition>> = LazyLock::new(|| {
     SOURCES
         .iter()
         .map(|(name, text)| {
-            let b: BlockDefinition = serde_json::from_str(text)
-                .unwrap_or_else(|e| panic!("bundled block {name} is invalid: {e}"));
+            let b: BlockDefinition =
+                serde_json::from_str(text).unwrap_or_else(|e| panic!("bundled block {name} is invalid: {e}"));
             assert_eq!(b.block, *name, "bundled block file name and id differ");
             b
         })

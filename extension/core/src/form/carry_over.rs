@@ -29,7 +29,8 @@ pub struct CarryOver {
 }
 
 fn has_value(v: &Value) -> bool {
-    !matches!(v, Value::Null) && !matches!(v, Value::String(s) if s.trim().is_empty())
+    !matches!(v, Value::Null)
+        && !matches!(v, Value::String(s) if s.trim().is_empty())
         && !matches!(v, Value::Array(a) if a.is_empty())
 }
 

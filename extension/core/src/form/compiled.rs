@@ -4,8 +4,7 @@
 
 use super::blocks;
 use super::definition::{
-    CalculationType, FormDefinition, ItemDef, ItemType, MaskKind, Program, RuleSeverity,
-    FORMAT_VERSION,
+    CalculationType, FormDefinition, ItemDef, ItemType, MaskKind, Program, RuleSeverity, FORMAT_VERSION,
 };
 use crate::error::ErrorCode;
 use crate::expr::{self, Expr};
@@ -37,10 +36,7 @@ impl ErrorCode for DefinitionError {
 }
 
 fn err(path: impl Into<String>, message: impl fmt::Display) -> DefinitionError {
-    DefinitionError {
-        path: path.into(),
-        message: message.to_string(),
-    }
+    DefinitionError { path: path.into(), message: message.to_string() }
 }
 
 #[derive(Debug)]
@@ -121,10 +117,7 @@ impl CompiledForm {
         if def.format != FORMAT_VERSION {
             return Err(err(
                 "format",
-                format!(
-                    "unsupported format {} (this build reads {FORMAT_VERSION})",
-                    def.format
-                ),
+                format!("unsupported format {} (this build reads {FORMAT_VERSION})", def.format),
             ));
         }
         valid_disease_code(def.program, &def.disease_code)?;
@@ -140,40 +133,23 @@ impl CompiledForm {
         let mut code_lists = BTreeMap::new();
         let mut item_defs: Vec<(String, &ItemDef)> = Vec::new();
         for (b, name) in def.blocks.iter().enumerate() {
-            let block = blocks::get(name)
-                .ok_or_else(|| err(format!("blocks[{b}]"), format!("unknown block \"{name}\"")))?;
+            let block =
+                blocks::get(name).ok_or_else(|| err(format!("blocks[{b}]"), format!("unknown block \"{name}\"")))?;
             code_lists.extend(block.code_lists.iter().map(|(k, v)| (k.clone(), v)));
-            item_defs.extend(
-                block
-                    .items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, it)| (format!("block {name} items[{i}]"), it)),
-            );
+            item_defs.extend(block.items.iter().enumerate().map(|(i, it)| (format!("block {name} items[{i}]"), it)));
         }
         for (k, v) in &def.code_lists {
             if code_lists.insert(k.clone(), v).is_some() {
-                return Err(err(
-                    format!("code_lists.{k}"),
-                    "defined twice (also in a block)",
-                ));
+                return Err(err(format!("code_lists.{k}"), "defined twice (also in a block)"));
             }
         }
-        item_defs.extend(
-            def.items
-                .iter()
-                .enumerate()
-                .map(|(i, it)| (format!("items[{i}]"), it)),
-        );
+        item_defs.extend(def.items.iter().enumerate().map(|(i, it)| (format!("items[{i}]"), it)));
 
         let mut index = HashMap::new();
         for (path, it) in &item_defs {
             valid_id(path, &it.id)?;
             if index.insert(it.id.clone(), index.len()).is_some() {
-                return Err(err(
-                    path.as_str(),
-                    format!("duplicate item id \"{}\"", it.id),
-                ));
+                return Err(err(path.as_str(), format!("duplicate item id \"{}\"", it.id)));
             }
         }
         for (i, c) in def.calculations.iter().enumerate() {
@@ -184,30 +160,21 @@ impl CompiledForm {
             }
         }
         let resolve = |name: &str| index.get(name).copied();
-        let compile_expr = |path: &str, j: &serde_json::Value| {
-            expr::compile(j, &resolve).map_err(|e| err(path, e))
-        };
+        let compile_expr = |path: &str, j: &serde_json::Value| expr::compile(j, &resolve).map_err(|e| err(path, e));
 
         let mut items = Vec::with_capacity(item_defs.len());
         for (path, it) in &item_defs {
             let codes = match (&it.kind, &it.codes) {
                 (ItemType::Choice | ItemType::MultiChoice, Some(name)) => code_lists
                     .get(name)
-                    .ok_or_else(|| {
-                        err(
-                            format!("{path}.codes"),
-                            format!("unknown code list \"{name}\""),
-                        )
-                    })?
+                    .ok_or_else(|| err(format!("{path}.codes"), format!("unknown code list \"{name}\"")))?
                     .iter()
                     .map(|c| c.code.clone())
                     .collect(),
                 (ItemType::Choice | ItemType::MultiChoice, None) => {
                     return Err(err(path.as_str(), "a choice item needs \"codes\""))
                 }
-                (_, Some(_)) => {
-                    return Err(err(path.as_str(), "\"codes\" is only for choice items"))
-                }
+                (_, Some(_)) => return Err(err(path.as_str(), "\"codes\" is only for choice items")),
                 (_, None) => Vec::new(),
             };
             let pattern = it
@@ -220,11 +187,8 @@ impl CompiledForm {
                     return Err(err(path.as_str(), "min is greater than max"));
                 }
             }
-            let enable_when = it
-                .enable_when
-                .as_ref()
-                .map(|j| compile_expr(&format!("{path}.enable_when"), j))
-                .transpose()?;
+            let enable_when =
+                it.enable_when.as_ref().map(|j| compile_expr(&format!("{path}.enable_when"), j)).transpose()?;
             items.push(CompiledItem {
                 id: it.id.clone(),
                 label: it.label.clone(),
@@ -259,10 +223,7 @@ impl CompiledForm {
             let path = format!("rules[{i}]");
             if let Some(item) = &r.item {
                 if !index.contains_key(item) {
-                    return Err(err(
-                        format!("{path}.item"),
-                        format!("unknown item \"{item}\""),
-                    ));
+                    return Err(err(format!("{path}.item"), format!("unknown item \"{item}\"")));
                 }
             }
             rules.push(CompiledRule {
@@ -270,11 +231,7 @@ impl CompiledForm {
                 severity: r.severity,
                 message: r.message.clone(),
                 item: r.item.clone(),
-                when: r
-                    .when
-                    .as_ref()
-                    .map(|j| compile_expr(&format!("{path}.when"), j))
-                    .transpose()?,
+                when: r.when.as_ref().map(|j| compile_expr(&format!("{path}.when"), j)).transpose()?,
                 assert: compile_expr(&format!("{path}.assert"), &r.assert)?,
             });
         }
@@ -285,12 +242,7 @@ impl CompiledForm {
             .categories
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                Ok((
-                    c.value.clone(),
-                    compile_expr(&format!("diagnosis.categories[{i}].when"), &c.when)?,
-                ))
-            })
+            .map(|(i, c)| Ok((c.value.clone(), compile_expr(&format!("diagnosis.categories[{i}].when"), &c.when)?)))
             .collect::<Result<_, DefinitionError>>()?;
         let severity_met = compile_expr("severity.met", &def.severity.met)?;
         let mut autofill = Vec::new();
@@ -385,16 +337,11 @@ fn valid_id(path: &str, id: &str) -> Result<(), DefinitionError> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
-        && id
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+        && id.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
     if ok {
         Ok(())
     } else {
-        Err(err(
-            path,
-            format!("item id \"{id}\" must be lower_snake_case ASCII (at most 64)"),
-        ))
+        Err(err(path, format!("item id \"{id}\" must be lower_snake_case ASCII (at most 64)")))
     }
 }
 
@@ -404,15 +351,10 @@ pub fn valid_disease_code(program: Program, code: &str) -> Result<(), Definition
         Program::Nanbyo => ('N', 3),
         Program::Shoman => ('S', 4),
     };
-    let ok = code.len() == digits + 1
-        && code.starts_with(prefix)
-        && code[1..].bytes().all(|c| c.is_ascii_digit());
+    let ok = code.len() == digits + 1 && code.starts_with(prefix) && code[1..].bytes().all(|c| c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
-        Err(err(
-            "disease_code",
-            format!("\"{code}\" is not {prefix} followed by {digits} digits"),
-        ))
+        Err(err("disease_code", format!("\"{code}\" is not {prefix} followed by {digits} digits")))
     }
 }

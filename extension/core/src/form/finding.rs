@@ -14,11 +14,7 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(item: &str, code: &str, message: String) -> Finding {
-        Finding {
-            item: Some(item.to_owned()),
-            code: code.to_owned(),
-            message,
-        }
+        Finding { item: Some(item.to_owned()), code: code.to_owned(), message }
     }
 }
 

@@ -18,27 +18,19 @@ pub fn convert(item: &CompiledItem, raw: &Json) -> Result<Value, Finding> {
         ItemType::Boolean => boolean(item, raw),
         ItemType::Choice => choice(item, raw).map(Value::Str),
         ItemType::MultiChoice => match raw {
-            Json::Array(a) => a
-                .iter()
-                .map(|v| choice(item, v).map(Value::Str))
-                .collect::<Result<_, _>>()
-                .map(Value::List),
+            Json::Array(a) => {
+                a.iter().map(|v| choice(item, v).map(Value::Str)).collect::<Result<_, _>>().map(Value::List)
+            }
             _ => Err(type_error(item, "選択肢コードの配列")),
         },
-        ItemType::PublicPayerNumber => {
-            identifier(item, raw, 8, identifiers::valid_public_payer_number)
-        }
+        ItemType::PublicPayerNumber => identifier(item, raw, 8, identifiers::valid_public_payer_number),
         ItemType::RecipientNumber => identifier(item, raw, 7, identifiers::valid_recipient_number),
         ItemType::MedicalInstitutionCode => medical_institution_code(item, raw),
     }
 }
 
 fn type_error(item: &CompiledItem, expected: &str) -> Finding {
-    Finding::new(
-        &item.id,
-        codes::TYPE,
-        format!("「{}」は{}で入力してください。", item.label, expected),
-    )
+    Finding::new(&item.id, codes::TYPE, format!("「{}」は{}で入力してください。", item.label, expected))
 }
 
 /// A scalar as text (numbers and booleans in their JSON spelling).
@@ -81,10 +73,7 @@ fn number(item: &CompiledItem, raw: &Json, integer: bool) -> Result<Value, Findi
     let expected = if integer { "整数" } else { "数値" };
     let n = match raw {
         Json::Number(n) => n.as_f64(),
-        Json::String(s) => to_half_width(s.trim())
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite()),
+        Json::String(s) => to_half_width(s.trim()).parse::<f64>().ok().filter(|n| n.is_finite()),
         _ => None,
     }
     .ok_or_else(|| type_error(item, expected))?;
@@ -104,12 +93,7 @@ fn number(item: &CompiledItem, raw: &Json, integer: bool) -> Result<Value, Findi
         return Err(Finding::new(
             &item.id,
             codes::RANGE,
-            format!(
-                "「{}」は{}で入力してください（入力値: {}）。",
-                item.label,
-                range,
-                fmt_num(n)
-            ),
+            format!("「{}」は{}で入力してください（入力値: {}）。", item.label, range, fmt_num(n)),
         ));
     }
     Ok(Value::Num(n))
@@ -132,10 +116,7 @@ fn date(item: &CompiledItem, raw: &Json) -> Result<Value, Finding> {
         None => Err(Finding::new(
             &item.id,
             codes::DATE,
-            format!(
-                "「{}」の日付「{}」を読み取れません（例: 2024-04-01、令和6年4月1日）。",
-                item.label, s
-            ),
+            format!("「{}」の日付「{}」を読み取れません（例: 2024-04-01、令和6年4月1日）。", item.label, s),
         )),
     }
 }
@@ -153,19 +134,14 @@ fn boolean(item: &CompiledItem, raw: &Json) -> Result<Value, Finding> {
 }
 
 fn choice(item: &CompiledItem, raw: &Json) -> Result<String, Finding> {
-    let code = scalar_text(raw)
-        .map(|s| to_half_width(s.trim()))
-        .ok_or_else(|| type_error(item, "選択肢のコード"))?;
+    let code = scalar_text(raw).map(|s| to_half_width(s.trim())).ok_or_else(|| type_error(item, "選択肢のコード"))?;
     if item.codes.iter().any(|c| *c == code) {
         Ok(code)
     } else {
         Err(Finding::new(
             &item.id,
             codes::UNKNOWN_CODE,
-            format!(
-                "「{}」のコード「{}」は選択肢にありません。",
-                item.label, code
-            ),
+            format!("「{}」のコード「{}」は選択肢にありません。", item.label, code),
         ))
     }
 }
@@ -175,12 +151,7 @@ fn digits(item: &CompiledItem, raw: &Json) -> Result<String, Finding> {
     Ok(to_half_width(s.trim()).replace(['-', ' '], ""))
 }
 
-fn identifier(
-    item: &CompiledItem,
-    raw: &Json,
-    len: usize,
-    valid: fn(&str) -> bool,
-) -> Result<Value, Finding> {
+fn identifier(item: &CompiledItem, raw: &Json, len: usize, valid: fn(&str) -> bool) -> Result<Value, Finding> {
     let s = digits(item, raw)?;
     if s.len() != len || !s.bytes().all(|c| c.is_ascii_digit()) {
         return Err(Finding::new(
@@ -199,10 +170,7 @@ fn check_digit_error(item: &CompiledItem, s: &str) -> Finding {
     Finding::new(
         &item.id,
         codes::CHECK_DIGIT,
-        format!(
-            "「{}」の番号「{}」が正しくありません（検証番号が一致しません）。",
-            item.label, s
-        ),
+        format!("「{}」の番号「{}」が正しくありません（検証番号が一致しません）。", item.label, s),
     )
 }
 
@@ -212,10 +180,7 @@ fn medical_institution_code(item: &CompiledItem, raw: &Json) -> Result<Value, Fi
         return Err(Finding::new(
             &item.id,
             codes::FORMAT,
-            format!(
-                "「{}」は10桁（または7桁）の数字で入力してください。",
-                item.label
-            ),
+            format!("「{}」は10桁（または7桁）の数字で入力してください。", item.label),
         ));
     }
     if !identifiers::valid_medical_institution_code(&s) {

@@ -62,11 +62,7 @@ impl CompiledForm {
 
         for key in data.keys() {
             if !self.index.contains_key(key) {
-                errors.push(Finding::new(
-                    key,
-                    codes::UNKNOWN_ITEM,
-                    format!("項目「{key}」はこの様式にありません。"),
-                ));
+                errors.push(Finding::new(key, codes::UNKNOWN_ITEM, format!("項目「{key}」はこの様式にありません。")));
             }
         }
 
@@ -122,30 +118,15 @@ impl CompiledForm {
         }
 
         for (slot, item) in self.items.iter().enumerate() {
-            if item.required
-                && applies[slot] == Some(true)
-                && slots[slot].is_null()
-                && !refused[slot]
-            {
-                errors.push(Finding::new(
-                    &item.id,
-                    codes::REQUIRED,
-                    format!("「{}」は必須項目です。", item.label),
-                ));
+            if item.required && applies[slot] == Some(true) && slots[slot].is_null() && !refused[slot] {
+                errors.push(Finding::new(&item.id, codes::REQUIRED, format!("「{}」は必須項目です。", item.label)));
             }
         }
 
         for rule in &self.rules {
-            let applies = rule
-                .when
-                .as_ref()
-                .is_none_or(|w| eval(w, &slots).truth() == Some(true));
+            let applies = rule.when.as_ref().is_none_or(|w| eval(w, &slots).truth() == Some(true));
             if applies && eval(&rule.assert, &slots).truth() == Some(false) {
-                let f = Finding {
-                    item: rule.item.clone(),
-                    code: rule.code.clone(),
-                    message: rule.message.clone(),
-                };
+                let f = Finding { item: rule.item.clone(), code: rule.code.clone(), message: rule.message.clone() };
                 match rule.severity {
                     RuleSeverity::Error => errors.push(f),
                     RuleSeverity::Warning => warnings.push(f),
@@ -186,10 +167,7 @@ impl CompiledForm {
                 ));
             }
         }
-        let severity = Severity {
-            met: eval(&self.severity_met, &slots).truth(),
-            autofilled,
-        };
+        let severity = Severity { met: eval(&self.severity_met, &slots).truth(), autofilled };
 
         let valid = errors.is_empty();
         let primary_judgment = match (valid, diagnosis.met, severity.met) {
@@ -215,16 +193,7 @@ impl CompiledForm {
             }
         }
 
-        Judgment {
-            valid,
-            errors,
-            warnings,
-            derived,
-            diagnosis,
-            severity,
-            primary_judgment,
-            normalized_changes,
-        }
+        Judgment { valid, errors, warnings, derived, diagnosis, severity, primary_judgment, normalized_changes }
     }
 }
 

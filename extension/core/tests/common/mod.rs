@@ -41,10 +41,7 @@ pub fn with(items: Value) -> Map<String, Value> {
 }
 
 pub fn codes(j: &Judgment) -> Vec<(Option<String>, String)> {
-    j.errors
-        .iter()
-        .map(|f| (f.item.clone(), f.code.clone()))
-        .collect()
+    j.errors.iter().map(|f| (f.item.clone(), f.code.clone())).collect()
 }
 
 pub fn warning_codes(j: &Judgment) -> Vec<String> {
@@ -52,7 +49,5 @@ pub fn warning_codes(j: &Judgment) -> Vec<String> {
 }
 
 pub fn has_error(j: &Judgment, item: &str, code: &str) -> bool {
-    j.errors
-        .iter()
-        .any(|f| f.item.as_deref() == Some(item) && f.code == code)
+    j.errors.iter().any(|f| f.item.as_deref() == Some(item) && f.code == code)
 }
