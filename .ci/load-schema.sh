@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Loads the application schema into the database $DB_NAME of a local cluster:
-# sql/*.sql, then policies/*.sql (then sql/demo/*.sql with --demo), in file-name
-# order, in ONE transaction: either everything loads or nothing does.
+# Deploys the application schema into the database $DB_NAME of a local
+# cluster with sql/deploy.sh: pending migrations, then all code and policies
+# of sql/manifest.txt (then the demo data of tests/demo/ with --demo), in
+# ONE transaction: either everything loads or nothing does.
 #
 #   load-schema.sh DIR PORT [--demo]
 set -euo pipefail
@@ -11,14 +12,9 @@ dir=${1:?usage: load-schema.sh DIR PORT [--demo]}
 port=${2:?missing PORT}
 demo=${3:-}
 
-files=("$root"/sql/*.sql "$root"/policies/*.sql)
+extras=()
 if [ "$demo" = --demo ]; then
-  shopt -s nullglob
-  files+=("$root"/sql/demo/*.sql)
+  for f in "$root"/tests/demo/*.sql; do extras+=(--extra "$f"); done
 fi
-args=()
-for f in "${files[@]}"; do args+=(-f "$f"); done
-PGOPTIONS="-c client_min_messages=warning" \
-  "$root/.ci/cluster.sh" psql "$dir" "$port" -q --single-transaction "${args[@]}"
-# Tell a running PostgREST to reload its schema cache.
-"$root/.ci/cluster.sh" psql "$dir" "$port" -q -c "NOTIFY pgrst, 'reload schema'"
+PATH="$PG_BIN:$PATH" "$root/sql/deploy.sh" "${extras[@]}" -- \
+  -h "$(realpath -m "$dir")" -p "$port" -U postgres -d "$DB_NAME"

@@ -6,7 +6,7 @@
 #       Starts .run/NAME. The database is (re)loaded only when the installed
 #       extension, sql/ or policies/ changed since it was last loaded, so a
 #       second `up` with nothing changed is quick. --fresh starts from an
-#       empty cluster; --demo also loads sql/demo/.
+#       empty cluster; --demo also loads tests/demo/.
 #   stack.sh down NAME
 #       Stops PostgREST and the cluster of .run/NAME (data is kept).
 set -euo pipefail
@@ -35,7 +35,7 @@ fingerprint() {
   {
     echo "demo=$1"
     sha256sum "$sharedir"/extension/nanbyo* "$pkglibdir"/nanbyo.so
-    find "$root/sql" "$root/policies" -type f -name '*.sql' -print0 | sort -z | xargs -0 sha256sum
+    find "$root/sql" "$root/policies" "$root/tests/demo" -type f -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -d' ' -f1
 }
 

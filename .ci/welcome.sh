@@ -14,7 +14,7 @@ nanbyo-db is running (make stop to stop it).
 
   curl -s -X POST http://127.0.0.1:$api_port/rpc/health -H 'Content-Type: application/json' -d '{}'
 TEXT
-if [ -f "$root/sql/demo/logins.txt" ]; then
+if [ -f "$root/tests/demo/logins.txt" ]; then
   printf '\nDemo logins:\n'
-  sed 's/^/  /' "$root/sql/demo/logins.txt"
+  sed 's/^/  /' "$root/tests/demo/logins.txt"
 fi

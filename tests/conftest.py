@@ -1,4 +1,4 @@
-"""Shared fixtures of the HTTP tests.
+"""Shared fixtures of the HTTP tests (tests/http) and the README examples (tests/examples).
 
 The tests talk to a real PostgREST in front of a real PostgreSQL 15 with the
 nanbyo extension, started by `.ci/test-all.sh` (see `make test`). Where a

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# First start of the database container: load sql/ then policies/ in one
-# transaction (as .ci/load-schema.sh does), then give the PostgREST login role
-# its password and the database the JWT secret PostgREST verifies tokens with.
+# First start of the database container: deploy the schema with the same
+# runner as .ci/load-schema.sh (sql/deploy.sh: migrations, then code and
+# policies of sql/manifest.txt, in one transaction; no demo data), then give
+# the PostgREST login role its password and the database the JWT secret
+# PostgREST verifies tokens with. Upgrading a running deployment is the same
+# runner against its database: `docker exec … /nanbyo/sql/deploy.sh -- -U …`.
 # (Refusals are written to the audit log over the local socket as
-# nanbyo_audit_writer, sql/046: the image's pg_hba trusts local socket
-# connections; a deployment with another pg_hba must let that role in there.)
+# nanbyo_audit_writer, sql/foundation/audit.sql: the image's pg_hba trusts
+# local socket connections; a deployment with another pg_hba must let that
+# role in there.)
 set -euo pipefail
-args=()
-for f in /nanbyo/sql/*.sql /nanbyo/policies/*.sql; do args+=(-f "$f"); done
-psql -v ON_ERROR_STOP=1 -X -q --single-transaction -U "$POSTGRES_USER" -d "$POSTGRES_DB" "${args[@]}"
+/nanbyo/sql/deploy.sh -- -U "$POSTGRES_USER" -d "$POSTGRES_DB"
 psql -v ON_ERROR_STOP=1 -X -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" \
   -v pw="$AUTHENTICATOR_PASSWORD" -c "ALTER ROLE authenticator PASSWORD :'pw'"
 psql -v ON_ERROR_STOP=1 -X -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" -v secret="$JWT_SECRET" \

@@ -1,5 +1,5 @@
 -- Demo accounts of every role, already enrolled: each logs in with the demo
--- password and its demo key (listed in sql/demo/logins.txt, printed by
+-- password and its demo key (listed in tests/demo/logins.txt, printed by
 -- `make run`). Never load this file into a real database.
 CREATE TEMP TABLE demo_accounts (
   login_id text, role text, org_code text, issued_by_code text, name text, name_kana text,

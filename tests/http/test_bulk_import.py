@@ -30,7 +30,7 @@ def file_for(h, name, run=None):
     """An example file sent by hospital `h` (its code, its doctor, fresh record ids)."""
     run = run or f"{random.randrange(10**9)}"
     text = (EXAMPLES / name).read_text(encoding="utf-8")
-    return (text.replace("1310270751", h["hospital_code"]).replace("N13-0001", h.get("doctor_number", "N13-0001"))
+    return (text.replace("1310123455", h["hospital_code"]).replace("T-N-0001", h.get("doctor_number", "T-N-0001"))
             .replace('external-id="EHR-', f'external-id="R{run}-'))
 
 

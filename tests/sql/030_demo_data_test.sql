@@ -1,4 +1,4 @@
--- The demo data of `make run` (sql/demo/) loads, has what issue #4 names, and
+-- The demo data of `make run` (tests/demo/) loads, has what issue #4 names, and
 -- every demo account logs in with the password and key printed by make run.
 \set ON_ERROR_STOP 1
 BEGIN;
@@ -7,9 +7,9 @@ SET LOCAL client_min_messages = warning;
 -- only what the demo files add counts (the database may hold other tests' rows)
 CREATE TEMP TABLE before AS
   SELECT (SELECT coalesce(max(id), 0) FROM app.organisations) AS org, (SELECT coalesce(max(id), 0) FROM app.accounts) AS account;
-\ir ../../sql/demo/010_organisations.sql
-\ir ../../sql/demo/020_accounts.sql
-\ir ../../sql/demo/030_forms.sql
+\ir ../demo/010_organisations.sql
+\ir ../demo/020_accounts.sql
+\ir ../demo/030_forms.sql
 CREATE TEMP VIEW added_organisations AS SELECT * FROM app.organisations WHERE id > (SELECT org FROM before);
 CREATE TEMP VIEW added_accounts AS SELECT * FROM app.accounts WHERE id > (SELECT account FROM before);
 

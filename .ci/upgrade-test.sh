@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The upgrade test (part of `make test`): a database of the last release,
+# with the demo data, upgraded to this checkout.
+#   1. the newest release of sql/releases.txt is taken from git (the commit
+#      that added its line) and deployed with its demo data into a cluster
+#      of its own (.run/upgrade);
+#   2. every table of `app` is copied aside;
+#   3. this checkout's sql/deploy.sh applies the later migrations and
+#      reloads all code, twice (a second deploy changes nothing);
+#   4. every row copied aside must still be there, column for column (the
+#      columns it had), and no table may be gone;
+#   5. the upgraded schema must equal the schema of a fresh deploy of this
+#      checkout (pg_dump --schema-only of app and api), given as
+#      FRESH_DB_ARGS (psql connection args; `make test` passes its scratch
+#      stack, on which every other test ran);
+#   6. a migration edited after it was applied is refused (E_MIGRATION_EDITED).
+#
+#   upgrade-test.sh FRESH_PSQL_ARGS...
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/.ci/config.sh"
+export PATH="$PG_BIN:$PATH"
+fresh_args=("$@")
+port=${UPGRADE_PG_PORT:-54349}
+dir=$RUN_DIR/upgrade
+work=$(mktemp -d)
+trap '"$root/.ci/cluster.sh" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+say() { printf '[upgrade] %s\n' "$*"; }
+
+release=$(grep -E '^[0-9]' "$root/sql/releases.txt" | tail -n 1 | cut -d' ' -f1)
+commit=$(git -C "$root" log -1 --format=%H -G "^${release//./\\.} " -- sql/releases.txt || true)
+if [ -z "$commit" ]; then
+  echo "[upgrade] the commit that added release $release to sql/releases.txt is not in this clone's history" >&2
+  exit 1
+fi
+say "release $release is commit ${commit:0:12}"
+mkdir -p "$work/release"
+git -C "$root" archive "$commit" sql policies tests/demo | tar -x -C "$work/release"
+
+"$root/.ci/cluster.sh" stop "$dir" >/dev/null 2>&1 || true
+rm -rf "$dir"
+"$root/.ci/cluster.sh" start "$dir" "$port"
+db=(-h "$dir" -p "$port" -U postgres -d "$DB_NAME")
+psql_db() { psql -X -v ON_ERROR_STOP=1 -qAt "${db[@]}" "$@"; }
+
+demo=()
+for f in "$work"/release/tests/demo/*.sql; do demo+=(--extra "$f"); done
+say "deploying release $release with its demo data"
+"$work/release/sql/deploy.sh" "${demo[@]}" -- "${db[@]}" >/dev/null
+
+psql_db <<'SQL'
+CREATE SCHEMA upgrade_check;
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'app'::regnamespace AND c.relkind = 'r' LOOP
+    EXECUTE format('CREATE TABLE upgrade_check.%I AS SELECT * FROM app.%I', t, t);
+  END LOOP;
+END
+$$;
+SQL
+rows=$(psql_db -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE schemaname = 'upgrade_check'")
+tables=$(psql_db -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'upgrade_check'")
+say "copied $tables tables aside; deploying this checkout on top, twice"
+"$root/sql/deploy.sh" -- "${db[@]}"
+"$root/sql/deploy.sh" -- "${db[@]}"
+pending=$("$root/sql/deploy.sh" --check -- "${db[@]}")
+[ -z "$pending" ] || { echo "[upgrade] migrations still pending after the deploy: $pending" >&2; exit 1; }
+
+# every row of the release, with the columns it had, is still there
+missing=""
+for t in $(psql_db -c "SELECT relname FROM pg_class WHERE relnamespace = 'upgrade_check'::regnamespace AND relkind = 'r' ORDER BY 1"); do
+  n=$(psql_db -c "SELECT CASE WHEN to_regclass('app.$t') IS NULL THEN 'table gone' ELSE (
+      SELECT count(*)::text FROM (
+        SELECT to_jsonb(s) AS r FROM upgrade_check.$t s
+        EXCEPT ALL
+        SELECT (SELECT jsonb_object_agg(k, v) FROM jsonb_each(to_jsonb(a)) e(k, v)
+                 WHERE k IN (SELECT attname FROM pg_attribute
+                              WHERE attrelid = 'upgrade_check.$t'::regclass AND attnum > 0 AND NOT attisdropped))
+          FROM app.$t a) d) END")
+  if [ "$n" != 0 ]; then missing+="  app.$t: $n"$'\n'; fi
+done
+if [ -n "$missing" ]; then
+  printf '[upgrade] rows of release %s missing or changed after the upgrade:\n%s' "$release" "$missing" >&2
+  exit 1
+fi
+say "all $rows rows of $tables tables are still there"
+psql_db -c "DROP SCHEMA upgrade_check CASCADE"
+
+dump() { pg_dump --schema-only --no-owner --no-privileges -n app -n api "$@" | grep -v '^--' | grep -v '^$'; }
+dump "${db[@]}" > "$work/upgraded.sql"
+dump "${fresh_args[@]}" > "$work/fresh.sql"
+if ! diff -u "$work/fresh.sql" "$work/upgraded.sql" > "$work/schema.diff"; then
+  echo "[upgrade] the upgraded schema differs from a fresh deploy's (- fresh, + upgraded):" >&2
+  head -n 60 "$work/schema.diff" >&2
+  exit 1
+fi
+say "the upgraded schema equals a fresh deploy's ($(wc -l < "$work/fresh.sql") lines of pg_dump)"
+
+# a shipped migration edited afterwards is refused, and nothing is applied
+mkdir -p "$work/edited"
+cp -r "$root/sql" "$root/policies" "$work/edited/"
+echo "-- edited" >> "$work/edited/sql/foundation/migrations/0001_baseline.sql"
+if out=$("$work/edited/sql/deploy.sh" -- "${db[@]}" 2>&1); then
+  echo "[upgrade] an edited migration was deployed: $out" >&2
+  exit 1
+fi
+grep -q E_MIGRATION_EDITED <<< "$out" || { echo "[upgrade] unexpected refusal: $out" >&2; exit 1; }
+say "an edited migration is refused: E_MIGRATION_EDITED"

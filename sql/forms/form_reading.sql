@@ -1,0 +1,94 @@
+-- Reading forms: one form, a search, the history, and carry-over (B1, B2).
+-- The reads run as the caller: row-level security (policies/forms/forms.sql)
+-- decides which forms exist for them. Every read of personal data is logged.
+
+-- POST /rpc/get_form {"form_id"} (POST: the read is logged): the whole form, its comments and history summary.
+CREATE OR REPLACE FUNCTION api.get_form(form_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  f app.forms;
+BEGIN
+  SELECT * INTO f FROM app.forms x WHERE x.id = form_id;  -- under RLS
+  IF NOT FOUND THEN
+    PERFORM app.raise('P0002', 'E_FORM_NOT_FOUND', '票が見つかりません。');
+  END IF;
+  PERFORM app.audit_read('form', 'form', ARRAY[f.id::text]);
+  RETURN app.form_document(f) || jsonb_build_object(
+    'comments', app.form_comment_list(f.id),
+    'history', app.form_history_summary(f.id));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION app.form_comment_list(form_id bigint)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'item_id', c.item_id, 'body', c.body,
+                                               'author', a.name, 'author_role', a.role, 'created_at', c.created_at)
+                            ORDER BY c.id), '[]')
+    FROM app.form_comments c JOIN app.accounts a ON a.id = c.author_account_id
+   WHERE c.form_id = form_comment_list.form_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.form_history_summary(form_id bigint)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(jsonb_agg(jsonb_build_object('at', h.at, 'part', h.part, 'status', h.status,
+                                               'by', a.name, 'by_role', a.role) ORDER BY h.id), '[]')
+    FROM app.form_history h LEFT JOIN app.accounts a ON a.id = h.actor_account_id
+   WHERE h.form_id = form_history_summary.form_id
+$$;
+
+-- POST /rpc/search_forms: forms the caller may see, by patient kana (prefix),
+-- disease, status, fiscal year and hospital, paged.
+-- (a named row type, not RETURNS TABLE: the CSV handler of sql/foundation/csv_output.sql needs one)
+CREATE TYPE api.form_search_row AS (
+  id bigint, status text, disease_code text, purpose text, fiscal_year integer, hospital_id bigint,
+  patient_id bigint, patient_name text, patient_name_kana text, primary_judgment text,
+  updated_at timestamptz);
+CREATE OR REPLACE FUNCTION api.search_forms(
+  patient_kana text DEFAULT NULL, disease_code text DEFAULT NULL, status text DEFAULT NULL,
+  fiscal_year integer DEFAULT NULL, hospital_id bigint DEFAULT NULL,
+  "limit" integer DEFAULT 50, "offset" integer DEFAULT 0)
+RETURNS SETOF api.form_search_row
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH page AS MATERIALIZED (
+    SELECT f.id, f.status, f.disease_code, f.purpose, f.fiscal_year, f.hospital_id, f.patient_id,
+           p.data ->> 'patient_name' AS patient_name, p.data ->> 'patient_name_kana' AS patient_name_kana,
+           f.judgment ->> 'primary_judgment' AS primary_judgment, f.updated_at
+      FROM app.forms f
+      LEFT JOIN app.form_personal p ON p.form_id = f.id
+     WHERE (search_forms.disease_code IS NULL OR f.disease_code = search_forms.disease_code)
+       AND (search_forms.status IS NULL OR f.status = search_forms.status)
+       AND (search_forms.fiscal_year IS NULL OR f.fiscal_year = search_forms.fiscal_year)
+       AND (search_forms.hospital_id IS NULL OR f.hospital_id = search_forms.hospital_id)
+       AND (search_forms.patient_kana IS NULL
+            OR p.data ->> 'patient_name_kana' LIKE replace(replace(replace(search_forms.patient_kana,
+                 '\', '\\'), '%', '\%'), '_', '\_') || '%')
+     ORDER BY f.updated_at DESC, f.id DESC
+     LIMIT least(greatest(coalesce(search_forms."limit", 50), 1), 500)
+     OFFSET greatest(coalesce(search_forms."offset", 0), 0)),
+  logged AS MATERIALIZED (
+    SELECT app.audit_read('forms', 'form', array_agg(page.id::text ORDER BY page.id),
+      jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
+        'disease_code', search_forms.disease_code, 'status', search_forms.status))) AS done
+      FROM page)
+  SELECT page.* FROM page CROSS JOIN logged ORDER BY page.updated_at DESC, page.id DESC
+$$;
+COMMENT ON FUNCTION api.search_forms(text, text, text, integer, bigint, integer, integer) IS
+  '票の検索（患者カナ・疾病・状態・年度・医療機関）';
