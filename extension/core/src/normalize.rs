@@ -20,8 +20,12 @@ pub fn to_half_width(s: &str) -> String {
         .collect()
 }
 
+/// A Japanese era: its name, its Latin letter (upper and lower case) and
+/// its first day (year, month, day).
+type Era = (&'static str, &'static str, char, (i32, u32, u32));
+
 /// Japanese eras with their first day.
-const ERAS: [(&str, &str, char, (i32, u32, u32)); 5] = [
+const ERAS: [Era; 5] = [
     ("令和", "R", 'r', (2019, 5, 1)),
     ("平成", "H", 'h', (1989, 1, 8)),
     ("昭和", "S", 's', (1926, 12, 25)),

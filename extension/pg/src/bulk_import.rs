@@ -6,7 +6,6 @@
 //! writes nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 
 use pgrx::prelude::*;
 use serde_json::json;
@@ -14,21 +13,20 @@ use serde_json::json;
 use crate::direct_jsonb::DirectJsonB;
 use crate::errors::raise_error;
 use crate::forms::{compiled_form, store_row};
-use nanbyo_core::bulk::check::{check_form, check_header, FormVersions};
+use nanbyo_core::bulk::check::{check_form, check_header, FormVersions, FoundVersion};
 use nanbyo_core::bulk::reader::{FormsReader, Limits, Record};
-use nanbyo_core::CompiledForm;
 
 /// Form versions from app.form_versions, compiled through the backend
 /// cache, and remembered for the rest of the file: a file of 100,000 forms of
 /// a few versions looks each version up once, not once a form.
 #[derive(Default)]
 struct StoredVersions {
-    found: HashMap<(String, Option<String>), Result<(Rc<CompiledForm>, String), String>>,
+    found: HashMap<(String, Option<String>), FoundVersion>,
     today: Option<chrono::NaiveDate>,
 }
 
 impl FormVersions for StoredVersions {
-    fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String> {
+    fn find(&mut self, disease: &str, version: Option<&str>) -> FoundVersion {
         let key = (disease.to_owned(), version.map(str::to_owned));
         if let Some(found) = self.found.get(&key) {
             return found.clone();
@@ -51,7 +49,7 @@ impl FormVersions for StoredVersions {
 }
 
 impl StoredVersions {
-    fn look_up(disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String> {
+    fn look_up(disease: &str, version: Option<&str>) -> FoundVersion {
         let row = store_row(
             "SELECT id, version_label FROM app.form_versions \
               WHERE disease_code = $1 \

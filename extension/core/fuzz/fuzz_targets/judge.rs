@@ -53,7 +53,7 @@ fn value_for(kind: &ItemType, codes: &[String], bytes: &mut Bytes) -> Option<Val
         2 => Value::String(bytes.text()),
         3 => json!(bytes.number()),
         4 => json!(i64::from(bytes.byte()) - 20),
-        5 => json!(bytes.byte() % 2 == 0),
+        5 => json!(bytes.byte().is_multiple_of(2)),
         6 => json!([pick(bytes.byte(), codes), pick(bytes.byte(), codes), bytes.text()]),
         7 => json!(format!("{}-{:02}-{:02}", 1890 + u32::from(bytes.byte()) * 2, bytes.byte() % 14, bytes.byte() % 33)),
         8 => json!(format!("R{}.{}.{}", bytes.byte() % 12, bytes.byte() % 13, bytes.byte() % 32)),
@@ -65,7 +65,9 @@ fn value_for(kind: &ItemType, codes: &[String], bytes: &mut Bytes) -> Option<Val
             ItemType::Boolean => json!(bytes.byte() % 2 == 1),
             ItemType::Integer => json!(i64::from(bytes.byte())),
             ItemType::Decimal => json!(f64::from(bytes.byte()) / 7.0),
-            ItemType::Date => json!(format!("20{:02}-{:02}-{:02}", bytes.byte() % 30, 1 + bytes.byte() % 12, 1 + bytes.byte() % 28)),
+            ItemType::Date => {
+                json!(format!("20{:02}-{:02}-{:02}", bytes.byte() % 30, 1 + bytes.byte() % 12, 1 + bytes.byte() % 28))
+            }
             _ => json!(format!("{:08}", u32::from(bytes.byte()) * 104_729)),
         },
     })
@@ -80,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
             values.insert(item.id.clone(), v);
         }
     }
-    if bytes.byte() % 8 == 0 {
+    if bytes.byte().is_multiple_of(8) {
         values.insert(bytes.text(), Value::String(bytes.text()));
     }
     let judgment = form.judge(&values);

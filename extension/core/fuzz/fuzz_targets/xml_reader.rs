@@ -21,7 +21,13 @@ thread_local! {
 fuzz_target!(|data: &[u8]| DEFINITIONS.with_borrow_mut(|versions| {
     let mut seen = HashSet::new();
     // small limits, so the fuzzer reaches them too
-    let limits = Limits { max_bytes: 64 * 1024, max_value_chars: 200, max_items_per_form: 50, max_forms: 20, ..Limits::default() };
+    let limits = Limits {
+        max_bytes: 64 * 1024,
+        max_value_chars: 200,
+        max_items_per_form: 50,
+        max_forms: 20,
+        ..Limits::default()
+    };
     for record in FormsReader::new(data, limits) {
         match record {
             Ok(Record::Header(header)) => {

@@ -16,11 +16,15 @@ use super::reader::{Header, XmlForm};
 use crate::identifiers::valid_medical_institution_code;
 use crate::CompiledForm;
 
+/// A form version found: the compiled form and the version label it
+/// resolved to; or why not, in Japanese.
+pub type FoundVersion = Result<(Rc<CompiledForm>, String), String>;
+
 /// Finds the compiled form of a disease and version label (`None`: the
 /// version in force).
 pub trait FormVersions {
     /// The form, and the version label it resolved to; or a Japanese message.
-    fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String>;
+    fn find(&mut self, disease: &str, version: Option<&str>) -> FoundVersion;
 
     /// The day forms are checked on (birth dates after it are refused);
     /// None: not checked here.

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::check::FormVersions;
+use super::check::{FormVersions, FoundVersion};
 use crate::CompiledForm;
 
 struct Entry {
@@ -73,7 +73,7 @@ impl FormVersions for DefinitionSet {
         Some(self.today)
     }
 
-    fn find(&mut self, disease: &str, version: Option<&str>) -> Result<(Rc<CompiledForm>, String), String> {
+    fn find(&mut self, disease: &str, version: Option<&str>) -> FoundVersion {
         let key = match version {
             Some(label) => (disease.to_owned(), label.to_owned()),
             None => self

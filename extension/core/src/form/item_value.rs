@@ -135,7 +135,7 @@ fn boolean(item: &CompiledItem, raw: &Json) -> Result<Value, Finding> {
 
 fn choice(item: &CompiledItem, raw: &Json) -> Result<String, Finding> {
     let code = scalar_text(raw).map(|s| to_half_width(s.trim())).ok_or_else(|| type_error(item, "選択肢のコード"))?;
-    if item.codes.iter().any(|c| *c == code) {
+    if item.codes.contains(&code) {
         Ok(code)
     } else {
         Err(Finding::new(
