@@ -28,7 +28,9 @@ trap '"$root/.ci/cluster.sh" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$work"
 say() { printf '[upgrade] %s\n' "$*"; }
 
 release=$(grep -E '^[0-9]' "$root/sql/releases.txt" | tail -n 1 | cut -d' ' -f1)
-commit=$(git -C "$root" log -1 --format=%H -G "^${release//./\\.} " -- sql/releases.txt || true)
+# (UPGRADE_FROM_COMMIT: start from another commit instead, e.g. to try a
+# change of this script)
+commit=${UPGRADE_FROM_COMMIT:-$(git -C "$root" log -1 --format=%H -G "^${release//./\\.} " -- sql/releases.txt || true)}
 if [ -z "$commit" ]; then
   echo "[upgrade] the commit that added release $release to sql/releases.txt is not in this clone's history" >&2
   exit 1
@@ -59,7 +61,8 @@ BEGIN
 END
 $$;
 SQL
-rows=$(psql_db -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE schemaname = 'upgrade_check'")
+rows=$(psql_db -c "SELECT sum((xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM upgrade_check.%I', relname),
+  false, true, '')))[1]::text::bigint) FROM pg_class WHERE relnamespace = 'upgrade_check'::regnamespace AND relkind = 'r'")
 tables=$(psql_db -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'upgrade_check'")
 say "copied $tables tables aside; deploying this checkout on top, twice"
 "$root/sql/deploy.sh" -- "${db[@]}"
@@ -85,9 +88,9 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 say "all $rows rows of $tables tables are still there"
-psql_db -c "DROP SCHEMA upgrade_check CASCADE"
+psql_db -c "SET client_min_messages = warning; DROP SCHEMA upgrade_check CASCADE"
 
-dump() { pg_dump --schema-only --no-owner --no-privileges -n app -n api "$@" | grep -v '^--' | grep -v '^$'; }
+dump() { pg_dump --schema-only --no-owner -n app -n api "$@" | grep -v -e '^--' -e '^$' -e '^\\\(un\)\?restrict '; }
 dump "${db[@]}" > "$work/upgraded.sql"
 dump "${fresh_args[@]}" > "$work/fresh.sql"
 if ! diff -u "$work/fresh.sql" "$work/upgraded.sql" > "$work/schema.diff"; then

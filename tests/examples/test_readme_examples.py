@@ -86,7 +86,7 @@ def scalars_of(value, out=None):
 
 def run(command, token, cwd):
     command = command.replace("http://127.0.0.1:3000", API)
-    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=cwd,
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, errors="replace", cwd=cwd,
                           env={**os.environ, "TOKEN": token or ""}, timeout=60)
     assert done.returncode == 0, f"{command}\n{done.stderr}"
     return done.stdout
