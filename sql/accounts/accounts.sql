@@ -2,19 +2,9 @@
 -- hospital admin's work are in the other files of this folder.
 
 
-CREATE OR REPLACE FUNCTION app.accounts_touch()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  NEW.updated_at := now();
-  RETURN NEW;
-END
-$$;
 DROP TRIGGER IF EXISTS accounts_touch ON app.accounts;
 CREATE TRIGGER accounts_touch BEFORE UPDATE ON app.accounts
-  FOR EACH ROW EXECUTE FUNCTION app.accounts_touch();
+  FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 -- An account's organisation kind is its role's (app.roles): filled in here,
 -- checked by the foreign keys (role, kind) → app.roles and

@@ -55,20 +55,10 @@ CREATE TRIGGER form_personal_record_history_update AFTER UPDATE ON app.form_pers
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION app.forms_record_history();
 
-CREATE OR REPLACE FUNCTION app.forms_touch()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  NEW.updated_at := now();
-  RETURN NEW;
-END
-$$;
 DROP TRIGGER IF EXISTS forms_touch ON app.forms;
-CREATE TRIGGER forms_touch BEFORE UPDATE ON app.forms FOR EACH ROW EXECUTE FUNCTION app.forms_touch();
+CREATE TRIGGER forms_touch BEFORE UPDATE ON app.forms FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 DROP TRIGGER IF EXISTS form_personal_touch ON app.form_personal;
-CREATE TRIGGER form_personal_touch BEFORE UPDATE ON app.form_personal FOR EACH ROW EXECUTE FUNCTION app.forms_touch();
+CREATE TRIGGER form_personal_touch BEFORE UPDATE ON app.form_personal FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 CREATE OR REPLACE FUNCTION app.form_history_append_only()
 RETURNS trigger
