@@ -13,6 +13,7 @@ pub mod bundled;
 pub mod error;
 pub mod expr;
 pub mod form;
+pub mod golden;
 pub mod identifiers;
 pub mod kana;
 pub mod normalize;

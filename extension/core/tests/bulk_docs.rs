@@ -8,7 +8,7 @@ use nanbyo_core::{bundled, CompiledForm};
 #[test]
 fn the_committed_format_documents_match_the_definitions() {
     let forms: Vec<CompiledForm> =
-        bundled::DEFINITIONS.iter().map(|(_, text)| CompiledForm::from_json(text).unwrap()).collect();
+        bundled::DEFINITIONS.iter().map(|f| CompiledForm::from_json(f.definition).unwrap()).collect();
     let dir = format!("{}/../../docs/bulk-xml", env!("CARGO_MANIFEST_DIR"));
     for (file, generated) in [("items.md", items_markdown(&forms)), ("nanbyo-forms.xsd", xsd(&forms))] {
         let path = format!("{dir}/{file}");

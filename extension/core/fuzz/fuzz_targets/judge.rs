@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 fn forms() -> &'static [CompiledForm] {
     static FORMS: OnceLock<Vec<CompiledForm>> = OnceLock::new();
-    FORMS.get_or_init(|| DEFINITIONS.iter().map(|(_, text)| CompiledForm::from_json(text).unwrap()).collect())
+    FORMS.get_or_init(|| DEFINITIONS.iter().map(|f| CompiledForm::from_json(f.definition).unwrap()).collect())
 }
 
 /// The fuzz input read a byte at a time (zeros once it runs out).

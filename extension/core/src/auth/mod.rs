@@ -1,6 +1,6 @@
 //! Authentication building blocks: password hashing and policy, random
 //! secrets, and the signed tokens (JWT) PostgREST accepts. The rules of who
-//! may log in live in SQL (`sql/11x_api_login*.sql`); these are the parts
+//! may log in live in SQL (`sql/accounts/login*.sql`); these are the parts
 //! that need real cryptography.
 
 pub mod jwt;

@@ -29,7 +29,7 @@ impl DefinitionSet {
     pub fn bundled(today: NaiveDate) -> DefinitionSet {
         let defs = crate::bundled::DEFINITIONS
             .iter()
-            .map(|(code, text)| serde_json::from_str(text).unwrap_or_else(|e| panic!("bundled {code}: {e}")))
+            .map(|f| serde_json::from_str(f.definition).unwrap_or_else(|e| panic!("bundled {}: {e}", f.path)))
             .collect();
         DefinitionSet::from_definitions(defs, today).expect("bundled definitions are valid")
     }
