@@ -16,6 +16,7 @@ pub mod form;
 pub mod golden;
 pub mod identifiers;
 pub mod kana;
+pub mod lru;
 pub mod normalize;
 pub mod patient;
 pub mod text_hygiene;

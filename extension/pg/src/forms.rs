@@ -2,61 +2,75 @@
 //!
 //! Definitions live in `app.form_versions` (sql/forms/form_versions.sql), one
 //! immutable row per form version. A definition is compiled once per backend
-//! and kept, keyed by the row's id and content hash (rows never change: a
-//! trigger refuses it), so judging many forms never re-parses a definition.
+//! and kept in a bounded LRU keyed by the row's id and content hash (rows
+//! never change: a trigger refuses it; the hash makes a changed or
+//! recreated row a new entry all the same), so judging many forms never
+//! re-parses a definition.
 
 use crate::errors::{raise, raise_error};
 use crate::user_jsonb::UserJsonB;
+use nanbyo_core::lru::Lru;
 use nanbyo_core::CompiledForm;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode, PgTryBuilder};
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::rc::Rc;
 
-/// More distinct form versions than this in one backend empties the cache.
-const CACHE_CAPACITY: usize = 1024;
+/// How many compiled form versions a backend keeps: comfortably more than
+/// every version of every disease (some 1,200 for 348+ diseases), so a
+/// backend that cycles through all of them compiles each once; beyond it,
+/// the least recently used is dropped.
+const CACHE_CAPACITY: NonZeroUsize = NonZeroUsize::new(2048).expect("not zero");
 
-struct Cached {
-    content_hash: String,
-    form: Rc<CompiledForm>,
-}
+/// (form version id, content hash) → the compiled form.
+type Cache = Lru<(i64, String), Rc<CompiledForm>>;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<i64, Cached>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<Cache> = RefCell::new(Lru::new(CACHE_CAPACITY));
 }
 
 fn compile_or_raise(definition: &Value) -> CompiledForm {
     CompiledForm::from_value(definition).unwrap_or_else(|e| raise_error(&e))
 }
 
+fn version_not_found(form_version_id: i64) -> ! {
+    raise(
+        PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
+        "E_FORM_VERSION_NOT_FOUND",
+        format!("様式（ID {form_version_id}）が見つかりません。"),
+        None,
+    )
+}
+
 /// The compiled form of a stored version, from the cache or compiled now.
 pub(crate) fn compiled_form(form_version_id: i64) -> Rc<CompiledForm> {
-    if let Some(form) = CACHE.with(|c| c.borrow().get(&form_version_id).map(|e| e.form.clone())) {
+    let hash =
+        store_row("SELECT content_hash FROM app.form_versions WHERE id = $1", &[form_version_id.into()], |row| {
+            row.get::<String>(1)
+        });
+    match hash {
+        Some(Some(content_hash)) => compiled_form_with_hash(form_version_id, content_hash),
+        _ => version_not_found(form_version_id),
+    }
+}
+
+/// The compiled form of a stored version whose content hash the caller
+/// has just read with its id: from the cache, or read and compiled now.
+pub(crate) fn compiled_form_with_hash(form_version_id: i64, content_hash: String) -> Rc<CompiledForm> {
+    let key = (form_version_id, content_hash);
+    if let Some(form) = CACHE.with_borrow_mut(|c| c.get(&key).cloned()) {
         return form;
     }
     let row = store_row(
-        "SELECT content_hash, definition FROM app.form_versions WHERE id = $1",
-        &[form_version_id.into()],
-        |row| Ok((row.get::<String>(1)?, row.get::<JsonB>(2)?)),
+        "SELECT definition FROM app.form_versions WHERE id = $1 AND content_hash = $2",
+        &[form_version_id.into(), key.1.as_str().into()],
+        |row| row.get::<JsonB>(1),
     );
-    let Some((Some(content_hash), Some(JsonB(definition)))) = row else {
-        raise(
-            PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
-            "E_FORM_VERSION_NOT_FOUND",
-            format!("様式（ID {form_version_id}）が見つかりません。"),
-            None,
-        )
-    };
+    let Some(Some(JsonB(definition))) = row else { version_not_found(form_version_id) };
     let form = Rc::new(compile_or_raise(&definition));
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= CACHE_CAPACITY {
-            c.clear();
-        }
-        c.insert(form_version_id, Cached { content_hash, form: form.clone() });
-    });
+    CACHE.with_borrow_mut(|c| c.put(key, form.clone()));
     form
 }
 
@@ -130,28 +144,35 @@ fn judge_by_version(form_version_id: i64, data: UserJsonB) -> JsonB {
 /// latest whose effective_from is not after today).
 #[pg_extern(name = "judge", stable, strict, parallel_safe)]
 fn judge_by_disease(disease_code: &str, data: UserJsonB) -> JsonB {
-    judge_with(&compiled_form(form_version_in_force(disease_code)), &data)
+    let (id, content_hash) = version_in_force(disease_code);
+    judge_with(&compiled_form_with_hash(id, content_hash), &data)
+}
+
+/// The id and content hash of the disease's form version in force today
+/// (the latest whose effective_from is not after today).
+fn version_in_force(disease_code: &str) -> (i64, String) {
+    let row = store_row(
+        "SELECT id, content_hash FROM app.form_versions \
+          WHERE disease_code = $1 AND effective_from <= current_date \
+          ORDER BY effective_from DESC, id DESC LIMIT 1",
+        &[disease_code.into()],
+        |row| Ok((row.get::<i64>(1)?, row.get::<String>(2)?)),
+    );
+    match row {
+        Some((Some(id), Some(content_hash))) => (id, content_hash),
+        _ => raise(
+            PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
+            "E_UNKNOWN_DISEASE",
+            format!("疾病コード「{disease_code}」の現在有効な様式が見つかりません。"),
+            None,
+        ),
+    }
 }
 
 /// The id of the disease's form version in force today.
 #[pg_extern(stable, strict, parallel_safe)]
 fn form_version_in_force(disease_code: &str) -> i64 {
-    let id = store_row(
-        "SELECT id FROM app.form_versions \
-          WHERE disease_code = $1 AND effective_from <= current_date \
-          ORDER BY effective_from DESC, id DESC LIMIT 1",
-        &[disease_code.into()],
-        |row| row.get::<i64>(1),
-    )
-    .flatten();
-    id.unwrap_or_else(|| {
-        raise(
-            PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
-            "E_UNKNOWN_DISEASE",
-            format!("疾病コード「{disease_code}」の現在有効な様式が見つかりません。"),
-            None,
-        )
-    })
+    version_in_force(disease_code).0
 }
 
 /// Checks a definition document and returns what the master table needs:
@@ -189,7 +210,7 @@ fn bundled_form_definitions() -> SetOfIterator<'static, JsonB> {
 /// and with which content hash.
 #[pg_extern(volatile, strict)]
 fn cached_form_version_hash(form_version_id: i64) -> Option<String> {
-    CACHE.with(|c| c.borrow().get(&form_version_id).map(|e| e.content_hash.clone()))
+    CACHE.with_borrow(|c| c.iter().find(|((id, _), _)| *id == form_version_id).map(|((_, hash), _)| hash.clone()))
 }
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -262,5 +283,41 @@ mod tests {
             failures.len(),
             CASES.len()
         );
+    }
+
+    /// The cache is keyed by id and content hash: a version is compiled once
+    /// and kept, and a row whose content changed (the real table's trigger
+    /// forbids it; a restored or recreated table may not) is compiled anew.
+    #[pg_test]
+    fn the_cache_keeps_a_version_by_id_and_content_hash() {
+        load_bundled_versions();
+        let severity = || {
+            Spi::get_one::<String>(
+                "SELECT nanbyo.judge('N006', '{\"hoehn_yahr\": 3, \"life_function_grade\": 2}') #>> '{severity,met}'",
+            )
+            .unwrap()
+        };
+        assert_eq!(severity().as_deref(), Some("true"));
+        let cached = Spi::get_one::<bool>(
+            "SELECT nanbyo.cached_form_version_hash(id) = content_hash FROM app.form_versions WHERE disease_code = 'N006'",
+        );
+        assert_eq!(cached, Ok(Some(true)), "compiled and kept with the row's content hash");
+        Spi::run(
+            "UPDATE app.form_versions \
+                SET definition = jsonb_set(definition, '{severity,met}', '{\">=\": [{\"var\": \"hoehn_yahr\"}, 4]}'), \
+                    content_hash = 'changed' \
+              WHERE disease_code = 'N006'",
+        )
+        .unwrap();
+        assert_eq!(
+            severity().as_deref(),
+            Some("false"),
+            "the changed row is compiled again, not served from the cache"
+        );
+        let by_id = Spi::get_one::<String>(
+            "SELECT nanbyo.judge(id, '{\"hoehn_yahr\": 3, \"life_function_grade\": 2}') #>> '{severity,met}' \
+               FROM app.form_versions WHERE disease_code = 'N006'",
+        );
+        assert_eq!(by_id, Ok(Some("false".to_owned())));
     }
 }
