@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::direct_jsonb::DirectJsonB;
 use crate::errors::raise_error;
-use crate::forms::{compiled_form_with_hash, store_row};
+use crate::forms::{compiled_form_with_hash, find_version};
 use nanbyo_core::bulk::check::{check_form, check_header, FormVersions, FoundVersion};
 use nanbyo_core::bulk::reader::{FormsReader, Limits, Record};
 
@@ -50,17 +50,9 @@ impl FormVersions for StoredVersions {
 
 impl StoredVersions {
     fn look_up(disease: &str, version: Option<&str>) -> FoundVersion {
-        let row = store_row(
-            "SELECT id, version_label, content_hash FROM app.form_versions \
-              WHERE disease_code = $1 \
-                AND CASE WHEN $2::text IS NULL THEN effective_from <= current_date ELSE version_label = $2 END \
-              ORDER BY effective_from DESC, id DESC LIMIT 1",
-            &[disease.into(), version.into()],
-            |row| Ok((row.get::<i64>(1)?, row.get::<String>(2)?, row.get::<String>(3)?)),
-        );
-        match row {
-            Some((Some(id), Some(label), Some(hash))) => Ok((compiled_form_with_hash(id, hash), label)),
-            _ => Err(match version {
+        match find_version(disease, version) {
+            Some((id, label, hash)) => Ok((compiled_form_with_hash(id, hash), label)),
+            None => Err(match version {
                 Some(v) => format!("疾病コード「{disease}」の様式「{v}」はありません。"),
                 None => format!("疾病コード「{disease}」の現在有効な様式がありません。"),
             }),

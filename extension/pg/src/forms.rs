@@ -153,19 +153,30 @@ fn judge_by_disease(disease_code: &str, data: UserJsonB) -> JsonB {
     judge_with(&compiled_form_with_hash(id, content_hash), &data)
 }
 
-/// The id and content hash of the disease's form version in force today
-/// (the latest whose effective_from is not after today).
-fn version_in_force(disease_code: &str) -> (i64, String) {
+/// The one rule of which form version is in force: the disease's latest
+/// whose effective_from is not after today, or the one with `version_label`
+/// when a bulk file names it. (id, version label, content hash), None when
+/// there is none.
+pub(crate) fn find_version(disease_code: &str, version_label: Option<&str>) -> Option<(i64, String, String)> {
     let row = store_row(
-        "SELECT id, content_hash FROM app.form_versions \
-          WHERE disease_code = $1 AND effective_from <= current_date \
+        "SELECT id, version_label, content_hash FROM app.form_versions \
+          WHERE disease_code = $1 \
+            AND CASE WHEN $2::text IS NULL THEN effective_from <= current_date ELSE version_label = $2 END \
           ORDER BY effective_from DESC, id DESC LIMIT 1",
-        &[disease_code.into()],
-        |row| Ok((row.get::<i64>(1)?, row.get::<String>(2)?)),
+        &[disease_code.into(), version_label.into()],
+        |row| Ok((row.get::<i64>(1)?, row.get::<String>(2)?, row.get::<String>(3)?)),
     );
     match row {
-        Some((Some(id), Some(content_hash))) => (id, content_hash),
-        _ => raise(
+        Some((Some(id), Some(label), Some(hash))) => Some((id, label, hash)),
+        _ => None,
+    }
+}
+
+/// The id and content hash of the disease's form version in force today.
+fn version_in_force(disease_code: &str) -> (i64, String) {
+    match find_version(disease_code, None) {
+        Some((id, _, content_hash)) => (id, content_hash),
+        None => raise(
             PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
             "E_UNKNOWN_DISEASE",
             format!("疾病コード「{disease_code}」の現在有効な様式が見つかりません。"),
