@@ -13,15 +13,25 @@ CREATE TYPE api.account_row AS (
   program text, doctor_kind text, medical_registry_number text, designated_doctor_number text,
   designation_expires_on date, locked boolean, enrolled boolean, last_login_at timestamptz,
   issued_by_organisation_id bigint, deleted_at timestamptz, deletion_reason text, created_at timestamptz);
+-- Complete: every account the caller may see that fits the arguments, so
+-- that PostgREST's own filters, order, paging (?limit=, Range) and
+-- Prefer: count=exact apply to the whole result and agree. "limit" and
+-- "offset" are optional (no limit by default). POST only: the read is
+-- audit-logged (the ids of every account the request could return), and
+-- PostgREST runs GET read-only.
 CREATE OR REPLACE FUNCTION api.list_accounts(
   organisation_id bigint DEFAULT NULL, role text DEFAULT NULL, search text DEFAULT NULL,
-  include_deleted boolean DEFAULT false, "limit" integer DEFAULT 100, "offset" integer DEFAULT 0)
+  include_deleted boolean DEFAULT false, "limit" integer DEFAULT NULL, "offset" integer DEFAULT 0)
 RETURNS SETOF api.account_row
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH page AS MATERIALIZED (
+DECLARE
+  i integer;
+  found api.account_row[];
+BEGIN
+  SELECT coalesce(array_agg(r ORDER BY r.id), '{}') INTO found FROM (
     SELECT a.id, a.login_id, a.role, a.organisation_id, o.name AS organisation_name, a.name, a.name_kana,
            a.email, a.is_hospital_admin, a.program, a.doctor_kind, a.medical_registry_number,
            a.designated_doctor_number, a.designation_expires_on, app.account_locked_until(a.id) IS NOT NULL AS locked,
@@ -37,14 +47,16 @@ AS $$
             OR a.name ILIKE app.contains_pattern(list_accounts.search)
             OR a.name_kana ILIKE app.contains_pattern(list_accounts.search))
      ORDER BY a.id
-     LIMIT least(greatest(coalesce(list_accounts."limit", 100), 1), 1000)
-     OFFSET greatest(coalesce(list_accounts."offset", 0), 0)),
-  logged AS MATERIALIZED (
-    SELECT app.audit_read('accounts', 'account', array_agg(page.id::text ORDER BY page.id),
-                          jsonb_strip_nulls(jsonb_build_object('search', app.audit_value_hash(list_accounts.search))))
-                            AS done
-      FROM page)
-  SELECT page.* FROM page CROSS JOIN logged
+     LIMIT CASE WHEN list_accounts."limit" IS NOT NULL THEN greatest(list_accounts."limit", 0) END  -- NULL: all
+     OFFSET greatest(coalesce(list_accounts."offset", 0), 0)) r;
+  -- logged even when nothing matched
+  PERFORM app.audit_read('accounts', 'account', (SELECT coalesce(array_agg(x.id::text), '{}') FROM unnest(found) AS x),
+                         jsonb_strip_nulls(jsonb_build_object('search', app.audit_value_hash(list_accounts.search),
+                           'matched', cardinality(found))));
+  FOR i IN 1 .. cardinality(found) LOOP
+    RETURN NEXT found[i];
+  END LOOP;
+END
 $$;
 COMMENT ON FUNCTION api.list_accounts(bigint, text, text, boolean, integer, integer) IS
   'ユーザIDの一覧・検索（見える範囲は利用者区分による）';

@@ -52,7 +52,13 @@ AS $$
 $$;
 
 -- POST /rpc/search_forms: forms the caller may see, by patient kana (prefix),
--- disease, status, fiscal year and hospital, paged.
+-- disease, status, fiscal year and hospital. Complete: every form that fits
+-- the arguments, newest change first, so that PostgREST's own filters,
+-- order, paging (?limit=, Range) and Prefer: count=exact apply to the whole
+-- result and agree. "limit" and "offset" are optional (no limit by
+-- default). POST only: the read is audit-logged (the ids of every form the
+-- request could return, and a keyed hash of the kana searched for), and
+-- PostgREST runs GET read-only.
 -- (a named row type, not RETURNS TABLE: the CSV handler of sql/foundation/csv_output.sql needs one)
 CREATE TYPE api.form_search_row AS (
   id bigint, status text, disease_code text, purpose text, fiscal_year integer, hospital_id bigint,
@@ -61,13 +67,17 @@ CREATE TYPE api.form_search_row AS (
 CREATE OR REPLACE FUNCTION api.search_forms(
   patient_kana text DEFAULT NULL, disease_code text DEFAULT NULL, status text DEFAULT NULL,
   fiscal_year integer DEFAULT NULL, hospital_id bigint DEFAULT NULL,
-  "limit" integer DEFAULT 50, "offset" integer DEFAULT 0)
+  "limit" integer DEFAULT NULL, "offset" integer DEFAULT 0)
 RETURNS SETOF api.form_search_row
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH page AS MATERIALIZED (
+DECLARE
+  i integer;
+  found api.form_search_row[];
+BEGIN
+  SELECT coalesce(array_agg(r ORDER BY r.updated_at DESC, r.id DESC), '{}') INTO found FROM (
     SELECT f.id, f.status, f.disease_code, f.purpose, f.fiscal_year, f.hospital_id, f.patient_id,
            p.data ->> 'patient_name' AS patient_name, p.data ->> 'patient_name_kana' AS patient_name_kana,
            f.judgment ->> 'primary_judgment' AS primary_judgment, f.updated_at
@@ -81,14 +91,16 @@ AS $$
             OR p.data ->> 'patient_name_kana' LIKE replace(replace(replace(search_forms.patient_kana,
                  '\', '\\'), '%', '\%'), '_', '\_') || '%')
      ORDER BY f.updated_at DESC, f.id DESC
-     LIMIT least(greatest(coalesce(search_forms."limit", 50), 1), 500)
-     OFFSET greatest(coalesce(search_forms."offset", 0), 0)),
-  logged AS MATERIALIZED (
-    SELECT app.audit_read('forms', 'form', array_agg(page.id::text ORDER BY page.id),
-      jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
-        'disease_code', search_forms.disease_code, 'status', search_forms.status))) AS done
-      FROM page)
-  SELECT page.* FROM page CROSS JOIN logged ORDER BY page.updated_at DESC, page.id DESC
+     LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END  -- NULL: all
+     OFFSET greatest(coalesce(search_forms."offset", 0), 0)) r;
+  -- logged even when nothing matched
+  PERFORM app.audit_read('forms', 'form', (SELECT coalesce(array_agg(x.id::text), '{}') FROM unnest(found) AS x),
+    jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
+      'disease_code', search_forms.disease_code, 'status', search_forms.status, 'matched', cardinality(found))));
+  FOR i IN 1 .. cardinality(found) LOOP
+    RETURN NEXT found[i];
+  END LOOP;
+END
 $$;
 COMMENT ON FUNCTION api.search_forms(text, text, text, integer, bigint, integer, integer) IS
   '票の検索（患者カナ・疾病・状態・年度・医療機関）';
