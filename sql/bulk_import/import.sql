@@ -20,37 +20,24 @@ RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT 512 * 1024 * 1024::bigint $$;
 CREATE OR REPLACE FUNCTION app.bulk_batch_size()
 RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 1000 $$;
 
--- Stores a batch of checked form records of nanbyo.read_forms_xml in one
--- statement (one insert per table for the whole batch) and answers the
--- batch's report rows in file order. Either the whole batch is stored or,
--- on an error, nothing of it: app.import_batch_or_each then retries it form
--- by form, so one form's failure never takes others with it.
---
--- What becomes of each record, in this order (as online entry would decide):
---   rejected   the reader's checks found an error;
---   duplicate  its external id was imported before (an earlier upload or
---              batch; within one file the reader rejects a repeated id);
---   rejected   what online entry refuses too (unknown doctor, closed form
---              version, confirmation by someone else, patient data the
---              patient register does not take, ...);
---   accepted   stored, as a draft or confirmed.
--- The patient is the hospital's record with the same name, reading, birth
--- date and sex, or a new one (one per person in the batch).
-CREATE OR REPLACE FUNCTION app.import_batch(me app.accounts, hospital app.organisations, header_doctor text,
-                                            recs jsonb[])
-RETURNS jsonb[]
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+-- What becomes of each record of a batch, decided without writing anything:
+-- app.import_batch stores the accepted ones, the dry run
+-- (api.check_forms_xml) only reports. One function, so that the dry run
+-- answers exactly what the import would. (LANGUAGE sql, no SET clause and not
+-- a definer: its callers are definers with a safe search_path, and the
+-- planner can inline it into the import's statement.)
+CREATE OR REPLACE FUNCTION app.import_decisions(me app.accounts, hospital app.organisations, header_doctor text,
+                                                recs jsonb[])
+RETURNS TABLE (ord bigint, rec jsonb, external_id text, checked_ok boolean, confirm boolean, consent boolean,
+               doctor_number text, name text, name_kana text, birth_date date, sex text, postal_code text,
+               address text, version_id bigint, disease_code text, program text, online_until date,
+               version_label text, doctor_block boolean, consent_block boolean, doctor_id bigint,
+               doctor_kind text, doctor_name text, imported_form_id bigint, scan_open boolean, scan_use bigint,
+               known_patient_id bigint, refusal text, result text)
+LANGUAGE sql
+STABLE
 AS $$
-DECLARE
-  report jsonb[];
-  form_ids regclass := pg_get_serial_sequence('app.forms', 'id')::regclass;
-  patient_ids regclass := pg_get_serial_sequence('app.patients', 'id')::regclass;
-  this_fiscal_year integer := app.fiscal_year(current_date);
-  this_request_id text := app.current_request_id();
-BEGIN
-  WITH input AS (
+WITH input AS (
     -- (the patient block is in the personal part, or the clinical part for
     -- an item a form version does not flag personal)
     SELECT u.ord, u.r AS rec, u.r ->> 'external_id' AS external_id, (u.r ->> 'accepted')::boolean AS checked_ok,
@@ -143,6 +130,47 @@ BEGIN
       WHEN r.refusal IS NOT NULL THEN 'rejected'
       ELSE 'accepted' END AS result
       FROM refused r
+  )
+  SELECT d.ord, d.rec, d.external_id, d.checked_ok, d.confirm, d.consent, d.doctor_number, d.name, d.name_kana,
+         d.birth_date, d.sex, d.postal_code, d.address, d.version_id, d.disease_code, d.program, d.online_until,
+         d.version_label, d.doctor_block, d.consent_block, d.doctor_id, d.doctor_kind, d.doctor_name,
+         d.imported_form_id, d.scan_open, d.scan_use, d.known_patient_id, d.refusal, d.result
+    FROM decided d
+$$;
+
+-- Stores a batch of checked form records of nanbyo.read_forms_xml in one
+-- statement (one insert per table for the whole batch) and answers the
+-- batch's report rows in file order. Either the whole batch is stored or,
+-- on an error, nothing of it: app.import_batch_or_each then retries it form
+-- by form, so one form's failure never takes others with it.
+--
+-- What becomes of each record, in this order (as online entry would decide):
+--   rejected   the reader's checks found an error;
+--   duplicate  its external id was imported before (an earlier upload or
+--              batch; within one file the reader rejects a repeated id);
+--   rejected   what online entry refuses too (unknown doctor, closed form
+--              version, confirmation by someone else, patient data the
+--              patient register does not take, ...);
+--   accepted   stored, as a draft or confirmed.
+-- The patient is the hospital's record with the same name, reading, birth
+-- date and sex, or a new one (one per person in the batch).
+CREATE OR REPLACE FUNCTION app.import_batch(me app.accounts, hospital app.organisations, header_doctor text,
+                                            recs jsonb[])
+RETURNS jsonb[]
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  report jsonb[];
+  form_ids regclass := pg_get_serial_sequence('app.forms', 'id')::regclass;
+  patient_ids regclass := pg_get_serial_sequence('app.patients', 'id')::regclass;
+  this_fiscal_year integer := app.fiscal_year(current_date);
+  this_request_id text := app.current_request_id();
+BEGIN
+  WITH decided AS (
+    -- what becomes of each record (app.import_decisions, shared with the dry run)
+    SELECT * FROM app.import_decisions(me, hospital, header_doctor, recs)
   ), numbered AS (
     -- form ids in file order
     SELECT d.*, CASE WHEN d.result = 'accepted' THEN nextval(form_ids) END AS new_form_id
@@ -252,6 +280,7 @@ AS $$
 DECLARE
   report jsonb[] := '{}';
   rec jsonb;
+  state text;
   message text;
   code text;
 BEGIN
@@ -266,7 +295,9 @@ BEGIN
     BEGIN
       report := report || app.import_batch(me, hospital, header_doctor, ARRAY[rec]);
     EXCEPTION WHEN OTHERS THEN
-      GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, code = PG_EXCEPTION_DETAIL;
+      GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, code = PG_EXCEPTION_DETAIL;
+      -- (app.raise inside an HTTP request raises PGRST: its parts, unwrapped)
+      SELECT e.code, e.message_ja INTO code, message FROM app.caught_error(state, message, code) e;
       report := report || app.import_report_row(rec, 'rejected', NULL, CASE
         WHEN code ~ '^E_[A-Z_]+$' THEN code || ':' || message
         ELSE 'E_IMPORT:この票はデータベースに保存できませんでした（' || message || '）。' END);
