@@ -1,0 +1,69 @@
+"""Patients as a resource (issue #17): search (patients without a form
+too), read, correct with the history kept, and the duplicate warning; the
+same row-level security as forms; every read and change audit-logged."""
+
+import random
+
+from helpers import add_account, bearer, new_world, token_of
+from test_forms import clinic  # noqa: F401 (fixture)
+
+
+def post(http, path, token, **body):
+    return http.post(f"/rpc/{path}", json=body, headers={**bearer(token), "Prefer": "count=exact"})
+
+
+def test_a_second_registration_of_the_same_person_is_warned_about_not_refused(http, clinic):
+    c = clinic
+    r = post(http, "register_patient", c["doctor_token"], **{**c["patient"], "address": "東京都港区2-2"})
+    assert r.status_code == 200, r.text
+    warnings = r.json()["warnings"]
+    assert [w["code"] for w in warnings] == ["W_PATIENT_DUPLICATE"]
+    assert warnings[0]["patient_ids"] == [c["patient_id"]] and str(c["patient_id"]) in warnings[0]["message"]
+    other = {**c["patient"], "birth_date": "1961-05-01"}
+    assert post(http, "register_patient", c["doctor_token"], **other).json()["warnings"] == []
+
+
+def test_a_patient_without_a_form_is_found_again_read_and_corrected_with_history(http, sql, clinic):
+    c = clinic
+    kana = c["patient"]["name_kana"]
+    r = post(http, "search_patients", c["clerk_token"], name_kana=kana[:8])
+    assert r.status_code in (200, 206), r.text
+    assert [p["id"] for p in r.json()] == [c["patient_id"]] and r.json()[0]["forms"] == 0
+    assert r.headers["Content-Range"].endswith("/1")
+    r = post(http, "search_patients", c["clerk_token"], birth_date="1960-05-01", hospital_id=c["hospital_id"])
+    assert c["patient_id"] in [p["id"] for p in r.json()]
+
+    r = post(http, "update_patient", c["clerk_token"], patient_id=c["patient_id"], address="東京都新宿区3-3",
+             postal_code="160-0001")
+    assert r.status_code == 200, r.text
+    r = post(http, "get_patient", c["doctor_token"], patient_id=c["patient_id"])
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert (p["address"], p["postal_code"], p["forms"]) == ("東京都新宿区3-3", "160-0001", [])
+    assert [h["changed"] for h in p["history"]] == [["address", "postal_code"]]
+    before = sql(f"SELECT before ->> 'address' FROM app.patient_history WHERE patient_id = {c['patient_id']}")
+    assert before == c["patient"]["address"], "the value before the change is kept"
+    logged = sql(f"""SELECT string_agg(action, ',' ORDER BY id) FROM app.audit_log
+                      WHERE action IN ('read.patients', 'read.patient', 'patient.update')
+                        AND actor_account_id IN ({c['clerk']['id']}, {c['doctor']['id']})""")
+    assert logged == "read.patients,read.patients,patient.update,read.patient"
+
+    # the register's rule applies to a correction as to a registration; nothing changes
+    r = post(http, "update_patient", c["clerk_token"], patient_id=c["patient_id"], name_kana="yamada")
+    assert (r.status_code, r.json()["details"]) == (400, "E_PATIENT_KANA")
+    assert sql(f"SELECT count(*) FROM app.patient_history WHERE patient_id = {c['patient_id']}") == "1"
+
+
+def test_another_hospital_neither_finds_nor_corrects_the_patient(http, sql, clinic):
+    c = clinic
+    w = new_world(sql)
+    clerk = add_account(sql, "clerk", w["hospital_id"])
+    token = token_of(http, clerk["login_id"])
+    r = post(http, "search_patients", token, name_kana=c["patient"]["name_kana"])
+    assert r.json() == []
+    r = post(http, "get_patient", token, patient_id=c["patient_id"])
+    assert (r.status_code, r.json()["details"]) == (404, "E_PATIENT_NOT_FOUND")
+    r = post(http, "update_patient", token, patient_id=c["patient_id"], address="大阪府" + str(random.random()))
+    assert (r.status_code, r.json()["details"]) == (404, "E_PATIENT_NOT_FOUND")
+    r = post(http, "update_patient", c["staff_token"], patient_id=c["patient_id"], address="大阪府")
+    assert r.status_code == 403, "the municipality does not correct a hospital's patients"
