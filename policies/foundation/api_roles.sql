@@ -17,4 +17,6 @@ GRANT EXECUTE ON FUNCTION
 -- PostgREST's db-pre-request runs as whatever role the request runs as.
 GRANT EXECUTE ON FUNCTION app.check_request() TO api_user, enrolling, web_anon;
 GRANT EXECUTE ON FUNCTION app.add_response_header(text, text) TO api_user, enrolling, web_anon;
+-- app.raise runs as its caller and asks which HTTP status an error gets
+GRANT EXECUTE ON FUNCTION app.http_status_of(text) TO api_user;
 
