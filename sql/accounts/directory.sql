@@ -28,7 +28,6 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  i integer;
   found api.account_row[];
 BEGIN
   SELECT coalesce(array_agg(r ORDER BY r.id), '{}') INTO found FROM (
@@ -53,9 +52,8 @@ BEGIN
   PERFORM app.audit_read('accounts', 'account', (SELECT coalesce(array_agg(x.id::text), '{}') FROM unnest(found) AS x),
                          jsonb_strip_nulls(jsonb_build_object('search', app.audit_value_hash(list_accounts.search),
                            'matched', cardinality(found))));
-  FOR i IN 1 .. cardinality(found) LOOP
-    RETURN NEXT found[i];
-  END LOOP;
+  -- (unnest of a row array in FROM yields its rows in array order)
+  RETURN QUERY SELECT * FROM unnest(found);
 END
 $$;
 COMMENT ON FUNCTION api.list_accounts(bigint, text, text, boolean, integer, integer) IS

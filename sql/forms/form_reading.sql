@@ -56,7 +56,9 @@ $$;
 -- the arguments, newest change first, so that PostgREST's own filters,
 -- order, paging (?limit=, Range) and Prefer: count=exact apply to the whole
 -- result and agree. "limit" and "offset" are optional (no limit by
--- default). POST only: the read is audit-logged (the ids of every form the
+-- default); with them the function pages itself, which is much faster on
+-- a large hospital (BENCHMARKS.md), and the X-Total-Count header gives the
+-- number of every match. POST only: the read is audit-logged (the ids of every form the
 -- request could return, and a keyed hash of the kana searched for), and
 -- PostgREST runs GET read-only.
 -- (a named row type, not RETURNS TABLE: the CSV handler of sql/foundation/csv_output.sql needs one)
@@ -64,6 +66,28 @@ CREATE TYPE api.form_search_row AS (
   id bigint, status text, disease_code text, purpose text, fiscal_year integer, hospital_id bigint,
   patient_id bigint, patient_name text, patient_name_kana text, primary_judgment text,
   updated_at timestamptz);
+-- The forms that fit a search, as the caller sees them (RLS): one query for
+-- api.search_forms' audit entry and its answer, so the two cannot differ.
+CREATE OR REPLACE FUNCTION app.forms_found(
+  patient_kana text, disease_code text, status text, fiscal_year integer, hospital_id bigint)
+RETURNS SETOF api.form_search_row
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT f.id, f.status, f.disease_code, f.purpose, f.fiscal_year, f.hospital_id, f.patient_id,
+         p.data ->> 'patient_name' AS patient_name, p.data ->> 'patient_name_kana' AS patient_name_kana,
+         f.judgment ->> 'primary_judgment' AS primary_judgment, f.updated_at
+    FROM app.forms f
+    LEFT JOIN app.form_personal p ON p.form_id = f.id
+   WHERE (forms_found.disease_code IS NULL OR f.disease_code = forms_found.disease_code)
+     AND (forms_found.status IS NULL OR f.status = forms_found.status)
+     AND (forms_found.fiscal_year IS NULL OR f.fiscal_year = forms_found.fiscal_year)
+     AND (forms_found.hospital_id IS NULL OR f.hospital_id = forms_found.hospital_id)
+     AND (forms_found.patient_kana IS NULL
+          OR p.data ->> 'patient_name_kana' LIKE replace(replace(replace(forms_found.patient_kana,
+               '\', '\\'), '%', '\%'), '_', '\_') || '%')
+$$;
+
 CREATE OR REPLACE FUNCTION api.search_forms(
   patient_kana text DEFAULT NULL, disease_code text DEFAULT NULL, status text DEFAULT NULL,
   fiscal_year integer DEFAULT NULL, hospital_id bigint DEFAULT NULL,
@@ -74,32 +98,26 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  i integer;
-  found api.form_search_row[];
+  ids text[];
 BEGIN
-  SELECT coalesce(array_agg(r ORDER BY r.updated_at DESC, r.id DESC), '{}') INTO found FROM (
-    SELECT f.id, f.status, f.disease_code, f.purpose, f.fiscal_year, f.hospital_id, f.patient_id,
-           p.data ->> 'patient_name' AS patient_name, p.data ->> 'patient_name_kana' AS patient_name_kana,
-           f.judgment ->> 'primary_judgment' AS primary_judgment, f.updated_at
-      FROM app.forms f
-      LEFT JOIN app.form_personal p ON p.form_id = f.id
-     WHERE (search_forms.disease_code IS NULL OR f.disease_code = search_forms.disease_code)
-       AND (search_forms.status IS NULL OR f.status = search_forms.status)
-       AND (search_forms.fiscal_year IS NULL OR f.fiscal_year = search_forms.fiscal_year)
-       AND (search_forms.hospital_id IS NULL OR f.hospital_id = search_forms.hospital_id)
-       AND (search_forms.patient_kana IS NULL
-            OR p.data ->> 'patient_name_kana' LIKE replace(replace(replace(search_forms.patient_kana,
-                 '\', '\\'), '%', '\%'), '_', '\_') || '%')
-     ORDER BY f.updated_at DESC, f.id DESC
+  -- every match, whatever the page: a client that pages with the function's
+  -- own "limit"/"offset" (fast on a large hospital) reads the total here
+  PERFORM app.add_response_header('X-Total-Count', (SELECT count(*) FROM
+    app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id))::text);
+  -- logged first, even when nothing matched
+  SELECT coalesce(array_agg(x.id::text ORDER BY x.updated_at DESC, x.id DESC), '{}') INTO ids FROM (
+    SELECT r.id, r.updated_at FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
+     ORDER BY r.updated_at DESC, r.id DESC
      LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END  -- NULL: all
-     OFFSET greatest(coalesce(search_forms."offset", 0), 0)) r;
-  -- logged even when nothing matched
-  PERFORM app.audit_read('forms', 'form', (SELECT coalesce(array_agg(x.id::text), '{}') FROM unnest(found) AS x),
+     OFFSET greatest(coalesce(search_forms."offset", 0), 0)) x;
+  PERFORM app.audit_read('forms', 'form', ids,
     jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
-      'disease_code', search_forms.disease_code, 'status', search_forms.status, 'matched', cardinality(found))));
-  FOR i IN 1 .. cardinality(found) LOOP
-    RETURN NEXT found[i];
-  END LOOP;
+      'disease_code', search_forms.disease_code, 'status', search_forms.status, 'matched', cardinality(ids))));
+  RETURN QUERY
+    SELECT * FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
+     ORDER BY r.updated_at DESC, r.id DESC
+     LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END
+     OFFSET greatest(coalesce(search_forms."offset", 0), 0);
 END
 $$;
 COMMENT ON FUNCTION api.search_forms(text, text, text, integer, bigint, integer, integer) IS

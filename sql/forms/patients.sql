@@ -176,7 +176,6 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  i integer;
   found api.patient_row[];
   kana text := btrim(normalize(search_patients.name_kana, NFKC));
 BEGIN
@@ -191,9 +190,8 @@ BEGIN
   PERFORM app.audit_read('patients', 'patient', (SELECT coalesce(array_agg(x.id::text), '{}') FROM unnest(found) AS x),
     jsonb_strip_nulls(jsonb_build_object('name_kana', app.audit_value_hash(search_patients.name_kana),
       'birth_date', app.audit_value_hash(search_patients.birth_date::text), 'matched', cardinality(found))));
-  FOR i IN 1 .. cardinality(found) LOOP
-    RETURN NEXT found[i];
-  END LOOP;
+  -- (unnest of a row array in FROM yields its rows in array order)
+  RETURN QUERY SELECT * FROM unnest(found);
 END
 $$;
 COMMENT ON FUNCTION api.search_patients(text, date, bigint) IS '患者の検索（氏名カナ・生年月日・医療機関）: 票のない患者も';

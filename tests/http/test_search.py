@@ -45,12 +45,15 @@ def test_search_forms_is_complete_under_postgrest_filters_order_paging_and_count
     assert ids == every_draft[50:55] and total(r) == drafts, "order and paging over the filtered whole"
     r = search(http, c["doctor_token"], {"status": "draft", "limit": 10})
     assert len(r.json()) == 10 and total(r) == 10, "the function's own limit is a limit too"
+    assert r.headers["X-Total-Count"] == str(drafts), "and the header counts every match"
 
     # the read is logged with the forms it could return; a search that finds nothing is logged too
     logged = sql(f"""SELECT jsonb_array_length(detail -> 'ids') || ' ' || (detail ->> 'matched')
                        FROM app.audit_log WHERE action = 'read.forms' AND actor_account_id = {c['doctor']['id']}
                       ORDER BY id DESC LIMIT 1""")
     assert logged == "10 10"
+    r = search(http, c["doctor_token"], {"status": "draft", "limit": 10, "offset": 55})
+    assert [f["id"] for f in r.json()] == sorted(every_draft, reverse=True)[55:] and r.headers["X-Total-Count"] == str(drafts)
     r = search(http, c["doctor_token"], {"disease_code": "N999"})
     assert r.json() == [] and total(r) == 0
     assert sql(f"""SELECT detail ->> 'matched' FROM app.audit_log WHERE action = 'read.forms'
