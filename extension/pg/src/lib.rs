@@ -10,6 +10,7 @@ use pgrx::JsonB;
 mod access_keys;
 mod accounts;
 mod auth;
+mod bulk_export;
 mod bulk_import;
 mod direct_jsonb;
 mod errors;

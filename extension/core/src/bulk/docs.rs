@@ -5,10 +5,14 @@
 //! with the known item ids). `tests/bulk_docs.rs` fails when the committed
 //! files differ from what this module generates.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::form::definition::ItemType;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::form::blocks;
+use crate::form::definition::{CodeEntry, FormDefinition, ItemType, MaskKind};
 use crate::CompiledForm;
 
 fn type_label(kind: ItemType) -> &'static str {
@@ -156,4 +160,123 @@ pub fn xsd(forms: &[CompiledForm]) -> String {
         enumerate(&diseases),
         enumerate(&ids)
     )
+}
+
+/// One code of a choice item in the data dictionary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DictionaryCode {
+    pub code: String,
+    pub label: String,
+    pub label_en: Option<String>,
+}
+
+/// One item of a form version in the data dictionary (issue #17): what an
+/// integrator needs to fill it, with the shared blocks expanded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DictionaryItem {
+    pub item_id: String,
+    pub label: String,
+    /// null where the form master gives no English label
+    pub label_en: Option<String>,
+    pub section: String,
+    /// the shared block the item comes from (`patient@1`, …), null for the disease's own
+    pub block: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: ItemType,
+    /// the type in Japanese, as in items.md
+    pub type_label: &'static str,
+    pub unit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<String>,
+    pub codes: Vec<DictionaryCode>,
+    pub required: bool,
+    /// the item applies only when this expression (FORMS.md) is true
+    pub enable_when: Option<Value>,
+    /// how a personal item is masked; null for clinical items
+    pub personal: Option<MaskKind>,
+    pub carry_over: bool,
+}
+
+/// The data dictionary of a form definition document: every item, the
+/// shared blocks' first, in the order the form has them. The definition
+/// must compile (the same checks as storing it).
+pub fn data_dictionary(definition: &Value) -> Result<Vec<DictionaryItem>, String> {
+    CompiledForm::from_value(definition).map_err(|e| e.to_string())?;
+    let def: FormDefinition = serde_json::from_value(definition.clone()).map_err(|e| e.to_string())?;
+    let mut code_lists: BTreeMap<&str, &[CodeEntry]> = BTreeMap::new();
+    let mut items = Vec::new();
+    for name in &def.blocks {
+        let block = blocks::get(name).ok_or_else(|| format!("unknown block \"{name}\""))?;
+        code_lists.extend(block.code_lists.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
+        items.extend(block.items.iter().map(|i| (Some(name.clone()), i)));
+    }
+    code_lists.extend(def.code_lists.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
+    items.extend(def.items.iter().map(|i| (None, i)));
+    Ok(items
+        .into_iter()
+        .map(|(block, i)| DictionaryItem {
+            item_id: i.id.clone(),
+            label: i.label.clone(),
+            label_en: i.label_en.clone(),
+            section: i.section.clone(),
+            block,
+            kind: i.kind,
+            type_label: type_label(i.kind),
+            unit: i.unit.clone(),
+            min: i.min,
+            max: i.max,
+            max_length: i.max_length,
+            pattern: i.pattern.clone(),
+            codes: i
+                .codes
+                .as_deref()
+                .and_then(|name| code_lists.get(name))
+                .map(|entries| {
+                    entries
+                        .iter()
+                        .map(|c| DictionaryCode {
+                            code: c.code.clone(),
+                            label: c.label.clone(),
+                            label_en: c.label_en.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            required: i.required,
+            enable_when: i.enable_when.clone(),
+            personal: i.personal,
+            carry_over: i.carry_over,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dictionary_lists_every_item_of_the_compiled_form_with_codes_and_conditions() {
+        let mut with_codes = 0;
+        for f in crate::bundled::DEFINITIONS.iter().take(40) {
+            let definition: Value = serde_json::from_str(f.definition).unwrap();
+            let compiled = CompiledForm::from_value(&definition).unwrap();
+            let dictionary = data_dictionary(&definition).unwrap();
+            let ids: Vec<&str> = dictionary.iter().map(|i| i.item_id.as_str()).collect();
+            let compiled_ids: Vec<&str> = compiled.items().iter().map(|i| i.id.as_str()).collect();
+            assert_eq!(ids, compiled_ids, "{}", f.path);
+            for (d, c) in dictionary.iter().zip(compiled.items()) {
+                let codes: Vec<&str> = d.codes.iter().map(|c| c.code.as_str()).collect();
+                assert_eq!(codes, c.codes.iter().map(String::as_str).collect::<Vec<_>>(), "{} {}", f.path, d.item_id);
+                assert!(d.codes.iter().all(|c| !c.label.is_empty()));
+                assert_eq!(d.enable_when.is_some(), c.enable_when.is_some());
+                assert_eq!((d.required, d.kind, &d.label), (c.required, c.kind, &c.label));
+                with_codes += usize::from(!d.codes.is_empty());
+            }
+            assert!(dictionary.iter().any(|i| i.block.as_deref() == Some("patient@1")), "{}", f.path);
+        }
+        assert!(with_codes > 0);
+        assert!(data_dictionary(&serde_json::json!({"format": 1})).is_err());
+    }
 }

@@ -8,3 +8,4 @@ pub mod patient_register;
 pub mod position;
 pub mod reader;
 pub mod versions;
+pub mod writer;

@@ -66,6 +66,9 @@ pub enum Program {
 pub struct CodeEntry {
     pub code: String,
     pub label: String,
+    /// The label in English, where the master gives one (the data dictionary).
+    #[serde(default)]
+    pub label_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -106,6 +109,9 @@ pub enum MaskKind {
 pub struct ItemDef {
     pub id: String,
     pub label: String,
+    /// The label in English, where the master gives one (the data dictionary).
+    #[serde(default)]
+    pub label_en: Option<String>,
     pub section: String,
     #[serde(rename = "type")]
     pub kind: ItemType,
