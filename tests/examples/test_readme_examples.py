@@ -130,7 +130,7 @@ def test_readme_shell_examples_run_as_written(tmp_path):
 
 def test_bulk_xml_upload_example_runs_as_written(tmp_path):
     examples = shell_examples(ROOT / "docs" / "bulk-xml.md")
-    assert len(examples) == 1, examples
+    assert len(examples) == 3, examples  # the upload, the dry run, the export
     command, _ = examples[0]
     # the file the report below it describes, sent by the demo doctor of the example's hospital
     (tmp_path / "forms.xml").write_bytes((ROOT / "docs/bulk-xml/examples/one-bad-form.xml").read_bytes())
@@ -138,6 +138,12 @@ def test_bulk_xml_upload_example_runs_as_written(tmp_path):
     text = (ROOT / "docs" / "bulk-xml.md").read_text(encoding="utf-8")
     report = re.search(r"The report:\n\n```json\n(.*?)```", text, re.S).group(1)
     check(command, report, answer)
+    # the dry run of the same file (now duplicates), then the export, which writes forms.xml anew
+    dry_run = json.loads(run(examples[1][0], login("1310123455-0001"), tmp_path))
+    assert dry_run["dry_run"] is True and dry_run["duplicates"] >= 1, dry_run
+    run(examples[2][0], login("1310123455-0001"), tmp_path)
+    exported = (tmp_path / "forms.xml").read_text(encoding="utf-8")
+    assert exported.startswith('<?xml version="1.0"') and 'disease="N006"' in exported, exported[:500]
 
 
 def sql_examples():
