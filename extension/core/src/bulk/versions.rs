@@ -82,7 +82,8 @@ impl FormVersions for DefinitionSet {
                 .filter(|((code, _), e)| code == disease && e.effective_from <= self.today)
                 .max_by_key(|(_, e)| e.effective_from)
                 .map(|(k, _)| k.clone())
-                .ok_or_else(|| format!("疾病コード「{disease}」の様式がありません。"))?,
+                // (the same words as the server's import, extension/pg/src/bulk_import.rs)
+                .ok_or_else(|| format!("疾病コード「{disease}」の現在有効な様式がありません。"))?,
         };
         let entry = self
             .entries
