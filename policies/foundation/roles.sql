@@ -5,7 +5,9 @@
 -- (NOINHERIT) and switches with SET ROLE to `web_anon` for requests without
 -- a JWT, or to the role named in the JWT: one role per user type, made
 -- from the vocabulary (app.roles), plus `enrolling` for a first-login
--- session (A7), which may only finish enrolment.
+-- session (A7), which may only finish enrolment, and `api_token` for a
+-- hospital system's API token (sql/accounts/api_tokens.sql), which may only
+-- call the functions of the scopes (a member of no group role).
 --
 -- Group roles, so that a policy names a group instead of listing roles:
 --   api_user             every logged-in API role (not enrolling)
@@ -22,7 +24,7 @@ DECLARE
   r record;
   name text;
 BEGIN
-  FOREACH name IN ARRAY ARRAY['web_anon', 'nanbyo_mailer', 'api_user', 'enrolling', 'form_readers'] LOOP
+  FOREACH name IN ARRAY ARRAY['web_anon', 'nanbyo_mailer', 'api_user', 'enrolling', 'form_readers', 'api_token'] LOOP
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = name) THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN', name);
     END IF;
@@ -47,7 +49,7 @@ BEGIN
     EXECUTE format('COMMENT ON ROLE %I IS %L', r.code, r.label_ja);
   END LOOP;
   GRANT form_readers TO doctor, clerk, municipality_users, operator_users;
-  GRANT enrolling, web_anon TO authenticator;
+  GRANT enrolling, web_anon, api_token TO authenticator;
 END
 $$;
 COMMENT ON ROLE authenticator IS 'PostgREST login role: no rights of its own, only SET ROLE';
@@ -56,6 +58,7 @@ COMMENT ON ROLE nanbyo_audit_writer IS 'Appends refused requests to the audit lo
 COMMENT ON ROLE nanbyo_mailer IS 'The deployment mailer: reads app.mail_outbox and marks mails sent';
 COMMENT ON ROLE api_user IS 'What every logged-in API role shares: the api schema and identity helpers';
 COMMENT ON ROLE enrolling IS '初回ログイン中（登録の完了だけができる）';
+COMMENT ON ROLE api_token IS 'APIトークン（医療機関のシステム）: 権限範囲の関数だけ（sql/accounts/api_tokens.sql）';
 COMMENT ON ROLE form_readers IS 'Roles that may read forms at all (which ones: RLS on app.forms)';
 
 -- Time limits (E1): no request may hold a backend for long. PostgREST
@@ -69,7 +72,7 @@ BEGIN
   -- (the group roles too: authenticator could SET ROLE to them, as to any
   -- role it reaches through membership)
   FOR r IN SELECT code FROM app.roles UNION SELECT role_group FROM app.roles
-           UNION VALUES ('enrolling'), ('api_user'), ('form_readers') LOOP
+           UNION VALUES ('enrolling'), ('api_user'), ('form_readers'), ('api_token') LOOP
     EXECUTE format('ALTER ROLE %I IN DATABASE %I SET statement_timeout = %L', r, current_database(), '30s');
   END LOOP;
   EXECUTE format('ALTER ROLE web_anon IN DATABASE %I SET statement_timeout = %L', current_database(), '5s');

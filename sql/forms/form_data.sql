@@ -36,6 +36,8 @@ AS $$
 BEGIN
   RETURN CASE me.role
     WHEN 'clerk' THEN me.organisation_id = hospital
+    -- a hospital system's API token (sql/accounts/api_tokens.sql): its hospital only
+    WHEN 'api_token' THEN me.organisation_id = hospital
     WHEN 'doctor' THEN me.organisation_id = hospital OR EXISTS (
       SELECT FROM app.secondary_hospitals s
        WHERE s.account_id = me.id AND s.hospital_id = hospital AND s.status = 'approved')

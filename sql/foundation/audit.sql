@@ -82,11 +82,14 @@ DECLARE
   statement text;
 BEGIN
   SELECT * INTO a FROM app.accounts x WHERE x.id = account;
+  -- (the API token a request claims is named, as in every entry: audit_log.api_token_id)
   statement := format(
     'INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id, '
-    'action, outcome, target_kind, target_id, detail) VALUES (%L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
+    'action, outcome, target_kind, target_id, detail, api_token_id) '
+    'VALUES (%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
     app.current_request_id(), a.id, a.login_id, coalesce(claims ->> 'role', current_user::text), a.organisation_id,
-    action, outcome, target_kind, target_id, coalesce(detail, '{}'));
+    action, outcome, target_kind, target_id, coalesce(detail, '{}'),
+    CASE WHEN claims ->> 'tid' ~ '^[0-9]{1,18}$' THEN claims ->> 'tid' END);
   BEGIN
     IF NOT coalesce('nanbyo_audit' = ANY (dblink.dblink_get_connections()), false) THEN
       PERFORM dblink.dblink_connect('nanbyo_audit', app.audit_writer_connection());
@@ -124,7 +127,9 @@ $$;
 
 
 -- Append to the audit log as the current caller. Definer: API roles cannot
--- write the log directly.
+-- write the log directly. A request made with an API token is recorded as
+-- role api_token of the token's hospital, on behalf of the admin who made
+-- the token, with the token's id (app.api_token_caller).
 CREATE OR REPLACE FUNCTION app.audit(
   action text, outcome text, target_kind text DEFAULT NULL, target_id text DEFAULT NULL,
   detail jsonb DEFAULT '{}', actor_account_id bigint DEFAULT NULL)
@@ -140,7 +145,13 @@ BEGIN
          a.organisation_id, audit.action, audit.outcome, audit.target_kind, audit.target_id,
          coalesce(audit.detail, '{}')
     FROM (SELECT coalesce(audit.actor_account_id, app.current_account_id()) AS id) who
-    LEFT JOIN app.accounts a USING (id);
+    LEFT JOIN app.accounts a USING (id)
+   WHERE app.current_api_token_id() IS NULL OR audit.actor_account_id IS NOT NULL
+  UNION ALL
+  SELECT app.current_request_id(), t.id, t.login_id, t.role, t.organisation_id,
+         audit.action, audit.outcome, audit.target_kind, audit.target_id, coalesce(audit.detail, '{}')
+    FROM app.api_token_caller() t
+   WHERE app.current_api_token_id() IS NOT NULL AND audit.actor_account_id IS NULL;
 END
 $$;
 

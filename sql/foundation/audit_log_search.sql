@@ -44,7 +44,8 @@ AS $$
          CASE WHEN app.sees_personal_audit_values() THEN page.detail
               ELSE (SELECT coalesce(jsonb_object_agg(d.key, CASE WHEN d.key = ANY (app.audit_personal_keys())
                                                                THEN '"＊＊＊"'::jsonb ELSE d.value END), '{}')
-                      FROM jsonb_each(page.detail) d) END
+                      FROM jsonb_each(page.detail) d) END,
+         page.api_token_id
     FROM page CROSS JOIN logged ORDER BY page.at DESC, page.id DESC
 $$;
 COMMENT ON FUNCTION api.search_audit_log(timestamptz, timestamptz, text, text, text, text, text, integer, integer) IS

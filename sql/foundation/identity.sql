@@ -61,6 +61,9 @@ $$;
 -- lifetime. It does not lock the row: a decision that reads the caller's
 -- own rights and changes them (transfer_hospital_admin) locks it itself.
 -- (A login lock does not count here: it stops new logins, not sessions.)
+-- For a request made with an API token it is the token's caller
+-- (app.api_token_caller in sql/accounts/api_tokens.sql): role api_token,
+-- the token's hospital, on behalf of the admin who made the token.
 CREATE OR REPLACE FUNCTION app.caller()
 RETURNS app.accounts
 LANGUAGE plpgsql
@@ -70,6 +73,13 @@ AS $$
 DECLARE
   me app.accounts;
 BEGIN
+  IF app.jwt_claim('role') = 'api_token' THEN
+    me := app.api_token_caller();
+    IF me.id IS NULL THEN
+      PERFORM app.raise('42501', 'E_NOT_LOGGED_IN', 'ログインしてください。');
+    END IF;
+    RETURN me;
+  END IF;
   SELECT * INTO me FROM app.accounts
    WHERE id = app.current_account_id() AND deleted_at IS NULL;
   IF NOT FOUND THEN

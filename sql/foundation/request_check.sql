@@ -15,6 +15,10 @@
 --     this reads them); GET of a function that writes (every audited read,
 --     and every call that takes a password or key) is refused, so secrets
 --     never travel in a URL;
+--   * an API token of a hospital system (role api_token, no session): the
+--     token must be live, carry its own secret, and the call be in its
+--     scopes (app.api_token_problem: 401 E_API_TOKEN_INVALID / _REVOKED /
+--     _EXPIRED, 403 E_API_TOKEN_SCOPE);
 --   * the time limit: the bulk import may run longer than the role's
 --     statement_timeout (app.statement_timeout_for).
 -- Every refusal is recorded in the audit log although the request rolls
@@ -42,12 +46,18 @@ DECLARE
   allowed boolean;
   writes boolean;
   timeout text;
+  token_problem text;
 BEGIN
   PERFORM set_config('app.request_id', request_id, true);
   PERFORM app.add_response_header('X-Request-Id', request_id);
   PERFORM set_config('application_name',
-    left(format('nanbyo %s a%s %s', request_id, coalesce(sub, '-'), request_role), 63), true);
-  IF sid IS NULL THEN
+    left(format('nanbyo %s a%s %s', request_id,
+                coalesce(sub, 't' || (claims ->> 'tid'), '-'), request_role), 63), true);
+  IF request_role = 'api_token' THEN
+    -- a hospital system's API token has no session: the token row and its
+    -- scopes decide, once the call is known (below; sql/accounts/api_tokens.sql)
+    NULL;
+  ELSIF sid IS NULL THEN
     IF request_role <> 'web_anon' THEN
       -- every token this system issues names its session
       PERFORM app.raise_http(401, '28000', 'E_SESSION_INVALID', 'セッションが無効です。再度ログインしてください。');
@@ -88,6 +98,15 @@ BEGIN
     allowed := CASE WHEN privilege IS NULL THEN NULL
                     WHEN privilege = 'DELETE' THEN has_table_privilege(request_role, format('api.%I', target), privilege)
                     ELSE has_any_column_privilege(request_role, format('api.%I', target), privilege) END;
+  END IF;
+  IF request_role = 'api_token' THEN
+    -- live (not revoked, not expired), its own secret, and the call in its scopes
+    token_problem := app.api_token_problem(claims, CASE WHEN path ~ '^/rpc/' THEN target END);
+    IF token_problem IS NOT NULL THEN
+      PERFORM app.raise_http(CASE WHEN token_problem LIKE 'E_API_TOKEN_SCOPE:%' THEN 403 ELSE 401 END,
+        CASE WHEN token_problem LIKE 'E_API_TOKEN_SCOPE:%' THEN '42501' ELSE '28000' END,
+        split_part(token_problem, ':', 1), substr(token_problem, strpos(token_problem, ':') + 1));
+    END IF;
   END IF;
   IF allowed = false THEN  -- null: no such api object, PostgREST answers 404 itself
     IF request_role = 'web_anon' THEN

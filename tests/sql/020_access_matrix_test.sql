@@ -10,7 +10,7 @@ SELECT * FROM no_plan();
 CREATE TEMP TABLE api_roles (role text PRIMARY KEY);
 INSERT INTO api_roles VALUES ('web_anon'), ('enrolling'), ('doctor'), ('clerk'), ('hospital_admin'),
   ('municipality_admin'), ('municipality_staff'), ('operator_admin'), ('operator_staff'),
-  ('ministry_admin'), ('ministry_staff'), ('contractor');
+  ('ministry_admin'), ('ministry_staff'), ('contractor'), ('api_token');
 
 -- object, privilege, the roles that have it (every other role must not)
 CREATE TEMP TABLE expected_privileges (object text, privilege text, roles text[]);
@@ -35,6 +35,14 @@ INSERT INTO expected_privileges VALUES
   ('api.apply_secondary_hospital(text)', 'EXECUTE', '{doctor}'),
   ('api.decide_secondary_hospital(bigint,boolean)', 'EXECUTE', '{doctor,hospital_admin}'),
   ('api.withdraw_secondary_hospital(bigint)', 'EXECUTE', '{doctor,hospital_admin}'),
+  -- API tokens of hospital systems (#17): the hospital admin (checked inside: is_hospital_admin)
+  ('api.create_api_token(text,text[],timestamptz)', 'EXECUTE', '{doctor,hospital_admin}'),
+  ('api.list_api_tokens()', 'EXECUTE', '{doctor,hospital_admin}'),
+  ('api.revoke_api_token(bigint)', 'EXECUTE', '{doctor,hospital_admin}'),
+  ('app.api_tokens', 'SELECT', '{}'),
+  ('app.api_tokens', 'UPDATE', '{}'),
+  ('app.api_token_grants', 'SELECT', '{}'),
+  ('app.api_token_scopes', 'SELECT', '{}'),
   ('api.organisations', 'SELECT', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.organisations', 'INSERT', '{operator_admin}'),
   ('api.organisations', 'UPDATE', '{operator_admin}'),
@@ -70,10 +78,10 @@ INSERT INTO expected_privileges VALUES
   ('api.form_versions', 'INSERT', '{}'),
   ('api.form_versions', 'UPDATE', '{}'),
   ('api.form_versions', 'DELETE', '{}'),
-  ('api.import_forms_xml(text)', 'EXECUTE', '{doctor,clerk,contractor}'),
-  ('api.import_forms_xml(xml)', 'EXECUTE', '{doctor,clerk,contractor}'),
-  ('api.check_forms_xml(text)', 'EXECUTE', '{doctor,clerk,contractor}'),
-  ('api.check_forms_xml(xml)', 'EXECUTE', '{doctor,clerk,contractor}'),
+  ('api.import_forms_xml(text)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
+  ('api.import_forms_xml(xml)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
+  ('api.check_forms_xml(text)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
+  ('api.check_forms_xml(xml)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
   ('api.export_forms_xml(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.export_forms(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.data_dictionary(bigint,text)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
