@@ -12,5 +12,6 @@ trap '.ci/stack.sh down bench >/dev/null 2>&1' EXIT
 .ci/stack.sh up bench 54349 3002 --fresh
 .ci/cluster.sh psql "$RUN_DIR/bench" 54349 -q -f tests/bench/judge_throughput.sql
 .ci/bench-forms.sh
+.ci/bench-search.sh
 .ci/bench-lookup-cost.sh
 .ci/bench-bulk.sh

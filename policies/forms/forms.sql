@@ -28,18 +28,18 @@ CREATE POLICY patients_doctor ON app.patients FOR SELECT TO doctor
 CREATE POLICY patients_clerk ON app.patients FOR SELECT TO clerk
   USING (hospital_id = (SELECT app.current_organisation_id()));
 CREATE POLICY patients_municipality ON app.patients FOR SELECT TO municipality_users
-  USING (id IN (SELECT f.patient_id FROM app.forms f));
+  USING (EXISTS (SELECT FROM app.forms f WHERE f.patient_id = patients.id));
 CREATE POLICY patients_operator ON app.patients FOR SELECT TO operator_users USING (true);
 
 CREATE POLICY form_personal_follows_form ON app.form_personal FOR SELECT
   TO form_readers
-  USING (form_id IN (SELECT f.id FROM app.forms f));
+  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id));
 CREATE POLICY form_history_follows_form ON app.form_history FOR SELECT
   TO form_readers
-  USING (form_id IN (SELECT f.id FROM app.forms f));
+  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id));
 CREATE POLICY form_comments_follow_form ON app.form_comments FOR SELECT
   TO form_readers
-  USING (form_id IN (SELECT f.id FROM app.forms f));
+  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id));
 
 REVOKE ALL ON app.forms, app.patients, app.form_personal, app.form_history, app.form_comments,
               app.access_keys FROM PUBLIC;

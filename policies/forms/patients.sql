@@ -4,7 +4,7 @@
 -- clerks correct them. A patient's history follows the patient.
 ALTER TABLE app.patient_history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY patient_history_follows_patient ON app.patient_history FOR SELECT TO form_readers
-  USING (patient_id IN (SELECT p.id FROM app.patients p));
+  USING (EXISTS (SELECT FROM app.patients p WHERE p.id = patient_id));
 REVOKE ALL ON app.patient_history FROM PUBLIC;
 GRANT SELECT ON app.patient_history TO form_readers;
 

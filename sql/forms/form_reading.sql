@@ -113,11 +113,22 @@ BEGIN
   PERFORM app.audit_read('forms', 'form', ids,
     jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
       'disease_code', search_forms.disease_code, 'status', search_forms.status, 'matched', cardinality(ids))));
-  RETURN QUERY
-    SELECT * FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
-     ORDER BY r.updated_at DESC, r.id DESC
-     LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END
-     OFFSET greatest(coalesce(search_forms."offset", 0), 0);
+  -- the rows of exactly the forms logged, in their order (the personal
+  -- items read for these only)
+  IF search_forms."limit" IS NOT NULL THEN
+    -- a page: each form looked up by id
+    RETURN QUERY
+      SELECT r.* FROM unnest(ids) WITH ORDINALITY AS u (id, n)
+       CROSS JOIN LATERAL (SELECT * FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) x
+                            WHERE x.id = u.id::bigint) r
+       ORDER BY u.n;
+  ELSE
+    -- everything: one pass, matched with the ids logged
+    RETURN QUERY
+      SELECT r.* FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
+        JOIN unnest(ids) WITH ORDINALITY AS u (id, n) ON u.id::bigint = r.id
+       ORDER BY u.n;
+  END IF;
 END
 $$;
 COMMENT ON FUNCTION api.search_forms(text, text, text, integer, bigint, integer, integer) IS
