@@ -1,7 +1,7 @@
 -- Export (issue #17, item 3; REDCap's "export records") and the data
 -- dictionary.
 --
--- POST /rpc/export_forms_xml (Accept: application/xml): a hospital's forms
+-- POST /rpc/export_forms_xml (answered as application/xml): a hospital's forms
 -- in the bulk-registration XML the import reads (docs/bulk-xml.md, "Export"),
 -- written by the extension's writer (nanbyo.bulk_xml_*, the inverse of the
 -- reader). POST /rpc/export_forms: the same forms as rows, one per item
@@ -13,9 +13,14 @@
 -- GET /rpc/data_dictionary: every item of a form version, the shared blocks
 -- expanded (nanbyo.data_dictionary), as JSON or CSV.
 
--- PostgREST's handler for Accept: application/xml: a function returning this
--- domain answers its text as the body, with that media type.
-CREATE DOMAIN api."application/xml" AS text;
+-- What the XML export returns. PostgREST 12.0.2 picks a function's media
+-- type handler by the domain it returns: a domain named "*/*" answers every
+-- Accept (none, */*, application/xml, text/xml, ...) with the function's
+-- text as the body, and the function sets the Content-Type itself
+-- (application/xml). A domain named "application/xml" would answer the XML
+-- only to Accept: application/xml, and a JSON string to a client sending no
+-- Accept at all.
+CREATE DOMAIN api."*/*" AS text;
 
 -- The hospital whose forms the caller may export, or the error refusing it.
 CREATE OR REPLACE FUNCTION app.export_hospital(me app.accounts, hospital_id bigint, status text, fiscal_year integer)
@@ -95,11 +100,11 @@ AS $$
    ORDER BY f.id
 $$;
 
--- POST /rpc/export_forms_xml {hospital_id, disease_code, fiscal_year, status}
--- with Accept: application/xml.
+-- POST /rpc/export_forms_xml {hospital_id, disease_code, fiscal_year, status}:
+-- the file, Content-Type: application/xml (whatever the Accept).
 CREATE OR REPLACE FUNCTION api.export_forms_xml(hospital_id bigint DEFAULT NULL, disease_code text DEFAULT NULL,
                                                 fiscal_year integer DEFAULT NULL, status text DEFAULT NULL)
-RETURNS api."application/xml"
+RETURNS api."*/*"
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -117,14 +122,15 @@ BEGIN
   PERFORM app.audit_read('form_export', 'form', coalesce(ids, '{}'), jsonb_strip_nulls(jsonb_build_object(
     'format', 'xml', 'hospital_id', h.id, 'disease_code', disease_code, 'fiscal_year', fiscal_year,
     'status', status, 'forms', coalesce(cardinality(ids), 0))));
+  PERFORM app.add_response_header('Content-Type', 'application/xml; charset=utf-8');
   PERFORM app.add_response_header('Content-Disposition',
     format('attachment; filename="nanbyo-forms-%s.xml"', h.code));
   RETURN (nanbyo.bulk_xml_header(h.code, NULL, to_char(now() AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI:SS"+09:00"'))
-          || coalesce(body, '') || nanbyo.bulk_xml_footer())::api."application/xml";
+          || coalesce(body, '') || nanbyo.bulk_xml_footer())::api."*/*";
 END
 $$;
 COMMENT ON FUNCTION api.export_forms_xml(bigint, text, integer, text) IS
-  '票の出力（一括登録XML形式: そのまま一括登録に使える）。Accept: application/xml';
+  '票の出力（一括登録XML形式: そのまま一括登録に使える。Content-Type: application/xml）';
 
 -- POST /rpc/export_forms: the same forms, one row per item value (a
 -- multiple-choice item has a row per chosen code); JSON, or CSV with

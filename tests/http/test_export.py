@@ -66,6 +66,12 @@ def test_export_then_import_reproduces_the_forms(http, sql, exported):
     body = r.text
     assert body.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert f'hospital="{h["hospital_code"]}"' in body and body.count("<form ") == 3
+    # the same file whatever the client accepts (no Accept at all included)
+    for accept in [None, "*/*", "text/xml", "application/json"]:
+        plain = http.post("/rpc/export_forms_xml", json={},
+                          headers={**bearer(h["doctor_token"]), **({"Accept": accept} if accept else {})})
+        assert plain.headers["Content-Type"].startswith("application/xml"), accept
+        assert plain.text.split("\n", 3)[3] == body.split("\n", 3)[3], accept  # (after the header's time)
 
     # 1. the same file at the same hospital: the hospital's own record ids,
     #    so every form is a duplicate of itself and nothing is created
