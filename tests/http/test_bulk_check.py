@@ -144,3 +144,27 @@ def test_text_xml_bodies_are_accepted_and_application_xml_is_refused_by_postgres
                   headers={**bearer(hospital["doctor_token"]), "Content-Type": "application/xml"})
     assert r.status_code in (400, 415), r.text
     assert "application/xml" in r.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/rpc/check_forms_xml", "/rpc/import_forms_xml"])
+def test_octet_stream_bodies_are_decoded_here_and_a_file_not_in_utf8_is_refused_clearly(http, sql, hospital, path):
+    body = file_for(hospital, "one-bad-form.xml")
+    as_text = dry_run(http, hospital["doctor_token"], body).json()
+    r = http.post(path, data=body.encode("utf-8"),
+                  headers={**bearer(hospital["doctor_token"]), "Content-Type": "application/octet-stream"})
+    assert r.status_code == 200, r.text
+    assert [x["problems"] for x in r.json()["results"]] == [x["problems"] for x in as_text["results"]]
+    before = count_forms(sql, hospital)
+    shift_jis = file_for(hospital, "valid.xml").encode("shift_jis")
+    r = http.post(path, data=shift_jis,
+                  headers={**bearer(hospital["doctor_token"]), "Content-Type": "application/octet-stream"})
+    assert (r.status_code, r.json()["details"]) == (400, "E_XML_ENCODING"), r.text
+    assert "UTF-8" in r.json()["message"]
+    for empty in [b"", b"\x00"]:
+        r = http.post(path, data=empty,
+                      headers={**bearer(hospital["doctor_token"]), "Content-Type": "application/octet-stream"})
+        assert r.status_code == 400 and r.json()["details"] in ("E_XML_EMPTY", "E_XML_ENCODING"), r.text
+    # as text, PostgreSQL refuses the bytes before any function sees them
+    r = http.post(path, data=shift_jis, headers={**bearer(hospital["doctor_token"]), "Content-Type": "text/plain"})
+    assert (r.status_code, r.json()["code"]) == (400, "22021"), r.text
+    assert count_forms(sql, hospital) == before
