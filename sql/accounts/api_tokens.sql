@@ -157,6 +157,8 @@ AS $$
                 WHERE g.token_id = t.id),
     'created_by', t.created_by, 'created_at', t.created_at, 'expires_at', t.expires_at,
     'revoked_at', t.revoked_at, 'revoked_by', t.revoked_by,
+    -- (from the audit log: every use is there, under the token's id)
+    'last_used_at', (SELECT max(l.at) FROM app.audit_log l WHERE l.api_token_id = t.id AND l.outcome = 'success'),
     'status', CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' WHEN t.expires_at <= now() THEN 'expired'
                    ELSE 'active' END)
 $$;

@@ -87,7 +87,9 @@ BEGIN
     'INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id, '
     'action, outcome, target_kind, target_id, detail, api_token_id) '
     'VALUES (%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
-    app.current_request_id(), a.id, a.login_id, coalesce(claims ->> 'role', current_user::text), a.organisation_id,
+    app.current_request_id(), a.id,
+    coalesce(a.login_id, CASE WHEN claims ->> 'tid' ~ '^[0-9]{1,18}$' THEN 'api_token:' || (claims ->> 'tid') END),
+    coalesce(claims ->> 'role', current_user::text), a.organisation_id,
     action, outcome, target_kind, target_id, coalesce(detail, '{}'),
     CASE WHEN claims ->> 'tid' ~ '^[0-9]{1,18}$' THEN claims ->> 'tid' END);
   BEGIN

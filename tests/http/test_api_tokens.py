@@ -56,6 +56,7 @@ def test_a_token_imports_until_it_is_revoked_and_every_use_names_it(http, sql, c
     listed = http.post("/rpc/list_api_tokens", headers=bearer(clinic["admin_token"]), json={}).json()
     assert [t["id"] for t in listed] == [token_id]
     assert "token" not in listed[0] and secret not in json.dumps(listed)
+    assert listed[0]["last_used_at"] is None
 
     # the EHR imports with it: drafts are stored; confirming needs the doctor himself
     request_id = f"ehr-{uuid.uuid4().hex[:12]}"
@@ -73,6 +74,8 @@ def test_a_token_imports_until_it_is_revoked_and_every_use_names_it(http, sql, c
     assert {x["action"] for x in rows} == {"form.import", "bulk.import"}
     assert all(x["token"] == token_id and x["role"] == "api_token" and x["org"] == clinic["hospital_id"]
                and x["login"] == f"api_token:{token_id}" for x in rows), rows
+    listed = http.post("/rpc/list_api_tokens", headers=bearer(clinic["admin_token"]), json={}).json()
+    assert listed[0]["last_used_at"] is not None, "the admin sees when it was last used"
     # the dry run is in the same scope
     r = http.post("/rpc/check_forms_xml", data=file_for(clinic, "valid.xml").encode(),
                   headers={**bearer(token), "Content-Type": "text/plain; charset=utf-8"})
@@ -87,9 +90,9 @@ def test_a_token_imports_until_it_is_revoked_and_every_use_names_it(http, sql, c
     assert (r.status_code, r.json()["details"]) == (401, "E_API_TOKEN_REVOKED"), r.text
     assert "失効" in r.json()["message"]
     assert r.headers["X-Request-Id"] == request_id
-    assert sql(f"SELECT action || ':' || outcome || ':' || api_token_id || ':' || (detail ->> 'code') "
-               f"FROM app.audit_log WHERE request_id = '{request_id}'") == \
-        f"request:refused:{token_id}:E_API_TOKEN_REVOKED"
+    assert sql(f"SELECT action || ':' || outcome || ':' || api_token_id || ':' || actor_login_id || ':' "
+               f"|| (detail ->> 'code') FROM app.audit_log WHERE request_id = '{request_id}'") == \
+        f"request:refused:{token_id}:api_token:{token_id}:E_API_TOKEN_REVOKED"
     assert sql(f"SELECT string_agg(action, ',' ORDER BY id) FROM app.audit_log "
                f"WHERE action LIKE 'api_token.%' AND target_id = '{token_id}'") == "api_token.create,api_token.revoke"
 
