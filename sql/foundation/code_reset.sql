@@ -28,7 +28,8 @@ BEGIN
   FOR r IN
     SELECT rolname FROM pg_roles
      WHERE rolname IN (SELECT code FROM app.roles UNION SELECT role_group FROM app.roles)
-        OR rolname IN ('api_user', 'enrolling', 'web_anon', 'form_readers', 'nanbyo_mailer', 'nanbyo_audit_writer')
+        OR rolname IN ('api_user', 'enrolling', 'web_anon', 'form_readers', 'nanbyo_mailer', 'nanbyo_audit_writer',
+                       'api_token')
   LOOP
     EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA app FROM %I', r);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA app FROM %I', r);
