@@ -183,10 +183,14 @@ CREATE TYPE api.data_dictionary_row AS (
   carry_over boolean);
 CREATE OR REPLACE FUNCTION api.data_dictionary(form_version_id bigint DEFAULT NULL, disease_code text DEFAULT NULL)
 RETURNS SETOF api.data_dictionary_row
-LANGUAGE sql
+-- (plpgsql, not sql: a deploy must not depend on the installed extension
+-- already having nanbyo.data_dictionary, README "Changing the schema")
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN QUERY
   SELECT v.id, v.disease_code, v.version_label, i ->> 'item_id', i ->> 'label', i ->> 'label_en', i ->> 'section',
          i ->> 'block', i ->> 'type', i ->> 'type_label', i ->> 'unit', (i ->> 'min')::double precision,
          (i ->> 'max')::double precision, (i ->> 'max_length')::integer, i ->> 'pattern', i -> 'codes',
@@ -196,7 +200,8 @@ AS $$
    CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) WITH ORDINALITY AS d (i, n)
    WHERE (data_dictionary.form_version_id IS NULL OR v.id = data_dictionary.form_version_id)
      AND (data_dictionary.disease_code IS NULL OR v.disease_code = data_dictionary.disease_code)
-   ORDER BY v.disease_code, v.effective_from, v.id, d.n
+   ORDER BY v.disease_code, v.effective_from, v.id, d.n;
+END
 $$;
 COMMENT ON FUNCTION api.data_dictionary(bigint, text) IS
   'データ辞書: 様式の版ごとの全項目（共通ブロックを展開）: 項目ID・名称・型・単位・範囲・選択肢・必須・表示条件';
