@@ -168,3 +168,26 @@ def test_octet_stream_bodies_are_decoded_here_and_a_file_not_in_utf8_is_refused_
     r = http.post(path, data=shift_jis, headers={**bearer(hospital["doctor_token"]), "Content-Type": "text/plain"})
     assert (r.status_code, r.json()["code"]) == (400, "22021"), r.text
     assert count_forms(sql, hospital) == before
+
+
+def test_the_contractors_dry_run_checks_its_scans_and_keys_none(http, sql, hospital):
+    contractor_org = json.loads(sql(f"""
+        INSERT INTO app.organisations (kind, code, name)
+        VALUES ('contractor', 'C{random.randrange(10**6)}', '入力センター') RETURNING json_build_object('id', id)"""))
+    token = token_of(http, add_account(sql, "contractor", contractor_org["id"])["login_id"])
+    body = file_for(hospital, "valid.xml").replace('status="confirmed"', 'status="draft"')
+    # no scans assigned for this hospital: refused whole, as the upload is
+    r = dry_run(http, token, body)
+    assert (r.status_code, r.json()["details"]) == (403, "E_NO_SCANS_ASSIGNED")
+    sql(f"""INSERT INTO app.scan_assignments (contractor_organisation_id, hospital_id, scan, assigned_by)
+            SELECT {contractor_org['id']}, {hospital['hospital_id']}, s, {hospital['doctor']['id']}
+              FROM unnest(ARRAY['SCAN-A.pdf', 'SCAN-B.pdf']) s""")
+    report = dry_run(http, token, body).json()
+    assert {x["problems"][-1]["code"] for x in report["results"]} == {"E_SCAN_REQUIRED"}
+    with_scans = body.replace('purpose="renewal"', 'purpose="renewal" scan="SCAN-A.pdf"').replace(
+        'purpose="new"', 'purpose="new" scan="SCAN-A.pdf"')
+    report = dry_run(http, token, with_scans).json()
+    assert [x["result"] for x in report["results"]] == ["accepted", "rejected"]
+    assert report["results"][1]["problems"][-1]["code"] == "E_SCAN_NOT_ASSIGNED"  # the same scan twice
+    assert sql(f"""SELECT count(*) FROM app.scan_assignments
+                    WHERE contractor_organisation_id = {contractor_org['id']} AND form_id IS NULL""") == "2"
