@@ -12,7 +12,7 @@ import re
 import pytest
 
 from helpers import add_account, bearer, new_world, token_of
-from test_bulk_import import file_for, upload
+from test_bulk_import import ROOT, file_for, upload
 
 # the items the import fills from its own records (docs/bulk-xml.md), which
 # differ by design when a form moves to another hospital or doctor
@@ -66,6 +66,11 @@ def test_export_then_import_reproduces_the_forms(http, sql, exported):
     body = r.text
     assert body.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert f'hospital="{h["hospital_code"]}"' in body and body.count("<form ") == 3
+    # the published XSD takes it
+    from lxml import etree
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    schema = etree.XMLSchema(etree.parse(str(ROOT / "docs" / "bulk-xml" / "nanbyo-forms.xsd"), parser))
+    assert schema.validate(etree.fromstring(body.encode("utf-8"), parser)), schema.error_log
     # the same file whatever the client accepts (no Accept at all included)
     for accept in [None, "*/*", "text/xml", "application/json"]:
         plain = http.post("/rpc/export_forms_xml", json={},
