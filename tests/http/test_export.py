@@ -13,6 +13,7 @@ import pytest
 
 from helpers import add_account, bearer, new_world, token_of
 from test_bulk_import import ROOT, file_for, upload
+from test_forms import clinic  # noqa: F401 (fixture)
 
 # the items the import fills from its own records (docs/bulk-xml.md), which
 # differ by design when a form moves to another hospital or doctor
@@ -199,3 +200,22 @@ def test_the_data_dictionary_as_json_and_csv(http, sql, exported):
     contractor = token_of(http, add_account(sql, "contractor", contractor_org["id"])["login_id"])
     r = http.get("/rpc/data_dictionary?disease_code=N006", headers=bearer(contractor))
     assert (r.status_code, r.json()["details"]) == (403, "E_ROLE_NOT_ALLOWED")
+
+
+def test_a_form_entered_online_and_issued_exports_under_its_own_id_and_imports_as_a_copy(http, sql, clinic):
+    from test_forms import confirmed_form, issue_key
+
+    c = clinic
+    form_id = confirmed_form(http, c)
+    issue_key(http, c, form_id)
+    body = export_xml(http, c["clerk_token"]).text
+    assert f'external-id="NANBYO-{form_id}"' in body and 'status="confirmed"' in body, body
+    # ids the import has not seen: the doctor's upload makes a copy, equal in content
+    copy = upload(http, c["doctor_token"], body).json()
+    assert (copy["accepted"], copy["rejected"]) == (1, 0), copy
+    new_id = copy["results"][0]["form_id"]
+    before, after = form_state(sql, form_id), form_state(sql, new_id)
+    assert (before.pop("status"), after.pop("status")) == ("issued", "confirmed")
+    assert after == before
+    rows = http.post("/rpc/export_forms", json={}, headers=bearer(c["doctor_token"])).json()
+    assert {(r["form_id"], r["external_id"], r["status"]) for r in rows} >= {(form_id, f"NANBYO-{form_id}", "issued")}
