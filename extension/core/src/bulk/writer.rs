@@ -263,6 +263,55 @@ mod tests {
         assert_eq!(unplaced(read(&file(&h, [&f]))), unplaced(records));
     }
 
+    /// Many forms of random text (markup, whitespace, CJK, emoji, CDATA ends):
+    /// each one reads back as written.
+    #[test]
+    fn random_forms_survive_the_round_trip() {
+        let pool: Vec<char> = "aZ09 <>&\"'\t\n\r]]>-=@難病太郎ナンビョウ𠮷🍣　".chars().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let text = |next: &mut dyn FnMut(usize) -> usize| -> String {
+            let len = next(12);
+            (0..len).map(|_| pool[next(pool.len())]).collect()
+        };
+        let h =
+            Header { hospital: "1310123455".into(), doctor: None, generated_at: None, position: Position::default() };
+        let mut records = vec![Record::Header(h)];
+        for index in 1..=300 {
+            let items = (0..next(8))
+                .map(|i| {
+                    let id = if i == 0 { "patient_address".to_owned() } else { format!("item_{i}") };
+                    let value = if i > 0 && next(4) == 0 {
+                        Value::Array((0..1 + next(3)).map(|_| Value::String(text(&mut next))).collect())
+                    } else {
+                        Value::String(text(&mut next))
+                    };
+                    XmlItem { id, value, position: Position::default() }
+                })
+                .collect();
+            records.push(Record::Form(XmlForm {
+                index,
+                external_id: format!("R{index}{}", text(&mut next)),
+                disease: text(&mut next),
+                version: (next(2) == 0).then(|| text(&mut next)),
+                purpose: text(&mut next),
+                status: text(&mut next),
+                consent_db_registration: [None, Some(true), Some(false)][next(3)],
+                doctor: (next(2) == 0).then(|| text(&mut next)),
+                scan: (next(2) == 0).then(|| text(&mut next)),
+                items,
+                position: Position::default(),
+            }));
+        }
+        let written = write(&records);
+        assert_eq!(unplaced(read(&written)), unplaced(records));
+    }
+
     #[test]
     fn json_values_are_written_as_the_import_reads_them() {
         let f = form_from_json(&json!({
