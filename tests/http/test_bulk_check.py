@@ -105,6 +105,7 @@ def test_the_dry_run_checks_the_uploaders_rights_like_the_import(http, sql, hosp
     assert r.status_code in (405, 404), r.text
     r = dry_run(http, hospital["doctor_token"], "")
     assert (r.status_code, r.json()["details"]) == (400, "E_XML_EMPTY")
+    assert sql("SELECT app.statement_timeout_for('check_forms_xml')") == "10min"  # as long as the import
 
 
 def test_the_dry_run_is_audited_without_personal_data(http, sql, hospital):

@@ -164,6 +164,9 @@ def test_who_may_export_and_the_audit_entry(http, sql, exported):
     staff = add_account(sql, "municipality_staff", h["municipality_id"])
     r = export_xml(http, token_of(http, staff["login_id"]), hospital_id=h["hospital_id"])
     assert (r.status_code, r.json()["details"]) == (403, "E_ROLE_NOT_ALLOWED")
+    # a year of a large hospital may take longer than the roles' 30 seconds
+    assert [sql(f"SELECT app.statement_timeout_for('{f}')") for f in ("export_forms_xml", "export_forms")] == \
+        ["5min", "5min"]
     r = http.get(f"/rpc/export_forms_xml?hospital_id={h['hospital_id']}",
                  headers={**bearer(h["doctor_token"]), "Accept": "application/xml"})
     assert r.status_code == 405, r.text
