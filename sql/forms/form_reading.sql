@@ -23,6 +23,7 @@ BEGIN
     'history', app.form_history_summary(f.id));
 END
 $$;
+COMMENT ON FUNCTION api.get_form(bigint) IS '票の参照（全項目・コメント・履歴）: 参照は操作ログに残る';
 
 CREATE OR REPLACE FUNCTION app.form_comment_list(form_id bigint)
 RETURNS jsonb

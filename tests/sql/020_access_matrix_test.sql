@@ -16,6 +16,10 @@ INSERT INTO api_roles VALUES ('web_anon'), ('enrolling'), ('doctor'), ('clerk'),
 CREATE TEMP TABLE expected_privileges (object text, privilege text, roles text[]);
 INSERT INTO expected_privileges VALUES
   ('api.health()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  -- the OpenAPI document (#17): public like PostgREST's own at /
+  ('api.openapi()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('app.api_docs', 'SELECT', '{}'),
+  ('app.api_doc_schemas', 'SELECT', '{}'),
   ('api.login(text,text,text,text)', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.complete_enrolment(text,text)', 'EXECUTE', '{enrolling}'),
   ('api.logout()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
