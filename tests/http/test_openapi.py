@@ -1,0 +1,158 @@
+"""The OpenAPI 3.1 contract (issue #17 item 7): GET /rpc/openapi, generated
+by the database from its catalog and app.api_docs (sql/foundation/openapi.sql).
+It is valid OpenAPI 3.1 (openapi-spec-validator), openapi-typescript accepts
+it, it lists every api function and view the catalog has, and real answers
+of the main calls match the schemas it gives them."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation import OpenAPIV31SpecValidator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from helpers import bearer
+from test_forms import PD_FINDINGS, clinic, header  # noqa: F401 (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+OPENAPI_TYPESCRIPT = Path(os.environ.get(
+    "NANBYO_OPENAPI_TYPESCRIPT", ROOT / ".tools/openapi-typescript/node_modules/.bin/openapi-typescript"))
+
+
+@pytest.fixture(scope="module")
+def document(api_url):
+    import requests
+
+    r = requests.get(api_url + "/rpc/openapi", timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def check(document, name, body):
+    """Validate an answer against components/schemas/<name> of the document."""
+    registry = Registry().with_resource("urn:nanbyo-openapi", Resource.from_contents(
+        document, default_specification=DRAFT202012))
+    validator = Draft202012Validator({"$ref": f"urn:nanbyo-openapi#/components/schemas/{name}"},
+                                     registry=registry)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+    assert errors == [], f"{name}: {errors}"
+
+
+def answer_schema(document, path, method="post"):
+    return document["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+def test_anyone_gets_a_valid_openapi_3_1_document(document, http):
+    assert document["openapi"] == "3.1.0"
+    validate(document, cls=OpenAPIV31SpecValidator)
+    # the same document for a logged-in caller: it does not follow privileges
+    r = http.post("/rpc/openapi", json={})
+    assert r.status_code == 200 and r.json() == document
+    # PostgREST's own Swagger 2.0 document is still at /
+    assert http.get("/").json()["swagger"] == "2.0"
+
+
+def test_every_api_function_and_view_is_in_it(document, sql):
+    functions = set(sql("SELECT string_agg(DISTINCT proname, ' ') FROM pg_proc "
+                        "WHERE pronamespace = 'api'::regnamespace AND prokind = 'f'").split())
+    views = set(sql("SELECT string_agg(relname, ' ') FROM pg_class "
+                    "WHERE relnamespace = 'api'::regnamespace AND relkind IN ('v', 'r', 'm')").split())
+    assert len(functions) > 40 and {"organisations", "form_versions"} <= views
+    assert set(document["paths"]) == {f"/rpc/{f}" for f in functions} | {f"/{v}" for v in views}
+    for f in functions:
+        op = document["paths"][f"/rpc/{f}"]["post"]
+        assert op["summary"] and "\n\n" in op["description"], f  # Japanese, then English
+        assert "default" in op["responses"]
+
+
+def test_get_only_for_read_only_calls_without_secrets(document):
+    gets = {p for p, ops in document["paths"].items() if p.startswith("/rpc/") and "get" in ops}
+    assert {"/rpc/health", "/rpc/openapi", "/rpc/whoami", "/rpc/data_dictionary"} <= gets
+    assert not gets & {"/rpc/login", "/rpc/get_form", "/rpc/search_forms", "/rpc/change_password"}
+    login = document["paths"]["/rpc/login"]["post"]
+    body = login["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["login_id", "password"] and "key" in body["properties"]
+    assert login["security"] == [{}, {"bearer": []}]
+    assert document["paths"]["/rpc/get_form"]["post"]["security"] == [{"bearer": []}]
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_vocabulary_codes_are_enums_and_errors_have_their_codes(document, sql):
+    schemas = document["components"]["schemas"]
+    for name, table in [("Program", "programs"), ("FormPurpose", "form_purposes"), ("FormStatus", "form_statuses"),
+                        ("ReviewResult", "review_results"), ("Role", "roles")]:
+        codes = sql(f"SELECT string_agg(code, ' ' ORDER BY code) FROM app.{table}").split()
+        assert schemas[name]["enum"] == codes, name
+    review = document["paths"]["/rpc/review_form"]["post"]
+    assert review["requestBody"]["content"]["application/json"]["schema"]["properties"]["result"] == \
+        {"$ref": "#/components/schemas/ReviewResult", "description": "審査結果 / review result"}
+    get_form = document["paths"]["/rpc/get_form"]["post"]["responses"]
+    assert "E_FORM_NOT_FOUND" in get_form["404"]["x-error-codes"]
+    assert get_form["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "E_LOGIN_FAILED" in document["paths"]["/rpc/login"]["post"]["responses"]["401"]["x-error-codes"]
+    # raw bodies of the bulk import
+    assert {"text/plain", "text/xml"} <= set(
+        document["paths"]["/rpc/import_forms_xml"]["post"]["requestBody"]["content"])
+
+
+def test_openapi_typescript_accepts_it(document, tmp_path):
+    assert OPENAPI_TYPESCRIPT.exists(), f"{OPENAPI_TYPESCRIPT} missing: run .ci/install-deps.sh"
+    src = tmp_path / "openapi.json"
+    src.write_text(json.dumps(document, ensure_ascii=False))
+    out = tmp_path / "api.d.ts"
+    r = subprocess.run([str(OPENAPI_TYPESCRIPT), str(src), "-o", str(out)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ts = out.read_text()
+    assert '"/rpc/login"' in ts and "LoginResult" in ts and '"draft" | ' in ts.replace("\n", " ")
+
+
+def test_real_answers_match_their_schemas(document, http, sql, clinic):
+    c = clinic
+    r = http.get("/rpc/health")
+    assert answer_schema(document, "/rpc/health", "get") == {"$ref": "#/components/schemas/Health"}
+    check(document, "Health", r.json())
+
+    r = http.post("/rpc/login", json={"login_id": c["doctor"]["login_id"], "password": "World-Pass-2026!",
+                                      "key": f"KEY-{c['doctor']['login_id']}"})
+    assert r.status_code == 200, r.text
+    check(document, "LoginResult", r.json())
+    r = http.post("/rpc/login", json={"login_id": c["doctor"]["login_id"], "password": "wrong"})
+    assert r.status_code == 401 and "401" in document["paths"]["/rpc/login"]["post"]["responses"]
+    check(document, "Error", r.json())
+
+    for token in (c["doctor_token"], c["staff_token"]):
+        r = http.get("/rpc/whoami", headers=bearer(token))
+        assert r.status_code == 200, r.text
+        check(document, "Whoami", r.json())
+
+    r = http.post("/rpc/create_form", json={"patient_id": c["patient_id"], "disease_code": "N006",
+                                            "purpose": "renewal", "consent_db_registration": True,
+                                            "data": {**header(c), **PD_FINDINGS}},
+                  headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200, r.text
+    check(document, "FormAnswer", r.json())
+    form_id = r.json()["id"]
+    r = http.post("/rpc/get_form", json={"form_id": form_id}, headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200, r.text
+    check(document, "FormDocument", r.json())
+    r = http.post("/rpc/get_form", json={"form_id": -1}, headers=bearer(c["doctor_token"]))
+    assert r.status_code == 404
+    check(document, "Error", r.json())
+
+    # a SETOF answer: rows of the composite type
+    r = http.post("/rpc/search_forms", json={"disease_code": "N006"}, headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200, r.text
+    assert answer_schema(document, "/rpc/search_forms") == \
+        {"type": "array", "items": {"$ref": "#/components/schemas/form_search_row"}}
+    for row in r.json():
+        check(document, "form_search_row", row)
+    r = http.get(f"/organisations?id=eq.{c['hospital_id']}", headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200 and r.json(), r.text
+    for row in r.json():
+        check(document, "organisations", row)
