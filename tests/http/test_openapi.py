@@ -17,6 +17,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from helpers import bearer
+from test_bulk_import import hospital  # noqa: F401 (fixture)
 from test_forms import PD_FINDINGS, clinic, header  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,3 +157,18 @@ def test_real_answers_match_their_schemas(document, http, sql, clinic):
     assert r.status_code == 200 and r.json(), r.text
     for row in r.json():
         check(document, "organisations", row)
+
+
+def test_the_import_and_its_dry_run_answer_the_import_report(document, http, hospital):
+    from test_bulk_import import EXAMPLES, file_for, upload
+
+    for name in sorted(p.name for p in EXAMPLES.glob("*.xml")):
+        body = file_for(hospital, name)
+        r = http.post("/rpc/check_forms_xml", data=body.encode("utf-8"),
+                      headers={**bearer(hospital["doctor_token"]), "Content-Type": "text/plain; charset=utf-8"})
+        check(document, "ImportReport" if r.status_code == 200 else "Error", r.json())
+        r = upload(http, hospital["doctor_token"], body)
+        check(document, "ImportReport" if r.status_code == 200 else "Error", r.json())
+        assert r.status_code in (200, 400), (name, r.text)
+    for path in ("/rpc/check_forms_xml", "/rpc/import_forms_xml"):
+        assert answer_schema(document, path) == {"$ref": "#/components/schemas/ImportReport"}
