@@ -91,8 +91,16 @@ say "all $rows rows of $tables tables are still there"
 psql_db -c "SET client_min_messages = warning; DROP SCHEMA upgrade_check CASCADE"
 
 dump() { pg_dump --schema-only --no-owner -n app -n api "$@" | grep -v -e '^--' -e '^$' -e '^\\\(un\)\?restrict '; }
-dump "${db[@]}" > "$work/upgraded.sql"
-dump "${fresh_args[@]}" > "$work/fresh.sql"
+# (grants of one object in the order they were made do not matter: they
+# are compared as a sorted list, everything else line by line)
+split_dump() {
+  grep -v -E '^(GRANT|REVOKE) ' "$1.all" > "$1.sql"
+  grep -E '^(GRANT|REVOKE) ' "$1.all" | LC_ALL=C sort >> "$1.sql"
+}
+dump "${db[@]}" > "$work/upgraded.all"
+dump "${fresh_args[@]}" > "$work/fresh.all"
+split_dump "$work/upgraded"
+split_dump "$work/fresh"
 if ! diff -u "$work/fresh.sql" "$work/upgraded.sql" > "$work/schema.diff"; then
   echo "[upgrade] the upgraded schema differs from a fresh deploy's (- fresh, + upgraded):" >&2
   head -n 60 "$work/schema.diff" >&2
