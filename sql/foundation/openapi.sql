@@ -336,6 +336,12 @@ BEGIN
       ok_content := jsonb_build_object('application/json', jsonb_build_object('schema', result_schema));
     END IF;
     responses := jsonb_build_object('200', jsonb_build_object('description', 'OK', 'content', ok_content));
+    IF jfn.proretset THEN
+      -- PostgREST answers a page of a set asked for with Range or limit and
+      -- Prefer: count=exact with 206
+      responses := responses || jsonb_build_object('206', jsonb_build_object(
+        'description', '一部（ページ）/ Partial Content: one page of the rows', 'content', ok_content));
+    END IF;
 
     -- the refusals with their stable codes, by HTTP status
     errs := app.openapi_error_codes(fns);
@@ -406,6 +412,9 @@ BEGIN
           || col_params,
         'responses', jsonb_build_object(
           '200', jsonb_build_object('description', 'OK', 'content', jsonb_build_object('application/json',
+                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)))),
+          '206', jsonb_build_object('description', '一部（ページ）/ Partial Content: one page of the rows',
+                   'content', jsonb_build_object('application/json',
                    jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)))),
           'default', '{"$ref": "#/components/responses/Error"}'::jsonb)))
       || CASE WHEN app.openapi_roles(NULL, v.oid, 'INSERT') <> '[]' THEN jsonb_build_object('post', op || jsonb_build_object(
