@@ -145,6 +145,20 @@ def test_real_answers_match_their_schemas(document, http, sql, clinic):
     r = http.post("/rpc/get_form", json={"form_id": -1}, headers=bearer(c["doctor_token"]))
     assert r.status_code == 404
     check(document, "Error", r.json())
+    r = http.post("/rpc/confirm_form", json={"form_id": form_id}, headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200, r.text
+    check(document, "FormConfirmed", r.json())
+    r = http.post("/rpc/issue_access_key", json={"form_id": form_id}, headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200, r.text
+    check(document, "AccessKeyIssued", r.json())
+
+    # patients: a second registration of the same person is warned about
+    r = http.post("/rpc/register_patient", json=c["patient"], headers=bearer(c["clerk_token"]))
+    assert r.status_code == 200 and r.json()["warnings"], r.text
+    check(document, "PatientRegistered", r.json())
+    r = http.post("/rpc/get_patient", json={"patient_id": c["patient_id"]}, headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200 and r.json()["forms"], r.text
+    check(document, "Patient", r.json())
 
     # a SETOF answer: rows of the composite type
     r = http.post("/rpc/search_forms", json={"disease_code": "N006"}, headers=bearer(c["doctor_token"]))
