@@ -206,6 +206,14 @@ DECLARE
   -- parameters whose values are a vocabulary
   vocab_params jsonb := '{"program": "Program", "purpose": "FormPurpose", "status": "FormStatus",
                           "result": "ReviewResult", "role": "Role", "scopes": "ApiTokenScope"}';
+  -- PostgREST's parameters for the rows of a set (SETOF functions, views)
+  page_params jsonb := '[
+    {"name": "select", "in": "query", "required": false, "schema": {"type": "string"}, "description": "返す列 / columns to return"},
+    {"name": "order", "in": "query", "required": false, "schema": {"type": "string"}, "description": "並び順 / order, e.g. id.desc"},
+    {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}},
+    {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}},
+    {"name": "Prefer", "in": "header", "required": false, "description": "count=exact: 総件数を Content-Range に / the total in Content-Range",
+     "schema": {"type": "string", "enum": ["count=exact", "count=planned", "count=estimated"]}}]';
   bearer_only jsonb := '[{"bearer": []}]';
   bearer_optional jsonb := '[{}, {"bearer": []}]';
 BEGIN
@@ -368,6 +376,10 @@ BEGIN
       'security', security,
       'x-roles', (SELECT jsonb_agg(DISTINCT r) FROM unnest(fns) o, jsonb_array_elements_text(app.openapi_roles(o, NULL, NULL)) r),
       'responses', responses));
+    IF jfn.proretset THEN
+      -- PostgREST's own query parameters apply to the rows of a set
+      op := op || jsonb_build_object('parameters', page_params);
+    END IF;
     paths := paths || jsonb_build_object('/rpc/' || fname, jsonb_build_object(
       'post', op || CASE WHEN body_content = '{}'::jsonb THEN '{}'::jsonb
                          ELSE jsonb_build_object('requestBody', jsonb_build_object(
@@ -377,7 +389,8 @@ BEGIN
       -- runs GET read-only) and never one that takes a secret
       || CASE WHEN jfn.provolatile IN ('s', 'i') AND body_content ?& ARRAY['application/json']
                    AND NOT EXISTS (SELECT FROM jsonb_object_keys(props) k WHERE k = ANY (secret_args))
-              THEN jsonb_build_object('get', op || jsonb_build_object('operationId', fname || '_get', 'parameters', query_params))
+              THEN jsonb_build_object('get', op || jsonb_build_object('operationId', fname || '_get', 'parameters',
+                     query_params || CASE WHEN jfn.proretset THEN page_params ELSE '[]'::jsonb END))
               WHEN jfn.provolatile IN ('s', 'i') AND jfn.pronargs = 0
               THEN jsonb_build_object('get', op || jsonb_build_object('operationId', fname || '_get'))
               ELSE '{}'::jsonb END);
@@ -404,12 +417,7 @@ BEGIN
       jsonb_build_object('get', op || jsonb_build_object(
         'operationId', v.relname || '_list',
         'x-roles', app.openapi_roles(NULL, v.oid, 'SELECT'),
-        'parameters', jsonb_build_array(
-            '{"name": "select", "in": "query", "required": false, "schema": {"type": "string"}, "description": "返す列 / columns to return"}'::jsonb,
-            '{"name": "order", "in": "query", "required": false, "schema": {"type": "string"}, "description": "並び順 / order, e.g. id.desc"}'::jsonb,
-            '{"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}}'::jsonb,
-            '{"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}}'::jsonb)
-          || col_params,
+        'parameters', page_params || col_params,
         'responses', jsonb_build_object(
           '200', jsonb_build_object('description', 'OK', 'content', jsonb_build_object('application/json',
                    jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)))),
