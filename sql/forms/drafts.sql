@@ -205,14 +205,14 @@ BEGIN
   -- the lifecycle's rules (sql/forms/lifecycle.sql), as for a bulk upload;
   -- online, the confirming doctor becomes the form's doctor
   PERFORM app.raise_problem(app.confirmation_problem(me.id, me.role, me.program, me.id, me.doctor_kind,
-                                                     f.program, f.purpose));
+                                                     f.program, f.purpose), '42501');
   SELECT * INTO v FROM app.form_versions WHERE id = f.form_version_id;
   IF f.doctor_account_id <> me.id THEN
     -- the confirming doctor becomes the form's doctor, and its doctor items with them
     UPDATE app.forms x SET doctor_account_id = me.id WHERE x.id = f.id RETURNING * INTO f;
     PERFORM app.store_form_data(f, app.form_full_data(f));
   END IF;
-  PERFORM app.raise_problem(app.version_closed_problem(v.online_until, v.version_label));
+  PERFORM app.raise_problem(app.version_closed_problem(v.online_until, v.version_label), '55000');
   full_data := app.form_full_data(f);
   result_judgment := nanbyo.judge(f.form_version_id, full_data);
   errors := result_judgment -> 'errors';

@@ -85,7 +85,7 @@ BEGIN
     PERFORM app.raise('P0002', 'E_UNKNOWN_DISEASE', SQLERRM);
   END;
   SELECT * INTO v FROM app.form_versions x WHERE x.id = version_id;
-  PERFORM app.raise_problem(app.version_closed_problem(v.online_until, v.disease_name || ' ' || v.version_label));
+  PERFORM app.raise_problem(app.version_closed_problem(v.online_until, v.disease_name || ' ' || v.version_label), '55000');
   RETURN v;
 END
 $$;

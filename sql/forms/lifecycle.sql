@@ -7,7 +7,7 @@
 --   taken_over ──review──► reviewed ──register──► registered
 -- Each problem is answered as 'CODE:message' (NULL: none), so a set-based
 -- import can report it per form and an api function can raise it
--- (app.raise_problem).
+-- (app.raise_problem in sql/foundation/errors.sql).
 
 -- A form version no longer registrable online (B1): no new form, no
 -- confirmation on it.
@@ -59,25 +59,6 @@ AS $$
            coalesce((SELECT label_ja FROM app.form_statuses WHERE code = $2), $2)) END
 $$;
 
--- Raises a 'CODE:message' problem with the SQLSTATE its code calls for.
-CREATE OR REPLACE FUNCTION app.raise_problem(problem text)
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-  code text := split_part(problem, ':', 1);
-BEGIN
-  IF problem IS NOT NULL THEN
-    PERFORM app.raise(CASE
-        WHEN code IN ('E_DOCTOR_ONLY', 'E_CONFIRM_NEEDS_DOCTOR', 'E_DOCTOR_PROGRAM', 'E_COOPERATING_RENEWAL_ONLY')
-          THEN '42501'
-        WHEN code IN ('E_FORM_VERSION_CLOSED', 'E_FORM_STATUS') THEN '55000'
-        ELSE '22023' END,
-      code, substr(problem, length(code) + 2));
-  END IF;
-END
-$$;
-
 -- Whoever writes: the lifecycle moves forward one step at a time, and a
 -- form's version, patient and hospital never change.
 CREATE OR REPLACE FUNCTION app.forms_check_transition()
@@ -86,7 +67,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM app.raise_problem(app.transition_problem(OLD.status, NEW.status));
+  PERFORM app.raise_problem(app.transition_problem(OLD.status, NEW.status), '55000');
   IF (NEW.form_version_id, NEW.patient_id, NEW.hospital_id) IS DISTINCT FROM
      (OLD.form_version_id, OLD.patient_id, OLD.hospital_id) THEN
     PERFORM app.raise('55000', 'E_FORM_IMMUTABLE', '票の様式・患者・医療機関は変更できません。');

@@ -75,9 +75,7 @@ BEGIN
   -- (the reading as the register keeps it: half-width katakana made full-width)
   name_kana := btrim(normalize(name_kana, NFKC));
   problem := app.patient_problem(name, name_kana, birth_date, sex, address, postal_code);
-  IF problem IS NOT NULL THEN
-    PERFORM app.raise('22023', split_part(problem, ':', 1), substr(problem, strpos(problem, ':') + 1));
-  END IF;
+  PERFORM app.raise_problem(problem);
   INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, postal_code, address, insurance, created_by)
   VALUES (hospital, btrim(name), name_kana, birth_date, sex, postal_code, btrim(address),
           app.checked_insurance(insurance), me.id)
@@ -267,9 +265,7 @@ BEGIN
   p.postal_code := coalesce(postal_code, p.postal_code);
   p.insurance := CASE WHEN insurance IS NULL THEN p.insurance ELSE app.checked_insurance(insurance) END;
   problem := app.patient_problem(p.name, p.name_kana, p.birth_date, p.sex, p.address, p.postal_code);
-  IF problem IS NOT NULL THEN
-    PERFORM app.raise('22023', split_part(problem, ':', 1), substr(problem, strpos(problem, ':') + 1));
-  END IF;
+  PERFORM app.raise_problem(problem);
   UPDATE app.patients x
      SET name = p.name, name_kana = p.name_kana, birth_date = p.birth_date, sex = p.sex,
          address = p.address, postal_code = p.postal_code, insurance = p.insurance

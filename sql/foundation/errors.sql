@@ -128,3 +128,18 @@ END
 $$;
 COMMENT ON FUNCTION app.raise_http(integer, text, text, text) IS
   'Raise an error with an exact HTTP status for PostgREST (body: code, message, details = stable code)';
+
+-- Raises a problem answered as 'CODE:message' by a rule function (the
+-- patient register's, the form lifecycle's: rules a set-based import
+-- reports per row) with `sqlstate`; nothing when the problem is NULL.
+CREATE OR REPLACE FUNCTION app.raise_problem(problem text, sqlstate text DEFAULT '22023')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF problem IS NOT NULL THEN
+    PERFORM app.raise(sqlstate, split_part(problem, ':', 1), substr(problem, strpos(problem, ':') + 1));
+  END IF;
+END
+$$;
