@@ -84,6 +84,8 @@ WITH input AS (
              SELECT FROM app.scan_assignments sa
               WHERE sa.contractor_organisation_id = me.organisation_id AND sa.hospital_id = hospital.id
                 AND sa.scan = i.rec ->> 'scan' AND sa.form_id IS NULL) END AS scan_open,
+           CASE WHEN i.confirm THEN app.confirmation_problem(me.id, me.role, me.program, d.id, d.doctor_kind,
+                                                             i.program, i.rec ->> 'purpose') END AS confirmation_problem,
            row_number() OVER (PARTITION BY i.rec ->> 'scan' ORDER BY i.ord) AS scan_use,
            (SELECT min(x.id) FROM app.patients x
              WHERE x.hospital_id = hospital.id AND x.name_kana = i.name_kana AND x.name = i.name
@@ -97,9 +99,7 @@ WITH input AS (
                coalesce(l.rec ->> 'doctor', header_doctor, ''))
       -- the lifecycle's rules, as online (sql/forms/lifecycle.sql)
       WHEN l.online_until < current_date THEN app.version_closed_problem(l.online_until, l.version_label)
-      WHEN l.confirm AND app.confirmation_problem(me.id, me.role, me.program, l.doctor_id, l.doctor_kind,
-                                                  l.program, l.rec ->> 'purpose') IS NOT NULL THEN
-        app.confirmation_problem(me.id, me.role, me.program, l.doctor_id, l.doctor_kind, l.program, l.rec ->> 'purpose')
+      WHEN l.confirmation_problem IS NOT NULL THEN l.confirmation_problem
       WHEN me.role = 'contractor' AND coalesce(l.rec ->> 'scan', '') = '' THEN
         'E_SCAN_REQUIRED:外部委託事業者の登録では、form要素の scan 属性に元のスキャン（紙の票）を指定してください。'
       WHEN me.role = 'contractor' AND (NOT l.scan_open OR l.scan_use > 1) THEN

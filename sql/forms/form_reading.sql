@@ -100,17 +100,24 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   ids text[];
+  total bigint;
 BEGIN
-  -- every match, whatever the page: a client that pages with the function's
-  -- own "limit"/"offset" (fast on a large hospital) reads the total here
-  PERFORM app.add_response_header('X-Total-Count', (SELECT count(*) FROM
-    app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id))::text);
-  -- logged first, even when nothing matched
-  SELECT coalesce(array_agg(x.id::text ORDER BY x.updated_at DESC, x.id DESC), '{}') INTO ids FROM (
-    SELECT r.id, r.updated_at FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
+  -- the page's ids, and the number of every match counted in the same pass
+  SELECT coalesce(array_agg(x.id::text ORDER BY x.updated_at DESC, x.id DESC), '{}'), max(x.total)
+    INTO ids, total FROM (
+    SELECT r.id, r.updated_at, count(*) OVER () AS total
+      FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
      ORDER BY r.updated_at DESC, r.id DESC
      LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END  -- NULL: all
      OFFSET greatest(coalesce(search_forms."offset", 0), 0)) x;
+  IF total IS NULL AND (coalesce(search_forms."offset", 0) > 0 OR search_forms."limit" IS NOT NULL) THEN
+    -- an empty page (past the end, or limit 0) holds no row to carry the total
+    total := (SELECT count(*) FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id));
+  END IF;
+  -- every match, whatever the page: a client that pages with the function's
+  -- own "limit"/"offset" (fast on a large hospital) reads the total here
+  PERFORM app.add_response_header('X-Total-Count', coalesce(total, 0)::text);
+  -- logged first, even when nothing matched
   PERFORM app.audit_read('forms', 'form', ids,
     jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
       'disease_code', search_forms.disease_code, 'status', search_forms.status, 'matched', cardinality(ids))));
