@@ -25,11 +25,18 @@ BEGIN
   FOR p IN SELECT policyname, tablename FROM pg_policies WHERE schemaname = 'app' LOOP
     EXECUTE format('DROP POLICY %I ON app.%I', p.policyname, p.tablename);
   END LOOP;
+  -- every role holding a grant on a table, column, sequence or function of `app`
+  -- (read from the grants themselves, so no list of roles to keep in step)
   FOR r IN
-    SELECT rolname FROM pg_roles
-     WHERE rolname IN (SELECT code FROM app.roles UNION SELECT role_group FROM app.roles)
-        OR rolname IN ('api_user', 'enrolling', 'web_anon', 'form_readers', 'nanbyo_mailer', 'nanbyo_audit_writer',
-                       'api_token')
+    SELECT DISTINCT pg_get_userbyid(g.grantee)
+      FROM (SELECT c.relacl AS acl, c.relowner AS owner FROM pg_class c WHERE c.relnamespace = 'app'::regnamespace
+            UNION ALL
+            SELECT a.attacl, c.relowner FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             WHERE c.relnamespace = 'app'::regnamespace AND a.attacl IS NOT NULL
+            UNION ALL
+            SELECT f.proacl, f.proowner FROM pg_proc f WHERE f.pronamespace = 'app'::regnamespace) o,
+           aclexplode(o.acl) g
+     WHERE g.grantee <> 0 AND g.grantee <> o.owner
   LOOP
     EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA app FROM %I', r);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA app FROM %I', r);
