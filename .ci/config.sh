@@ -21,6 +21,16 @@ as_postgres() {
 
 # Build and install the extension (release) into the Debian PostgreSQL 15:
 # the one build that `make run`, the scratch test stack and the benchmarks use.
+# The files are packaged first and then moved into place by rename, never
+# rewritten in place: a running cluster that has nanbyo.so mapped keeps the
+# old file (rewriting it under a live backend ends that backend with SIGBUS).
 install_extension() {
-  cargo pgrx install --package nanbyo --pg-config "$PG_CONFIG" --release "$@"
+  local out=$root/target/pgrx-package f dest tmp
+  rm -rf "$out"
+  cargo pgrx package --package nanbyo --pg-config "$PG_CONFIG" --out-dir "$out" "$@" || return
+  while IFS= read -r -d '' f; do
+    dest=/${f#"$out"/}
+    tmp=$(dirname "$dest")/.nanbyo-install.$$
+    cp "$f" "$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$dest" || return
+  done < <(find "$out" -type f -print0)
 }
