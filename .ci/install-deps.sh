@@ -8,6 +8,7 @@
 #     .tools/ (git-ignored)
 #   - a Python venv in .tools/venv with the HTTP test requirements
 #   - openapi-typescript from npm into .tools/openapi-typescript
+#   - @supabase/postgrest-js from npm into .tools/postgrest-js
 #   - schemathesis in its own venv .tools/schemathesis (the contract test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +60,15 @@ if ! "$ots_dir/node_modules/.bin/openapi-typescript" --version 2>/dev/null | gre
   log "installing openapi-typescript $OPENAPI_TYPESCRIPT_VERSION from npm"
   mkdir -p "$ots_dir"
   npm install --silent --no-audit --no-fund --prefix "$ots_dir" "openapi-typescript@$OPENAPI_TYPESCRIPT_VERSION" >/dev/null
+fi
+
+# --- postgrest-js: the HTTP tests run the #17 flows with it, unmodified
+# (tests/clients/postgrest_js_flows.mjs); the web client uses the same version
+pjs_dir=$TOOLS_DIR/postgrest-js
+if ! grep -qs "\"version\": \"$POSTGREST_JS_VERSION\"" "$pjs_dir/node_modules/@supabase/postgrest-js/package.json"; then
+  log "installing @supabase/postgrest-js $POSTGREST_JS_VERSION from npm"
+  mkdir -p "$pjs_dir"
+  npm install --silent --no-audit --no-fund --prefix "$pjs_dir" "@supabase/postgrest-js@$POSTGREST_JS_VERSION" >/dev/null
 fi
 
 # --- Python venv for the HTTP tests ---------------------------------------

@@ -91,6 +91,8 @@ INSERT INTO expected_privileges VALUES
   ('api.check_forms_xml(xml)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
   ('api.import_forms_xml(bytea)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
   ('api.check_forms_xml(bytea)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
+  ('api.import_forms_xml(jsonb)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
+  ('api.check_forms_xml(jsonb)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
   ('api.export_forms_xml(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.export_forms(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.data_dictionary(bigint,text)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
