@@ -201,3 +201,26 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('check_form', 'The input check and machine judgment of a form as it is typed, exactly as saving it would judge it; nothing stored is read but the form version, nothing is written.',
    '{"form_version_id": "様式ID / the form version", "data": "入力中の項目（項目ID → 値）/ the items typed so far (item id → value)"}',
    '{"$ref": "#/components/schemas/Judgment"}', NULL);
+
+-- Every code with its Japanese label (#18).
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('CodeLabel', '{"type": "object", "required": ["code", "label"],
+     "properties": {"code": {"type": "string"}, "label": {"type": "string", "description": "日本語の名称 / the Japanese label"}}}'),
+  ('Vocabulary', '{"type": "object",
+     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "sexes"],
+     "properties": {
+       "programs": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"law_code": {"type": "string", "description": "法別番号 / the law code of the public payer number"}}}]}},
+       "form_purposes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "form_statuses": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"position": {"type": "integer"}}}]}},
+       "form_status_transitions": {"type": "array", "items": {"type": "object", "required": ["from", "to", "action"],
+         "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "action": {"type": "string"}}}},
+       "review_results": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "organisation_kinds": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "roles": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"organisation_kind": {"type": "string"}}}]}},
+       "api_token_scopes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "doctor_kinds": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "sexes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
+
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('vocabulary', 'Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.',
+   '{}', '{"$ref": "#/components/schemas/Vocabulary"}', NULL);

@@ -18,6 +18,8 @@ INSERT INTO expected_privileges VALUES
   ('api.health()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   -- the OpenAPI document (#17): public like PostgREST's own at /
   ('api.openapi()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  -- the codes with their labels for every screen (#18): public master data
+  ('api.vocabulary()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('app.api_docs', 'SELECT', '{}'),
   ('app.api_doc_schemas', 'SELECT', '{}'),
   ('api.login(text,text,text,text)', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
