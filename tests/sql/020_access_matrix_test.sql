@@ -98,6 +98,11 @@ INSERT INTO expected_privileges VALUES
   ('api.export_forms_xml(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.export_forms(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.data_dictionary(bigint,text)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
+  -- the postal-code master (#18): every logged-in user, never anonymous; the tables only through it
+  ('api.lookup_postal_code(text)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('app.postal_codes', 'SELECT', '{}'),
+  ('app.postal_codes', 'INSERT', '{}'),
+  ('app.postal_code_source', 'SELECT', '{}'),
   ('app.form_imports', 'SELECT', '{}'),
   ('app.form_imports', 'INSERT', '{}'),
   ('api.monitoring_flags', 'SELECT', '{operator_admin,operator_staff}'),
