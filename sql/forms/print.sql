@@ -103,9 +103,8 @@ AS $$
     CASE WHEN access_key IS NOT NULL THEN format('<div>アクセスキー<div class="key">%s</div></div>', app.html(access_key))
          WHEN heading_note IS NOT NULL THEN format('<div class="masked">%s</div>', app.html(heading_note)) ELSE '' END,
     (SELECT string_agg(format('<h2>%s</h2><table>%s</table>', app.html(section), rows), E'\n' ORDER BY first) FROM sections),
-    app.html(CASE f.judgment ->> 'primary_judgment' WHEN 'meets' THEN '基準を満たす'
-                  WHEN 'does_not_meet' THEN '基準を満たさない' WHEN 'needs_review' THEN '要審査'
-                  ELSE coalesce(f.judgment ->> 'primary_judgment', '未確定') END),
+    app.html(coalesce((SELECT label_ja FROM app.primary_judgments WHERE code = f.judgment ->> 'primary_judgment'),
+                      f.judgment ->> 'primary_judgment', '未確定')),
     -- the form's program, purpose and status by their labels (the vocabulary)
     app.html(format('制度: %s　申請区分: %s　状態: %s',
       coalesce((SELECT label_ja FROM app.programs WHERE code = f.program), f.program),

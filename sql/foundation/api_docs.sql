@@ -207,13 +207,14 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
   ('CodeLabel', '{"type": "object", "required": ["code", "label"],
      "properties": {"code": {"type": "string"}, "label": {"type": "string", "description": "日本語の名称 / the Japanese label"}}}'),
   ('Vocabulary', '{"type": "object",
-     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "sexes"],
+     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "sexes"],
      "properties": {
        "programs": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"law_code": {"type": "string", "description": "法別番号 / the law code of the public payer number"}}}]}},
        "form_purposes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "form_statuses": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"position": {"type": "integer"}}}]}},
        "form_status_transitions": {"type": "array", "items": {"type": "object", "required": ["from", "to", "action"],
          "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "action": {"type": "string"}}}},
+       "primary_judgments": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "review_results": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "organisation_kinds": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "roles": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"organisation_kind": {"type": "string"}}}]}},
@@ -222,7 +223,7 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
        "sexes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
 
 INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
-  ('vocabulary', 'Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.',
+  ('vocabulary', 'Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.',
    '{}', '{"$ref": "#/components/schemas/Vocabulary"}', NULL);
 
 -- The postal-code lookup (#18, sql/master/postal_codes.sql).

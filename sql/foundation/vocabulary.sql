@@ -21,6 +21,8 @@ AS $$
                                        ORDER BY position) FROM app.form_statuses),
     'form_status_transitions', (SELECT jsonb_agg(jsonb_build_object('from', from_status, 'to', to_status, 'action', action_ja)
                                                  ORDER BY from_status, to_status) FROM app.form_status_transitions),
+    'primary_judgments', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
+                            FROM app.primary_judgments),
     'review_results', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
                          FROM app.review_results),
     'organisation_kinds', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
@@ -38,4 +40,4 @@ AS $$
                WHERE d ->> 'item_id' = 'patient_sex'
                ORDER BY v.effective_from DESC, v.id DESC LIMIT 1))
 $$;
-COMMENT ON FUNCTION api.vocabulary() IS '画面に出すコードとその名称（制度、申請区分、票の状態、審査結果、利用者区分など）';
+COMMENT ON FUNCTION api.vocabulary() IS '画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）';
