@@ -167,3 +167,42 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('secondary_hospitals', 'Applications to secondary hospitals and their state.', '{}', NULL, NULL),
   ('form_versions', 'Form versions per disease with their definitions.', '{}', NULL, NULL),
   ('monitoring_flags', 'Alerts for the operator (e.g. heavy use of carry-over).', '{}', NULL, NULL);
+
+-- The form entry screen (#18): layout for rendering, live check as typed.
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('FormLayout', '{"type": "object", "required": ["form_version_id", "program", "disease_code", "disease_name", "version_label", "sections", "calculations", "diagnosis", "severity"],
+     "properties": {"form_version_id": {"type": "integer"}, "online_until": {"type": ["string", "null"], "format": "date"},
+                    "program": {"$ref": "#/components/schemas/Program"}, "disease_code": {"type": "string"},
+                    "disease_name": {"type": "string"}, "version_label": {"type": "string"},
+                    "effective_from": {"type": "string", "format": "date"},
+                    "follows": {"type": "string", "description": "準拠する公表資料 / the published text it follows"},
+                    "sections": {"type": "array", "items": {"type": "object", "required": ["name", "items"],
+                      "properties": {"name": {"type": "string"},
+                                     "items": {"type": "array", "items": {"type": "object", "required": ["item_id", "label", "type", "required", "codes", "autofilled"],
+                                       "properties": {"item_id": {"type": "string"}, "label": {"type": "string"},
+                                                      "label_en": {"type": ["string", "null"]}, "section": {"type": "string"},
+                                                      "block": {"type": ["string", "null"]}, "type": {"type": "string"},
+                                                      "type_label": {"type": "string"}, "unit": {"type": ["string", "null"]},
+                                                      "min": {"type": ["number", "null"]}, "max": {"type": ["number", "null"]},
+                                                      "max_length": {"type": ["integer", "null"]}, "pattern": {"type": ["string", "null"]},
+                                                      "codes": {"type": "array", "items": {"type": "object", "required": ["code", "label"],
+                                                        "properties": {"code": {"type": "string"}, "label": {"type": "string"}, "label_en": {"type": ["string", "null"]}}}},
+                                                      "required": {"type": "boolean"},
+                                                      "enable_when": {"description": "適用条件（判定は check_form の applicable）/ the condition (decided by check_form''s applicable)"},
+                                                      "personal": {"type": ["string", "null"]}, "carry_over": {"type": "boolean"},
+                                                      "autofilled": {"type": "boolean", "description": "データから自動入力される重症度項目 / a severity item the server fills in"}}}}}}},
+                    "calculations": {"type": "array", "items": {"type": "object", "required": ["id", "label", "type"],
+                      "properties": {"id": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"}, "unit": {"type": ["string", "null"]}}}},
+                    "diagnosis": {"$ref": "#/components/schemas/LayoutCriteria"},
+                    "severity": {"$ref": "#/components/schemas/LayoutCriteria"}}}'),
+  ('LayoutCriteria', '{"type": "object", "required": ["source", "categories"],
+     "properties": {"source": {"type": "string", "description": "公表された基準の文言 / the published criteria"},
+                    "categories": {"type": "array", "items": {"type": "object", "required": ["value", "label"],
+                      "properties": {"value": {"type": "string"}, "label": {"type": "string"}}}}}}');
+
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('form_layout', 'A form version laid out for rendering: items by section with the shared blocks expanded and code labels, derived values, the items the server fills in, the published criteria.',
+   '{"form_version_id": "様式ID / the form version"}', '{"$ref": "#/components/schemas/FormLayout"}', NULL),
+  ('check_form', 'The input check and machine judgment of a form as it is typed, exactly as saving it would judge it; nothing stored is read but the form version, nothing is written.',
+   '{"form_version_id": "様式ID / the form version", "data": "入力中の項目（項目ID → 値）/ the items typed so far (item id → value)"}',
+   '{"$ref": "#/components/schemas/Judgment"}', NULL);

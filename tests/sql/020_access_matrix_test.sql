@@ -64,6 +64,9 @@ INSERT INTO expected_privileges VALUES
   ('api.update_patient(bigint,text,text,date,text,text,text,jsonb)', 'EXECUTE', '{doctor,clerk}'),
   ('api.create_form(bigint,text,text,bigint,boolean,jsonb)', 'EXECUTE', '{doctor,clerk}'),
   ('api.save_form(bigint,jsonb)', 'EXECUTE', '{doctor,clerk}'),
+  -- the live check and the layout for rendering (#18): no stored data read
+  ('api.check_form(bigint,jsonb)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff}'),
+  ('api.form_layout(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.comment_on_form(bigint,text,text)', 'EXECUTE', '{doctor,clerk}'),
   ('api.carry_over_form(bigint,text,text,bigint,boolean)', 'EXECUTE', '{doctor,clerk}'),
   ('api.print_access_key_slip(bigint,text)', 'EXECUTE', '{doctor,clerk}'),
