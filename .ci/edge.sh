@@ -20,7 +20,7 @@ dir=$RUN_DIR/$name
 run=$dir/nginx
 conf=$run/nanbyo.conf
 
-nginx_running() { [ -f "$run/nginx.pid" ] && kill -0 "$(cat "$run/nginx.pid")" 2>/dev/null; }
+nginx_running() { [ -f "$run/nginx.pid" ] && kill -0 "$(cat "$run/nginx.pid" 2>/dev/null)" 2>/dev/null; }
 
 # A self-signed certificate for 127.0.0.1 and localhost (make run's; a
 # deployment brings its own).
