@@ -21,9 +21,10 @@ def attempt(edge, login_id, form=False):
 def test_a_burst_on_one_login_id_is_limited(edge):
     login_id = f"burst-{uuid.uuid4().hex[:12]}"
     statuses = [attempt(edge, login_id).status_code for _ in range(8)]
-    # 1 + a burst of 5 reach the database (401, then its own lock: 403); then nginx refuses
+    # 1 + a burst of 5 reach the database (401, then its own lock: 403); then
+    # nginx refuses (one more may pass if the requests were slow: 6 a minute)
     assert statuses[:4] == [401] * 4, statuses
-    assert statuses[6:] == [429, 429], statuses
+    assert statuses[-1] == 429 and sum(s != 429 for s in statuses) <= 7, statuses
     r = attempt(edge, login_id)
     body = assert_error(r, 429, "E_RATE_LIMITED")
     assert {k: body[k] for k in LIMITED} == LIMITED

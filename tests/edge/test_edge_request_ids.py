@@ -35,6 +35,13 @@ def test_a_malformed_id_is_replaced_by_nginxs_own(edge):
         assert given != bad and re.fullmatch(r"[0-9a-f]{32}", given), given
 
 
+def test_the_databases_error_carries_the_id_once(edge):
+    # app.raise_http sets X-Request-Id itself; nginx keeps one
+    r = edge.post("/api/rpc/whoami", json={}, headers={"X-Request-Id": "db-401"})
+    assert r.status_code == 401 and r.json()["details"] == "E_NOT_LOGGED_IN"
+    assert ids(r) == ["db-401"]
+
+
 def test_postgrests_own_error_carries_the_id(edge):
     r = edge.post("/api/rpc/no_such_function", json={}, headers={"X-Request-Id": "pgrst-404"})
     assert r.status_code == 404 and r.json()["code"].startswith("PGRST")
