@@ -87,3 +87,12 @@ def test_the_import_limit_is_read_from_content_length_too(edge_url, edge_ca, cle
                                     extra=f"Authorization: Bearer {clerk_token}\r\n")
     assert head.startswith("HTTP/1.1 413"), head
     assert seconds < 2
+
+
+def test_a_chunked_body_without_a_length_is_cut_off_at_the_limit_too(edge):
+    def chunks():
+        for _ in range(4):
+            yield b"a" * (MIB // 2 + 1)
+
+    r = edge.post("/api/rpc/health", data=chunks(), headers={"Content-Type": "application/json"})
+    assert_error(r, 413, "E_BODY_TOO_LARGE")
