@@ -27,6 +27,8 @@ INSERT INTO expected_privileges VALUES
   ('api.logout()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.whoami()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.change_password(text,text)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  -- the browser session (#18): a full session only, never an enrolment session nor an API token
+  ('api.renew_session()', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.list_accounts(bigint,text,text,boolean,integer,integer)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.issue_account(text,bigint,text,text,text,text,text,text,text,date)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
   ('api.delete_account(bigint,text)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
