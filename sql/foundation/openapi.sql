@@ -366,6 +366,13 @@ BEGIN
                 FROM jsonb_array_elements(errs) e
                GROUP BY (e ->> 'status')::integer) s), '{}')
       || '{"default": {"$ref": "#/components/responses/Error"}}'::jsonb;
+    -- a refusal the function answers itself with its own json (e.g. the bulk
+    -- issuance's 422 with the problems line by line): set_config('response.status', '4xx')
+    responses := responses || coalesce((
+      SELECT jsonb_object_agg(m[1], jsonb_build_object(
+               'description', '応答の本文で理由を返す / the answer itself says why', 'content', ok_content))
+        FROM (SELECT DISTINCT regexp_matches(p.prosrc, 'set_config\(\s*''response\.status''\s*,\s*''(4[0-9]{2})''', 'g') m
+                FROM pg_proc p WHERE p.oid = ANY (fns)) s), '{}');
 
     security := CASE WHEN bool_or(has_function_privilege('web_anon', o, 'EXECUTE'))
                      THEN bearer_optional ELSE bearer_only END
