@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The contract test (part of `make test`, #17 item 7): schemathesis against
 # a running API with its own OpenAPI document (GET /rpc/openapi), bounded to
-# calls that change nothing a later test could see (the public calls, and a
-# new doctor's reads, exports and dry runs: audit entries only) and to a few
-# examples each (about 30 s). A 5xx, a status or content type the document
-# does not list, or an answer that breaks its schema fails the run. The seed is fixed so that a failure can be
+# calls that change nothing a later test could see (the public calls, and
+# the reads, exports and dry runs of a doctor, a hospital admin, a
+# municipality's staff member and an operator of a new world: audit entries
+# only) and to a few examples each (well under two minutes). A 5xx, a status
+# or content type the document does not list, or an answer that breaks its
+# schema fails the run. The seed is fixed so that a failure can be
 # reproduced (NANBYO_CONTRACT_SEED picks another).
 #   contract-test.sh API_URL RUN_DIR PG_PORT
 set -euo pipefail
@@ -21,12 +23,27 @@ common=(run "$api/rpc/openapi" --url "$api" --no-color --workers 2
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
   --phases examples,coverage,fuzzing --max-examples "${NANBYO_CONTRACT_EXAMPLES:-10}"
   --seed "${NANBYO_CONTRACT_SEED:-20261207}" --generation-database none)
+status=0
 
 echo "[contract] without a JWT: the public calls"
-"$st" "${common[@]}" --include-path-regex '^/rpc/(health|openapi|login)$'
+"$st" "${common[@]}" --include-path-regex '^/rpc/(health|openapi|login)$' || status=1
 
-echo "[contract] as a doctor of a new hospital (a patient, a draft): reads"
-token=$(NANBYO_API_URL=$api NANBYO_CLUSTER_SCRIPT=$root/.ci/cluster.sh NANBYO_RUN_DIR=$run_dir \
-  NANBYO_PG_PORT=$pg_port "$VENV_DIR/bin/python" "$root/tests/contract/doctor_token.py")
-"$st" "${common[@]}" -H "Authorization: Bearer $token" \
-  --include-path-regex '^/rpc/(whoami|data_dictionary|search_forms|search_patients|get_form|get_patient|list_accounts|list_api_tokens|check_forms_xml|export_forms|export_forms_xml|fetch_form_by_key|print_form|print_form_masked)$|^/(organisations|form_versions)$'
+# one token per role, made in a new world (tests/contract/tokens.py)
+declare -A token
+while read -r role jwt; do token[$role]=$jwt; done < <(
+  NANBYO_API_URL=$api NANBYO_CLUSTER_SCRIPT=$root/.ci/cluster.sh NANBYO_RUN_DIR=$run_dir \
+    NANBYO_PG_PORT=$pg_port "$VENV_DIR/bin/python" "$root/tests/contract/tokens.py")
+[[ ${#token[@]} -eq 4 ]] || { echo "[contract] tests/contract/tokens.py gave ${#token[@]} tokens, not 4" >&2; exit 1; }
+
+# ROLE: what it reads (every call here changes nothing but the audit log)
+declare -A reads=(
+  [doctor]='^/rpc/(whoami|data_dictionary|search_forms|search_patients|get_form|get_patient|list_accounts|list_api_tokens|check_forms_xml|export_forms|export_forms_xml|fetch_form_by_key|print_form|print_form_masked)$|^/(organisations|form_versions)$'
+  [hospital_admin]='^/rpc/(whoami|list_accounts|list_api_tokens)$|^/(organisations|secondary_hospitals)$'
+  [municipality_staff]='^/rpc/(whoami|search_forms|get_form|list_accounts|print_form_masked)$|^/(organisations|form_versions)$'
+  [operator_staff]='^/rpc/(whoami|search_forms|get_form|search_patients|export_forms|search_audit_log|list_accounts)$|^/(organisations|monitoring_flags)$'
+)
+for role in doctor hospital_admin municipality_staff operator_staff; do
+  echo "[contract] as $role: reads"
+  "$st" "${common[@]}" -H "Authorization: Bearer ${token[$role]}" --include-path-regex "${reads[$role]}" || status=1
+done
+exit $status
