@@ -7,8 +7,9 @@ test must look into the database it uses psql through the cluster script.
 Every JSON answer the `http` client receives is checked against the API's
 own OpenAPI 3.1 document (GET /rpc/openapi, #17 item 7): the schema of its
 operation and status (an error status the operation does not list: the
-common error object). An answer that breaks it fails the test, naming the
-path, the status and what is wrong.
+common error object); every successful answer's media type (JSON, CSV,
+HTML, XML) must be one the document lists. An answer that breaks it fails
+the test, naming the path, the status and what is wrong.
 """
 
 import json
@@ -41,19 +42,23 @@ class Contract:
         return self.validators[pointer]
 
     def problems(self, method, url, status, content_type, body):
-        """What is wrong with one answer ([] when it conforms or is not JSON of a documented path)."""
-        if "json" not in (content_type or "") or not body:
-            return []
+        """What is wrong with one answer of a path of the document: an
+        undocumented success status or media type, or JSON that breaks its schema."""
         path = urlsplit(url).path
         operation = self.document["paths"].get(path, {}).get(method.lower())
-        if operation is None:
-            return []  # PostgREST's own root (/), or a path the document does not have
+        if operation is None or not body:
+            return []  # PostgREST's own root (/), a path the document does not have, an empty answer
         responses = operation["responses"]
         key = str(status)
         if key not in responses:
             if 200 <= status < 300:
                 return [f"status {status} is not in the document's responses"]
             key = "default"
+        media_type = (content_type or "").split(";")[0].strip()
+        if 200 <= status < 300 and media_type not in responses[key].get("content", {}):
+            return [f"media type {media_type} is not in the document's {sorted(responses[key].get('content', {}))}"]
+        if "json" not in media_type:
+            return []
         pointer = "/paths/" + path.replace("~", "~0").replace("/", "~1") + f"/{method.lower()}/responses/{key}"
         response = responses[key]
         if "$ref" in response:  # #/components/responses/Error

@@ -215,6 +215,8 @@ DECLARE
     {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}},
     {"name": "Prefer", "in": "header", "required": false, "description": "count=exact: 総件数を Content-Range に / the total in Content-Range",
      "schema": {"type": "string", "enum": ["count=exact", "count=planned", "count=estimated"]}}]';
+  -- CSV of the rows of a view or a SETOF function (Accept: text/csv)
+  csv_content jsonb := '{"schema": {"type": "string", "description": "CSV (RFC 4180): 見出し行と1行1件 / a header line, then one line per row"}}';
   bearer_only jsonb := '[{"bearer": []}]';
   bearer_optional jsonb := '[{}, {"bearer": []}]';
 BEGIN
@@ -344,6 +346,10 @@ BEGIN
     ELSE
       ok_content := jsonb_build_object('application/json', jsonb_build_object('schema', result_schema));
     END IF;
+    IF jfn.proretset THEN
+      -- the rows of a set also as CSV (Accept: text/csv, sql/foundation/csv_output.sql)
+      ok_content := ok_content || jsonb_build_object('text/csv', csv_content);
+    END IF;
     responses := jsonb_build_object('200', jsonb_build_object('description', 'OK', 'content', ok_content));
     IF jfn.proretset THEN
       -- PostgREST answers a page of a set asked for with Range or limit and
@@ -428,10 +434,10 @@ BEGIN
         'parameters', page_params || col_params,
         'responses', jsonb_build_object(
           '200', jsonb_build_object('description', 'OK', 'content', jsonb_build_object('application/json',
-                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)))),
+                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)), 'text/csv', csv_content)),
           '206', jsonb_build_object('description', '一部（ページ）/ Partial Content: one page of the rows',
                    'content', jsonb_build_object('application/json',
-                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)))),
+                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)), 'text/csv', csv_content)),
           'default', '{"$ref": "#/components/responses/Error"}'::jsonb)))
       || CASE WHEN app.openapi_roles(NULL, v.oid, 'INSERT') <> '[]' THEN jsonb_build_object('post', op || jsonb_build_object(
            'operationId', v.relname || '_insert',
