@@ -110,7 +110,7 @@ $$;
 
 -- The stable error codes a function may answer with: app.raise('SQLSTATE',
 -- 'E_…'), app.raise_http(status, 'SQLSTATE', 'E_…') and app.<helper>(status,
--- 'E_…') in its source and in
+-- ['SQLSTATE',] 'E_…') in its source and in
 -- the app functions it calls, up to three calls deep. Codes raised by the
 -- extension (nanbyo.*) or built at run time are not found.
 CREATE OR REPLACE FUNCTION app.openapi_error_codes(fns oid[])
@@ -138,10 +138,12 @@ AS $$
      CROSS JOIN LATERAL regexp_matches(p.prosrc,
        'app\.raise_http\(\s*([0-9]{3})\s*,\s*''([0-9A-Z]{5})''\s*,\s*''(E_[A-Z0-9_]+)''', 'g') m
     UNION
-    -- helpers that refuse with an HTTP status and a code (app.login_refused(401, 'E_…', …))
-    SELECT m[1]::integer, NULL, m[2]
+    -- helpers that refuse with an HTTP status, maybe a SQLSTATE, and a code
+    -- (app.login_refused(401, 'E_…', …), app.lookup_refused(404, 'P0002', 'E_…', …))
+    SELECT m[1]::integer, m[2], m[3]
       FROM (SELECT DISTINCT fn FROM reach) r JOIN pg_proc p ON p.oid = r.fn
-     CROSS JOIN LATERAL regexp_matches(p.prosrc, 'app\.[a-z_0-9]+\(\s*([0-9]{3})\s*,\s*''(E_[A-Z0-9_]+)''', 'g') m
+     CROSS JOIN LATERAL regexp_matches(p.prosrc,
+       'app\.[a-z_0-9]+\(\s*([0-9]{3})\s*,\s*(?:''([0-9A-Z]{5})''\s*,\s*)?''(E_[A-Z0-9_]+)''', 'g') m
   )
   SELECT coalesce(jsonb_agg(jsonb_build_object('status', status, 'sqlstate', sqlstate, 'code', code)
                             ORDER BY status, code, sqlstate), '[]')
