@@ -327,9 +327,10 @@ BEGIN
     -- the successful answer (the overloads answer alike)
     SELECT * INTO jfn FROM pg_proc p WHERE p.oid = fns[1];
     result_schema := CASE
+      -- (also the JSON answer of a media-type function that answers JSON to Accept: application/json)
+      WHEN doc.response_schema IS NOT NULL THEN doc.response_schema
       WHEN (SELECT typname FROM pg_type WHERE oid = jfn.prorettype) IN ('json', 'jsonb')
-        THEN coalesce(doc.response_schema,
-                      '{"description": "応答のスキーマは未記述 / the schema of this answer is not described yet"}'::jsonb)
+        THEN '{"description": "応答のスキーマは未記述 / the schema of this answer is not described yet"}'::jsonb
       ELSE app.openapi_type_schema(jfn.prorettype) END;
     IF jfn.proretset THEN
       result_schema := jsonb_build_object('type', 'array', 'items', result_schema);
