@@ -110,7 +110,7 @@ $$;
 
 -- The stable error codes a function may answer with: app.raise('SQLSTATE',
 -- 'E_…'), app.raise_http(status, 'SQLSTATE', 'E_…') and app.<helper>(status,
--- 'E_…') in its source and in
+-- ['SQLSTATE',] 'E_…') in its source and in
 -- the app functions it calls, up to three calls deep. Codes raised by the
 -- extension (nanbyo.*) or built at run time are not found.
 CREATE OR REPLACE FUNCTION app.openapi_error_codes(fns oid[])
@@ -138,10 +138,12 @@ AS $$
      CROSS JOIN LATERAL regexp_matches(p.prosrc,
        'app\.raise_http\(\s*([0-9]{3})\s*,\s*''([0-9A-Z]{5})''\s*,\s*''(E_[A-Z0-9_]+)''', 'g') m
     UNION
-    -- helpers that refuse with an HTTP status and a code (app.login_refused(401, 'E_…', …))
-    SELECT m[1]::integer, NULL, m[2]
+    -- helpers that refuse with an HTTP status, maybe a SQLSTATE, and a code
+    -- (app.login_refused(401, 'E_…', …), app.lookup_refused(404, 'P0002', 'E_…', …))
+    SELECT m[1]::integer, m[2], m[3]
       FROM (SELECT DISTINCT fn FROM reach) r JOIN pg_proc p ON p.oid = r.fn
-     CROSS JOIN LATERAL regexp_matches(p.prosrc, 'app\.[a-z_0-9]+\(\s*([0-9]{3})\s*,\s*''(E_[A-Z0-9_]+)''', 'g') m
+     CROSS JOIN LATERAL regexp_matches(p.prosrc,
+       'app\.[a-z_0-9]+\(\s*([0-9]{3})\s*,\s*(?:''([0-9A-Z]{5})''\s*,\s*)?''(E_[A-Z0-9_]+)''', 'g') m
   )
   SELECT coalesce(jsonb_agg(jsonb_build_object('status', status, 'sqlstate', sqlstate, 'code', code)
                             ORDER BY status, code, sqlstate), '[]')
@@ -215,6 +217,8 @@ DECLARE
     {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}},
     {"name": "Prefer", "in": "header", "required": false, "description": "count=exact: 総件数を Content-Range に / the total in Content-Range",
      "schema": {"type": "string", "enum": ["count=exact", "count=planned", "count=estimated"]}}]';
+  -- CSV of the rows of a view or a SETOF function (Accept: text/csv)
+  csv_content jsonb := '{"schema": {"type": "string", "description": "CSV (RFC 4180): 見出し行と1行1件 / a header line, then one line per row"}}';
   bearer_only jsonb := '[{"bearer": []}]';
   bearer_optional jsonb := '[{}, {"bearer": []}]';
 BEGIN
@@ -323,9 +327,10 @@ BEGIN
     -- the successful answer (the overloads answer alike)
     SELECT * INTO jfn FROM pg_proc p WHERE p.oid = fns[1];
     result_schema := CASE
+      -- (also the JSON answer of a media-type function that answers JSON to Accept: application/json)
+      WHEN doc.response_schema IS NOT NULL THEN doc.response_schema
       WHEN (SELECT typname FROM pg_type WHERE oid = jfn.prorettype) IN ('json', 'jsonb')
-        THEN coalesce(doc.response_schema,
-                      '{"description": "応答のスキーマは未記述 / the schema of this answer is not described yet"}'::jsonb)
+        THEN '{"description": "応答のスキーマは未記述 / the schema of this answer is not described yet"}'::jsonb
       ELSE app.openapi_type_schema(jfn.prorettype) END;
     IF jfn.proretset THEN
       result_schema := jsonb_build_object('type', 'array', 'items', result_schema);
@@ -343,6 +348,10 @@ BEGIN
                                        jsonb_build_object('schema', '{"type": "string"}'::jsonb));
     ELSE
       ok_content := jsonb_build_object('application/json', jsonb_build_object('schema', result_schema));
+    END IF;
+    IF jfn.proretset THEN
+      -- the rows of a set also as CSV (Accept: text/csv, sql/foundation/csv_output.sql)
+      ok_content := ok_content || jsonb_build_object('text/csv', csv_content);
     END IF;
     responses := jsonb_build_object('200', jsonb_build_object('description', 'OK', 'content', ok_content));
     IF jfn.proretset THEN
@@ -366,6 +375,13 @@ BEGIN
                 FROM jsonb_array_elements(errs) e
                GROUP BY (e ->> 'status')::integer) s), '{}')
       || '{"default": {"$ref": "#/components/responses/Error"}}'::jsonb;
+    -- a refusal the function answers itself with its own json (e.g. the bulk
+    -- issuance's 422 with the problems line by line): set_config('response.status', '4xx')
+    responses := responses || coalesce((
+      SELECT jsonb_object_agg(m[1], jsonb_build_object(
+               'description', '応答の本文で理由を返す / the answer itself says why', 'content', ok_content))
+        FROM (SELECT DISTINCT regexp_matches(p.prosrc, 'set_config\(\s*''response\.status''\s*,\s*''(4[0-9]{2})''', 'g') m
+                FROM pg_proc p WHERE p.oid = ANY (fns)) s), '{}');
 
     security := CASE WHEN bool_or(has_function_privilege('web_anon', o, 'EXECUTE'))
                      THEN bearer_optional ELSE bearer_only END
@@ -421,10 +437,10 @@ BEGIN
         'parameters', page_params || col_params,
         'responses', jsonb_build_object(
           '200', jsonb_build_object('description', 'OK', 'content', jsonb_build_object('application/json',
-                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)))),
+                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)), 'text/csv', csv_content)),
           '206', jsonb_build_object('description', '一部（ページ）/ Partial Content: one page of the rows',
                    'content', jsonb_build_object('application/json',
-                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)))),
+                   jsonb_build_object('schema', jsonb_build_object('type', 'array', 'items', item)), 'text/csv', csv_content)),
           'default', '{"$ref": "#/components/responses/Error"}'::jsonb)))
       || CASE WHEN app.openapi_roles(NULL, v.oid, 'INSERT') <> '[]' THEN jsonb_build_object('post', op || jsonb_build_object(
            'operationId', v.relname || '_insert',

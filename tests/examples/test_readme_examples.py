@@ -84,11 +84,28 @@ def scalars_of(value, out=None):
     return out
 
 
-def run(command, token, cwd):
+def run(command, token, cwd, contract):
+    """Run an example; a single curl's whole JSON answer is checked against
+    the OpenAPI document (curl reports status, method and URL on stderr
+    through a curlrc of this run)."""
     command = command.replace("http://127.0.0.1:3000", API)
+    curl_home = Path(cwd) / ".curl-home"
+    curl_home.mkdir(exist_ok=True)
+    (curl_home / ".curlrc").write_text(
+        'write-out = "%{stderr}@@contract %{http_code} %{method} %{url_effective} %{content_type}\\n"\n')
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, errors="replace", cwd=cwd,
-                          env={**os.environ, "TOKEN": token or ""}, timeout=60)
-    assert done.returncode == 0, f"{command}\n{done.stderr}"
+                          env={**os.environ, "TOKEN": token or "", "CURL_HOME": str(curl_home)}, timeout=60)
+    reports = [line.split(" ", 4)[1:] for line in done.stderr.splitlines() if line.startswith("@@contract ")]
+    stderr = "\n".join(line for line in done.stderr.splitlines() if not line.startswith("@@contract "))
+    assert done.returncode == 0, f"{command}\n{stderr}"
+    if len(reports) == 1 and len(reports[0]) == 4:
+        status, method, url, content_type = reports[0]
+        try:
+            json.loads(done.stdout)
+        except ValueError:
+            pass  # a cut answer (| head -c …) or not JSON
+        else:
+            contract.check(method, url, int(status), content_type, done.stdout)
     return done.stdout
 
 
@@ -116,7 +133,7 @@ def login(login_id):
     return r.json()["token"]
 
 
-def test_readme_shell_examples_run_as_written(tmp_path):
+def test_readme_shell_examples_run_as_written(tmp_path, contract):
     examples = shell_examples(ROOT / "README.md")
     assert len(examples) >= 4, "the README's shell examples were not found"
     token, last = None, ""
@@ -124,24 +141,24 @@ def test_readme_shell_examples_run_as_written(tmp_path):
         if command.startswith("TOKEN="):
             token = json.loads(last)["token"]
             continue
-        last = run(command, token, tmp_path)
+        last = run(command, token, tmp_path, contract)
         check(command, shown, last)
 
 
-def test_bulk_xml_upload_example_runs_as_written(tmp_path):
+def test_bulk_xml_upload_example_runs_as_written(tmp_path, contract):
     examples = shell_examples(ROOT / "docs" / "bulk-xml.md")
     assert len(examples) == 3, examples  # the upload, the dry run, the export
     command, _ = examples[0]
     # the file the report below it describes, sent by the demo doctor of the example's hospital
     (tmp_path / "forms.xml").write_bytes((ROOT / "docs/bulk-xml/examples/one-bad-form.xml").read_bytes())
-    answer = run(command, login("1310123455-0001"), tmp_path)
+    answer = run(command, login("1310123455-0001"), tmp_path, contract)
     text = (ROOT / "docs" / "bulk-xml.md").read_text(encoding="utf-8")
     report = re.search(r"The report:\n\n```json\n(.*?)```", text, re.S).group(1)
     check(command, report, answer)
     # the dry run of the same file (now duplicates), then the export, which writes forms.xml anew
-    dry_run = json.loads(run(examples[1][0], login("1310123455-0001"), tmp_path))
+    dry_run = json.loads(run(examples[1][0], login("1310123455-0001"), tmp_path, contract))
     assert dry_run["dry_run"] is True and dry_run["duplicates"] >= 1, dry_run
-    run(examples[2][0], login("1310123455-0001"), tmp_path)
+    run(examples[2][0], login("1310123455-0001"), tmp_path, contract)
     exported = (tmp_path / "forms.xml").read_text(encoding="utf-8")
     assert exported.startswith('<?xml version="1.0"') and 'disease="N006"' in exported, exported[:500]
 

@@ -6,6 +6,7 @@ of the main calls match the schemas it gives them."""
 
 import json
 import os
+import random
 import subprocess
 from pathlib import Path
 
@@ -16,9 +17,9 @@ from openapi_spec_validator.validation import OpenAPIV31SpecValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from helpers import bearer
+from helpers import add_account, bearer, new_world, token_of
 from test_bulk_import import hospital  # noqa: F401 (fixture)
-from test_forms import PD_FINDINGS, clinic, header  # noqa: F401 (fixture)
+from test_forms import PD_FINDINGS, clinic, confirmed_form, header, issue_key  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_TYPESCRIPT = Path(os.environ.get(
@@ -191,3 +192,57 @@ def test_the_import_and_its_dry_run_answer_the_import_report(document, http, hos
         assert r.status_code in (200, 400), (name, r.text)
     for path in ("/rpc/check_forms_xml", "/rpc/import_forms_xml"):
         assert answer_schema(document, path) == {"$ref": "#/components/schemas/ImportReport"}
+
+
+def test_the_calls_no_other_test_makes_answer_their_schemas(http, sql, clinic):
+    """The `http` client checks every JSON answer against the document
+    (tests/conftest.py): these are the json calls the other HTTP tests do
+    not make successfully, so that every answer schema meets a real answer."""
+    c = clinic
+    doctor, staff = bearer(c["doctor_token"]), bearer(c["staff_token"])
+    # the municipality's end of a form: review, then registration
+    form_id = confirmed_form(http, c)
+    r = http.post("/rpc/take_over_form", json={"access_key": issue_key(http, c, form_id)}, headers=staff)
+    assert r.status_code == 200, r.text
+    r = http.post("/rpc/review_form", json={"form_id": form_id, "result": "granted"}, headers=staff)
+    assert r.status_code == 200 and r.json()["review_result"] == "granted", r.text
+    r = http.post("/rpc/register_form", json={"form_id": form_id}, headers=staff)
+    assert r.status_code == 200 and r.json()["status"] == "registered", r.text
+
+    # a secondary hospital: applied for, approved by its admin, withdrawn
+    other = new_world(sql)
+    other_admin = bearer(token_of(http, add_account(sql, "doctor", other["hospital_id"], program="nanbyo",
+                                                    admin=True)["login_id"]))
+    r = http.post("/rpc/apply_secondary_hospital", json={"medical_institution_code": other["hospital_code"]},
+                  headers=doctor)
+    assert r.status_code == 200, r.text
+    application = r.json()["id"]
+    r = http.post("/rpc/decide_secondary_hospital", json={"application_id": application, "approve": True},
+                  headers=other_admin)
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    r = http.post("/rpc/withdraw_secondary_hospital", json={"application_id": application}, headers=doctor)
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn", r.text
+
+    # the hospital admin resets the clerk's password, then deletes the clerk
+    r = http.post("/rpc/reset_password", json={"account_id": c["clerk"]["id"]}, headers=doctor)
+    assert r.status_code == 200 and r.json()["initial_password"], r.text
+    r = http.post("/rpc/delete_account", json={"account_id": c["clerk"]["id"], "reason": "resigned"},
+                  headers=doctor)
+    assert r.status_code == 200 and r.json()["deleted"] is True, r.text
+
+    # one's own password, then the end of the session
+    r = http.post("/rpc/change_password", json={"current_password": "World-Pass-2026!",
+                                                "new_password": "Other-Pass-2027!x"}, headers=staff)
+    assert r.status_code == 200, r.text
+    r = http.post("/rpc/logout", json={}, headers=staff)
+    assert r.status_code == 200 and r.json() == {"logged_out": True}, r.text
+
+    # the municipality renames the hospital's code: its ids follow
+    new_code = ""
+    while not new_code:
+        new_code = sql(f"""SELECT c FROM (SELECT '131{random.randrange(10**6):06d}' || d AS c FROM generate_series(0, 9) d) x
+                            WHERE nanbyo.valid_medical_institution_code(c)
+                              AND NOT EXISTS (SELECT FROM app.organisations o WHERE o.code = x.c) LIMIT 1""")
+    r = http.post("/rpc/change_medical_institution_code", json={"hospital_id": c["hospital_id"], "new_code": new_code},
+                  headers=bearer(token_of(http, c["admin_login"])))
+    assert r.status_code == 200 and r.json()["accounts"], r.text

@@ -1,8 +1,12 @@
-"""Prints the JWT of a new doctor (hospital admin) at a new hospital with
-a patient and a draft form, for the contract test (.ci/contract-test.sh):
-its calls then read real rows. Uses the worlds of the HTTP tests."""
+"""Prints, one `ROLE TOKEN` line each, the JWTs of the accounts the contract
+test (.ci/contract-test.sh) calls the API as, so that their calls read real
+rows: a doctor (hospital admin) of a new hospital with a patient and a draft
+form, a hospital admin who is not a doctor at the same hospital, a staff
+member of the municipality that issues the hospital's ids, and an operator
+staff member. Uses the worlds of the HTTP tests."""
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -37,4 +41,12 @@ assert r.status_code == 200, r.text
 r = http.post("/rpc/create_form", headers=bearer(token),
               json={"patient_id": r.json()["id"], "disease_code": "N006", "purpose": "renewal"})
 assert r.status_code == 200, r.text
-print(token)
+operator_org = sql(f"""INSERT INTO app.organisations (kind, code, name)
+    VALUES ('operator', 'O{random.randrange(10**7)}', '運営主体') RETURNING id""")
+for role, organisation in [("doctor", None), ("hospital_admin", world["hospital_id"]),
+                           ("municipality_staff", world["municipality_id"]), ("operator_staff", operator_org)]:
+    if organisation is None:
+        print(role, token)
+    else:
+        account = add_account(sql, role, organisation, admin=role == "hospital_admin")
+        print(role, token_of(http, account["login_id"]))
