@@ -565,3 +565,38 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('lookup_postal_code', 'Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post''s data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).',
    '{"postal_code": "郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too)"}',
    '{"type": "array", "items": {"$ref": "#/components/schemas/PostalAddress"}}', NULL);
+
+-- The codes the extension (Rust) raises, by the calls that can answer them
+-- (migration foundation/0005). One line per Rust source: its codes are
+-- checked against the file by tests/http/test_openapi.py. The status is what
+-- the SQLSTATE answers with over HTTP (app.http_status_of, and 404 for P0002).
+DELETE FROM app.api_doc_extension_errors;
+INSERT INTO app.api_doc_extension_errors (name, source, status, sqlstate, code)
+SELECT name, source, status, sqlstate, code
+  FROM (VALUES
+    -- the bulk file, refused whole before anything is stored (its line and column in the message)
+    ('extension/core/src/bulk/reader.rs', 400, '2200M', ARRAY['import_forms_xml', 'check_forms_xml'],
+     ARRAY['E_FILE_TOO_LARGE', 'E_TEXT_CONTROL_CHARACTER', 'E_TOO_MANY_FORMS', 'E_TOO_MANY_ITEMS', 'E_VALUE_TOO_LONG',
+           'E_XML_ATTRIBUTE', 'E_XML_DOCTYPE', 'E_XML_EMPTY', 'E_XML_ENTITY', 'E_XML_MALFORMED', 'E_XML_NAMESPACE',
+           'E_XML_STRUCTURE']),
+    ('extension/pg/src/direct_jsonb.rs', 400, '22P05', ARRAY['import_forms_xml', 'check_forms_xml'],
+     ARRAY['E_NUL_CHARACTER']),
+    ('extension/pg/src/direct_jsonb.rs', 413, '54000', ARRAY['import_forms_xml', 'check_forms_xml'],
+     ARRAY['E_VALUE_TOO_LONG']),
+    -- a typed access key that cannot be one (before any lookup)
+    ('extension/core/src/access_key.rs', 400, '22023',
+     ARRAY['fetch_form_by_key', 'take_over_form', 'carry_over_form', 'print_form', 'print_access_key_slip'],
+     ARRAY['E_ACCESS_KEY_FORMAT', 'E_ACCESS_KEY_TYPO']),
+    -- the password policy
+    ('extension/core/src/auth/password.rs', 400, '22023', ARRAY['change_password', 'complete_enrolment'],
+     ARRAY['E_PASSWORD_CONTAINS_LOGIN_ID', 'E_PASSWORD_TOO_LONG', 'E_PASSWORD_TOO_SHORT', 'E_PASSWORD_TOO_SIMPLE']),
+    -- a number in the form data beyond what a double holds
+    ('extension/pg/src/user_jsonb.rs', 400, '22003', ARRAY['create_form', 'save_form', 'check_form', 'correct_form'],
+     ARRAY['E_NUMBER_OUT_OF_RANGE']),
+    -- a disease with no form version in force
+    ('extension/pg/src/forms.rs', 404, 'P0002', ARRAY['create_form', 'carry_over_form'],
+     ARRAY['E_UNKNOWN_DISEASE']),
+    ('extension/pg/src/bulk_export.rs', 400, '22023', ARRAY['export_forms_xml'],
+     ARRAY['E_EXPORT_FORM'])
+  ) g(source, status, sqlstate, names, codes),
+  unnest(names) name, unnest(codes) code;

@@ -111,8 +111,9 @@ $$;
 -- The stable error codes a function may answer with: app.raise('SQLSTATE',
 -- 'E_…'), app.raise_http(status, 'SQLSTATE', 'E_…') and app.<helper>(status,
 -- ['SQLSTATE',] 'E_…') in its source and in
--- the app functions it calls, up to three calls deep. Codes raised by the
--- extension (nanbyo.*) or built at run time are not found.
+-- the app functions it calls, up to three calls deep; and the codes the
+-- extension (Rust) raises, from app.api_doc_extension_errors. Codes built at
+-- run time are not found.
 CREATE OR REPLACE FUNCTION app.openapi_error_codes(fns oid[])
 RETURNS jsonb
 LANGUAGE sql
@@ -144,6 +145,11 @@ AS $$
       FROM (SELECT DISTINCT fn FROM reach) r JOIN pg_proc p ON p.oid = r.fn
      CROSS JOIN LATERAL regexp_matches(p.prosrc,
        'app\.[a-z_0-9]+\(\s*([0-9]{3})\s*,\s*(?:''([0-9A-Z]{5})''\s*,\s*)?''(E_[A-Z0-9_]+)''', 'g') m
+    UNION
+    -- the extension's codes (Rust), by the call that can answer them
+    SELECT e.status, e.sqlstate, e.code
+      FROM app.api_doc_extension_errors e JOIN pg_proc p ON p.proname = e.name
+     WHERE p.oid = ANY (fns)
   )
   SELECT coalesce(jsonb_agg(jsonb_build_object('status', status, 'sqlstate', sqlstate, 'code', code)
                             ORDER BY status, code, sqlstate), '[]')
