@@ -9,7 +9,9 @@ REVOKE ALL ON app.patient_history FROM PUBLIC;
 GRANT SELECT ON app.patient_history TO form_readers;
 
 GRANT USAGE ON TYPE api.patient_row TO form_readers;
-GRANT EXECUTE ON FUNCTION api.search_patients(text, date, bigint), api.get_patient(bigint),
+-- the invoker search calls it as the caller (RLS decides what it finds)
+GRANT EXECUTE ON FUNCTION app.patients_found(text, date, bigint) TO form_readers;
+GRANT EXECUTE ON FUNCTION api.search_patients(text, date, bigint, integer, integer), api.get_patient(bigint),
   app.patient_history_summary(bigint)
   TO form_readers;
 GRANT EXECUTE ON FUNCTION api.update_patient(bigint, text, text, date, text, text, text, jsonb) TO doctor, clerk;

@@ -166,33 +166,62 @@ CREATE TRIGGER patient_history_append_only BEFORE UPDATE OR DELETE ON app.patien
 CREATE TYPE api.patient_row AS (
   id bigint, hospital_id bigint, name text, name_kana text, birth_date date, sex text,
   postal_code text, address text, forms integer, updated_at timestamptz);
+-- The patients that fit a search, as the caller sees them (RLS), ordered
+-- by reading: one query for the audit entry and the answer.
+CREATE OR REPLACE FUNCTION app.patients_found(name_kana text, birth_date date, hospital_id bigint)
+RETURNS SETOF api.patient_row
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT p.id, p.hospital_id, p.name, p.name_kana, p.birth_date, p.sex, p.postal_code, p.address,
+         (SELECT count(*)::integer FROM app.forms f WHERE f.patient_id = p.id) AS forms, p.updated_at
+    FROM app.patients p
+   WHERE (patients_found.hospital_id IS NULL OR p.hospital_id = patients_found.hospital_id)
+     AND (patients_found.birth_date IS NULL OR p.birth_date = patients_found.birth_date)
+     AND (coalesce(patients_found.name_kana, '') = ''
+          OR p.name_kana LIKE replace(replace(replace(patients_found.name_kana, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+$$;
+
+-- Complete, like search_forms: every patient that fits, so PostgREST's
+-- filters, order, Range and count apply to the whole; with "limit" and
+-- "offset" the function pages itself (ids first, in one pass with the
+-- count of every match, which X-Total-Count gives), so a large hospital's
+-- page does not read every patient's row.
 CREATE OR REPLACE FUNCTION api.search_patients(
-  name_kana text DEFAULT NULL, birth_date date DEFAULT NULL, hospital_id bigint DEFAULT NULL)
+  name_kana text DEFAULT NULL, birth_date date DEFAULT NULL, hospital_id bigint DEFAULT NULL,
+  "limit" integer DEFAULT NULL, "offset" integer DEFAULT 0)
 RETURNS SETOF api.patient_row
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  found api.patient_row[];
   kana text := btrim(normalize(search_patients.name_kana, NFKC));
+  ids text[];
+  total bigint;
 BEGIN
-  SELECT coalesce(array_agg(r ORDER BY r.name_kana, r.id), '{}') INTO found FROM (
-    SELECT p.id, p.hospital_id, p.name, p.name_kana, p.birth_date, p.sex, p.postal_code, p.address,
-           (SELECT count(*)::integer FROM app.forms f WHERE f.patient_id = p.id) AS forms, p.updated_at
-      FROM app.patients p
-     WHERE (search_patients.hospital_id IS NULL OR p.hospital_id = search_patients.hospital_id)
-       AND (search_patients.birth_date IS NULL OR p.birth_date = search_patients.birth_date)
-       AND (kana IS NULL OR kana = ''
-            OR p.name_kana LIKE replace(replace(replace(kana, '\', '\\'), '%', '\%'), '_', '\_') || '%')) r;
-  PERFORM app.audit_read('patients', 'patient', (SELECT coalesce(array_agg(x.id::text), '{}') FROM unnest(found) AS x),
+  SELECT coalesce(array_agg(x.id::text ORDER BY x.name_kana, x.id), '{}'), max(x.total) INTO ids, total FROM (
+    SELECT r.id, r.name_kana, count(*) OVER () AS total
+      FROM app.patients_found(kana, search_patients.birth_date, search_patients.hospital_id) r
+     ORDER BY r.name_kana, r.id
+     LIMIT CASE WHEN search_patients."limit" IS NOT NULL THEN greatest(search_patients."limit", 0) END
+     OFFSET greatest(coalesce(search_patients."offset", 0), 0)) x;
+  IF total IS NULL AND (coalesce(search_patients."offset", 0) > 0 OR search_patients."limit" IS NOT NULL) THEN
+    total := (SELECT count(*) FROM app.patients_found(kana, search_patients.birth_date, search_patients.hospital_id));
+  END IF;
+  PERFORM app.add_response_header('X-Total-Count', coalesce(total, 0)::text);
+  PERFORM app.audit_read('patients', 'patient', ids,
     jsonb_strip_nulls(jsonb_build_object('name_kana', app.audit_value_hash(search_patients.name_kana),
-      'birth_date', app.audit_value_hash(search_patients.birth_date::text), 'matched', cardinality(found))));
-  -- (unnest of a row array in FROM yields its rows in array order)
-  RETURN QUERY SELECT * FROM unnest(found);
+      'birth_date', app.audit_value_hash(search_patients.birth_date::text), 'matched', cardinality(ids))));
+  -- the rows of exactly the patients logged, in their order
+  RETURN QUERY
+    SELECT r.* FROM unnest(ids) WITH ORDINALITY AS u (id, n)
+     CROSS JOIN LATERAL (SELECT * FROM app.patients_found(kana, search_patients.birth_date, search_patients.hospital_id) x
+                          WHERE x.id = u.id::bigint) r
+     ORDER BY u.n;
 END
 $$;
-COMMENT ON FUNCTION api.search_patients(text, date, bigint) IS '患者の検索（氏名カナ・生年月日・医療機関）: 票のない患者も';
+COMMENT ON FUNCTION api.search_patients(text, date, bigint, integer, integer) IS '患者の検索（氏名カナ・生年月日・医療機関）: 票のない患者も';
 
 -- POST /rpc/get_patient: one patient the caller may see, with insurance,
 -- forms and the history of changes (who, when, which items).

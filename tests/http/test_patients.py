@@ -67,3 +67,23 @@ def test_another_hospital_neither_finds_nor_corrects_the_patient(http, sql, clin
     assert (r.status_code, r.json()["details"]) == (404, "E_PATIENT_NOT_FOUND")
     r = post(http, "update_patient", c["staff_token"], patient_id=c["patient_id"], address="大阪府")
     assert r.status_code == 403, "the municipality does not correct a hospital's patients"
+
+
+def test_patients_are_paged_by_the_function_with_the_total_in_a_header(http, sql, clinic):
+    """A large hospital's patient list: the function's own limit/offset
+    (fast: only the page's rows are read), X-Total-Count with every match,
+    the page's patients in the audit entry; and the same order as unpaged."""
+    c = clinic
+    for i in range(4):
+        r = post(http, "register_patient", c["clerk_token"], **{**c["patient"], "birth_date": f"197{i}-01-01"})
+        assert r.status_code == 200, r.text
+    everyone = [p["id"] for p in post(http, "search_patients", c["clerk_token"], hospital_id=c["hospital_id"]).json()]
+    assert len(everyone) == 5
+    r = post(http, "search_patients", c["clerk_token"], hospital_id=c["hospital_id"], limit=2, offset=2)
+    assert [p["id"] for p in r.json()] == everyone[2:4]
+    assert r.headers["X-Total-Count"] == "5"
+    logged = sql(f"""SELECT detail ->> 'matched' FROM app.audit_log WHERE action = 'read.patients'
+                      AND actor_account_id = {c['clerk']['id']} ORDER BY id DESC LIMIT 1""")
+    assert logged == "2"
+    r = post(http, "search_patients", c["clerk_token"], hospital_id=c["hospital_id"], limit=2, offset=10)
+    assert r.json() == [] and r.headers["X-Total-Count"] == "5"

@@ -61,7 +61,7 @@ INSERT INTO expected_privileges VALUES
   ('api.secondary_hospitals', 'DELETE', '{}'),
   -- forms (issue #5)
   ('api.register_patient(text,text,date,text,text,text,jsonb,bigint)', 'EXECUTE', '{doctor,clerk}'),
-  ('api.search_patients(text,date,bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
+  ('api.search_patients(text,date,bigint,integer,integer)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.get_patient(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.update_patient(bigint,text,text,date,text,text,text,jsonb)', 'EXECUTE', '{doctor,clerk}'),
   ('api.create_form(bigint,text,text,bigint,boolean,jsonb)', 'EXECUTE', '{doctor,clerk}'),
