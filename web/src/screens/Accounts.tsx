@@ -5,6 +5,7 @@ import type { AccountRow } from '../api/types';
 import { me } from '../session';
 import { ErrorBox, Notice } from '../ui/ErrorBox';
 import { Field } from '../ui/Field';
+import { readText } from '../ui/readFile';
 
 type Action = 'reset_password' | 'unlock_account' | 'reissue_key' | 'transfer_hospital_admin';
 const ACTIONS: { fn: Action; text: string; confirm: string }[] = [
@@ -101,7 +102,9 @@ export function AccountsPage() {
               <td>{label('Role', r.role)}{r.is_hospital_admin ? '・責任者' : ''}{r.doctor_kind ? <><br /><small>{label('DoctorKind', r.doctor_kind)} {r.program ? label('Program', r.program) : ''}</small></> : null}</td>
               <td>{(r as any).organisation_name}</td>
               <td>{(r as any).deleted_at ? '削除済み' : [(r as any).locked ? 'ロック中' : '', (r as any).enrolled ? '登録済み' : '初回登録前'].filter(Boolean).join('・')}</td>
-              <td class="actions">{!(r as any).deleted_at && ACTIONS.filter((a) => mayCall(myRole, `/rpc/${a.fn}`) && (a.fn !== 'transfer_hospital_admin' || (me.value?.is_hospital_admin && r.id !== me.value?.id))).map((a) => (
+              <td class="actions">{!(r as any).deleted_at && ACTIONS.filter((a) => mayCall(myRole, `/rpc/${a.fn}`)
+                && (a.fn !== 'unlock_account' || (r as any).locked)
+                && (a.fn !== 'transfer_hospital_admin' || (me.value?.is_hospital_admin && r.id !== me.value?.id))).map((a) => (
                 <button class="btn btn-small" onClick={() => { setPending({ row: r, fn: a.fn }); setResult(null); setActionError(null); }}
                   aria-label={`${a.text}: ${r.login_id}`}>{a.text}</button>))}</td>
             </tr>))}
@@ -217,7 +220,7 @@ export function BulkIssuePage() {
         <Field id="bi-file" label="CSVファイル">
           {(a) => <input {...a} type="file" accept=".csv,text/csv" onChange={async (e) => {
             const file = (e.target as HTMLInputElement).files?.[0];
-            if (file) { setCsv(await file.text()); setFileName(file.name); }
+            if (file) { setCsv(await readText(file)); setFileName(file.name); }
           }} />}
         </Field>
         {fileName && <p class="hint">選択中: {fileName}</p>}

@@ -3,6 +3,7 @@ import { login } from '../session';
 import { ApiError } from '../api/client';
 import { ErrorBox } from '../ui/ErrorBox';
 import { Field } from '../ui/Field';
+import { readText } from '../ui/readFile';
 
 /** Login with login id, password and the encryption key file (its content is the key). */
 export function LoginForm({ onDone, fixedLoginId, idPrefix = 'login' }: { onDone?: (stage: 'full' | 'enrolment') => void; fixedLoginId?: string; idPrefix?: string }) {
@@ -17,7 +18,7 @@ export function LoginForm({ onDone, fixedLoginId, idPrefix = 'login' }: { onDone
   async function onFile(e: Event) {
     const f = (e.target as HTMLInputElement).files?.[0];
     if (!f) { setKey(null); setKeyName(''); return; }
-    setKey(await f.text());
+    setKey(await readText(f));
     setKeyName(f.name);
   }
   async function submit(e: Event) {

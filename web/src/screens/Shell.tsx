@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { me, logout, renew, remainingMs, warnExpiry, lost } from '../session';
 import { label, mayCall } from '../api/vocab';
 import { route } from '../router';
@@ -51,14 +51,22 @@ export function SessionBanner() {
 /** After the server said the session is over: log in again over the screen, which keeps its state. */
 export function ReloginDialog() {
   const e = lost.value;
-  if (!e || !me.value) return null;
+  const box = useRef<HTMLDivElement>(null);
+  const open = !!e && !!me.value;
+  useEffect(() => {
+    if (!open) return;
+    const before = document.activeElement as HTMLElement | null;
+    box.current?.querySelector<HTMLInputElement>('#relogin-password')?.focus();
+    return () => before?.focus?.();
+  }, [open]);
+  if (!open) return null;
   return (
     <div class="dialog-backdrop">
-      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="relogin-title">
+      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="relogin-title" ref={box}>
         <h2 id="relogin-title">もう一度ログインしてください</h2>
         <ErrorBox error={e} />
         <p>入力中の内容は残っています。ログインすると続きから操作できます。</p>
-        <LoginForm fixedLoginId={me.value.login_id} idPrefix="relogin" />
+        <LoginForm fixedLoginId={me.value!.login_id} idPrefix="relogin" />
         <button class="btn" onClick={() => logout()}>ログアウトする</button>
       </div>
     </div>
@@ -68,10 +76,11 @@ export function ReloginDialog() {
 export function Shell({ children }: { children: ComponentChildren }) {
   const m = me.value!;
   const nav = navFor();
+  const blocked = !!lost.value; // the re-login dialog is modal: the rest is inert
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>本文へ移動</a>
-      <header class="app-header">
+      <header class="app-header" inert={blocked}>
         <div class="brand">難病・小慢DB オンライン登録システム</div>
         <div class="who">
           <span>{m.name}（{m.login_id}）</span>
@@ -80,11 +89,11 @@ export function Shell({ children }: { children: ComponentChildren }) {
           <button class="btn btn-small" onClick={() => logout()}>ログアウト</button>
         </div>
       </header>
-      <nav class="app-nav" aria-label="メインメニュー">
+      <nav class="app-nav" aria-label="メインメニュー" inert={blocked}>
         <ul>{nav.map((n) => <li><a href={n.href} aria-current={'#' + route.value === n.href ? 'page' : undefined}>{n.text}</a></li>)}</ul>
       </nav>
       <SessionBanner />
-      <main id="main" tabIndex={-1}>{children}</main>
+      <main id="main" tabIndex={-1} inert={blocked}>{children}</main>
       <ReloginDialog />
     </>
   );
