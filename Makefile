@@ -3,12 +3,14 @@ SHELL := /bin/bash
 
 DEV_PG_PORT ?= 54329
 DEV_API_PORT ?= 3000
+DEV_HTTPS_PORT ?= 8443
+DEV_HTTP_PORT ?= 8080
 
 .DEFAULT_GOAL := help
 .PHONY: help deps install run stop test bench fuzz clean
 
 help:
-	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST with demo data"
+	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST + nginx (https://127.0.0.1:$(DEV_HTTPS_PORT)/) with demo data"
 	@echo "make stop   stop the local stack started by make run"
 	@echo "make test   run every test (core, pgrx, pgTAP, HTTP); non-zero exit on failure"
 	@echo "make bench  run the benchmarks of BENCHMARKS.md (prints figures)"
@@ -22,8 +24,8 @@ install: deps
 	@bash -c 'source .ci/config.sh && install_extension'
 
 run: install
-	@bash .ci/stack.sh up dev $(DEV_PG_PORT) $(DEV_API_PORT) --demo
-	@bash .ci/welcome.sh $(DEV_PG_PORT) $(DEV_API_PORT)
+	@bash .ci/stack.sh up dev $(DEV_PG_PORT) $(DEV_API_PORT) --demo --edge=$(DEV_HTTPS_PORT),$(DEV_HTTP_PORT)
+	@bash .ci/welcome.sh $(DEV_PG_PORT) $(DEV_API_PORT) $(DEV_HTTPS_PORT) $(DEV_HTTP_PORT)
 
 stop:
 	@bash .ci/stack.sh down dev

@@ -33,4 +33,13 @@ install_extension() {
     tmp=$(dirname "$dest")/.nanbyo-install.$$
     cp "$f" "$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$dest" || return
   done < <(find "$out" -type f -print0)
+  # the released versions' own scripts (extension/pg/sql/nanbyo--X.Y.Z.sql),
+  # so that a database can be made at a released version and upgraded
+  local sharedir
+  sharedir=$("$PG_CONFIG" --sharedir)
+  for f in "$root"/extension/pg/sql/nanbyo--*.sql; do
+    case ${f##*/} in nanbyo--*--*) continue ;; esac
+    cp "$f" "$sharedir/extension/.nanbyo-install.$$" && chmod 644 "$sharedir/extension/.nanbyo-install.$$" &&
+      mv -f "$sharedir/extension/.nanbyo-install.$$" "$sharedir/extension/${f##*/}" || return
+  done
 }

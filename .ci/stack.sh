@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The local nanbyo-db stack: a PostgreSQL 15 cluster with the extension,
-# schema and policies loaded, and PostgREST in front of it.
+# schema and policies loaded, PostgREST in front of it, and optionally nginx
+# in front of that (TLS, the web client: .ci/edge.sh).
 #
-#   stack.sh up NAME PG_PORT API_PORT [--demo] [--fresh]
+#   stack.sh up NAME PG_PORT API_PORT [--demo] [--fresh] [--edge=HTTPS_PORT,HTTP_PORT]
 #       Starts .run/NAME. The database is (re)loaded only when the installed
 #       extension, sql/ or policies/ changed since it was last loaded, so a
 #       second `up` with nothing changed is quick. --fresh starts from an
-#       empty cluster; --demo also loads tests/demo/.
+#       empty cluster; --demo also loads tests/demo/; --edge also serves
+#       https://127.0.0.1:HTTPS_PORT/ (and redirects http://127.0.0.1:HTTP_PORT).
 #   stack.sh down NAME
-#       Stops PostgREST and the cluster of .run/NAME (data is kept).
+#       Stops nginx, PostgREST and the cluster of .run/NAME (data is kept).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/.ci/config.sh"
@@ -44,11 +46,12 @@ case "$cmd" in
     pg_port=${3:?missing PG_PORT}
     api_port=${4:?missing API_PORT}
     shift 4
-    demo=no fresh=no
+    demo=no fresh=no edge=
     for a in "$@"; do
       case "$a" in
         --demo) demo=yes ;;
         --fresh) fresh=yes ;;
+        --edge=*,*) edge=${a#--edge=} ;;
         *) echo "stack.sh: unknown option $a" >&2; exit 2 ;;
       esac
     done
@@ -95,16 +98,24 @@ case "$cmd" in
         setsid nohup "$POSTGREST_BIN" "$root/postgrest/nanbyo.conf" >>"$dir/postgrest.log" 2>&1 </dev/null &
       echo $! > "$dir/postgrest.pid"
     fi
+    up=no
     for _ in $(seq 100); do
-      if curl -sf -o /dev/null "http://127.0.0.1:$api_port/"; then exit 0; fi
+      if curl -sf -o /dev/null "http://127.0.0.1:$api_port/"; then up=yes; break; fi
       postgrest_running || break
       sleep 0.2
     done
-    echo "[stack] PostgREST did not come up on 127.0.0.1:$api_port; its log:" >&2
-    tail -n 20 "$dir/postgrest.log" >&2
-    exit 1
+    if [ "$up" = no ]; then
+      echo "[stack] PostgREST did not come up on 127.0.0.1:$api_port; its log:" >&2
+      tail -n 20 "$dir/postgrest.log" >&2
+      exit 1
+    fi
+    if [ -n "$edge" ]; then
+      "$root/.ci/edge.sh" up "$name" "${edge%,*}" "${edge#*,}" "$api_port"
+    fi
+    exit 0
     ;;
   down)
+    "$root/.ci/edge.sh" down "$name"
     stop_postgrest
     [ -d "$dir" ] && "$root/.ci/cluster.sh" stop "$dir"
     exit 0

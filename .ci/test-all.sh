@@ -8,6 +8,8 @@
 #   pgtap  pg_prove tests/sql/*.sql against a scratch cluster with the
 #          extension, schema and policies loaded (and pg_cron running)
 #   http   pytest tests/http against a real PostgREST on that scratch cluster
+#   edge   pytest tests/edge against nginx in front of that PostgREST, over
+#          HTTPS with the stack's self-signed certificate (.ci/edge.sh)
 #   contract  schemathesis against that API with its OpenAPI document
 #          (GET /rpc/openapi), bounded: a 5xx or an answer that breaks the
 #          document fails (.ci/contract-test.sh)
@@ -26,6 +28,8 @@ cd "$root"
 TEST_NAME=test
 TEST_PG_PORT=${TEST_PG_PORT:-54339}
 TEST_API_PORT=${TEST_API_PORT:-3001}
+TEST_HTTPS_PORT=${TEST_HTTPS_PORT:-8453}
+TEST_HTTP_PORT=${TEST_HTTP_PORT:-8083}
 TEST_DIR=$RUN_DIR/$TEST_NAME
 PGRX_TEST_DIR=$RUN_DIR/pgrx-test
 
@@ -59,7 +63,8 @@ run_step pgrx env CARGO_PGRX_TEST_RUNAS=postgres CARGO_PGRX_TEST_PGDATA="$PGRX_T
 # one, then bring up a scratch stack from an empty cluster.
 integration_up() {
   install_extension >/dev/null &&
-    .ci/stack.sh up "$TEST_NAME" "$TEST_PG_PORT" "$TEST_API_PORT" --fresh &&
+    .ci/stack.sh up "$TEST_NAME" "$TEST_PG_PORT" "$TEST_API_PORT" --fresh \
+      --edge="$TEST_HTTPS_PORT,$TEST_HTTP_PORT" &&
     .ci/cluster.sh psql "$TEST_DIR" "$TEST_PG_PORT" -qc 'CREATE EXTENSION IF NOT EXISTS pgtap'
 }
 trap '.ci/stack.sh down "$TEST_NAME" >/dev/null 2>&1; .ci/stack.sh down examples >/dev/null 2>&1' EXIT
@@ -71,12 +76,18 @@ if integration_up; then
   run_step http env NANBYO_API_URL="http://127.0.0.1:$TEST_API_PORT" \
     NANBYO_CLUSTER_SCRIPT="$root/.ci/cluster.sh" NANBYO_RUN_DIR="$TEST_DIR" \
     NANBYO_PG_PORT="$TEST_PG_PORT" "$VENV_DIR/bin/pytest" -q tests/http
+  run_step edge env NANBYO_EDGE_URL="https://127.0.0.1:$TEST_HTTPS_PORT" \
+    NANBYO_EDGE_HTTP_URL="http://127.0.0.1:$TEST_HTTP_PORT" NANBYO_EDGE_CA="$TEST_DIR/tls/cert.pem" \
+    NANBYO_API_URL="http://127.0.0.1:$TEST_API_PORT" \
+    NANBYO_CLUSTER_SCRIPT="$root/.ci/cluster.sh" NANBYO_RUN_DIR="$TEST_DIR" \
+    NANBYO_PG_PORT="$TEST_PG_PORT" "$VENV_DIR/bin/pytest" -q tests/edge
   run_step contract .ci/contract-test.sh "http://127.0.0.1:$TEST_API_PORT" "$TEST_DIR" "$TEST_PG_PORT"
   run_step upgrade .ci/upgrade-test.sh -h "$TEST_DIR" -p "$TEST_PG_PORT" -U postgres -d "$DB_NAME"
 else
   echo "the scratch stack did not start: see .run/$TEST_NAME/*.log" >&2
   record pgtap "FAILED (not run: the scratch stack did not start)"
   record http "FAILED (not run: the scratch stack did not start)"
+  record edge "FAILED (not run: the scratch stack did not start)"
   record contract "FAILED (not run: the scratch stack did not start)"
   record upgrade "FAILED (not run: the scratch stack did not start)"
 fi

@@ -13,7 +13,10 @@
 #      checkout (pg_dump --schema-only of app and api), given as
 #      FRESH_DB_ARGS (psql connection args; `make test` passes its scratch
 #      stack, on which every other test ran);
-#   6. a migration edited after it was applied is refused (E_MIGRATION_EDITED).
+#   6. the extension, created at the release's version when its script is
+#      kept (extension/pg/sql/nanbyo--VERSION.sql) and upgraded by the
+#      deploy, equals a fresh install (version and every function);
+#   7. a migration edited after it was applied is refused (E_MIGRATION_EDITED).
 #
 #   upgrade-test.sh FRESH_PSQL_ARGS...
 set -euo pipefail
@@ -44,6 +47,14 @@ rm -rf "$dir"
 "$root/.ci/cluster.sh" start "$dir" "$port"
 db=(-h "$dir" -p "$port" -U postgres -d "$DB_NAME")
 psql_db() { psql -X -v ON_ERROR_STOP=1 -qAt "${db[@]}" "$@"; }
+
+# the extension as the release shipped it, when its script is kept
+# (extension/pg/sql/nanbyo--VERSION.sql): the deploy then upgrades it too
+extension_release=""
+if [ -f "$root/extension/pg/sql/nanbyo--$release.sql" ]; then
+  extension_release=$release
+  psql_db -c "CREATE EXTENSION nanbyo VERSION '$release'"
+fi
 
 demo=()
 for f in "$work"/release/tests/demo/*.sql; do demo+=(--extra "$f"); done
@@ -107,6 +118,25 @@ if ! diff -u "$work/fresh.sql" "$work/upgraded.sql" > "$work/schema.diff"; then
   exit 1
 fi
 say "the upgraded schema equals a fresh deploy's ($(wc -l < "$work/fresh.sql") lines of pg_dump)"
+
+# the extension: upgraded from the release's version by its update scripts
+# (ALTER EXTENSION nanbyo UPDATE in the deploy), it must be the installed
+# version and define exactly the functions a fresh install does
+if [ -n "$extension_release" ]; then
+  extension_functions="SELECT (SELECT extversion FROM pg_extension WHERE extname = 'nanbyo') AS version
+    UNION ALL (SELECT pg_get_functiondef(p.oid) FROM pg_proc p
+                WHERE p.pronamespace = 'nanbyo'::regnamespace ORDER BY p.oid::regprocedure::text)"
+  psql -X -qAt "${db[@]}" -c "$extension_functions" > "$work/extension.upgraded"
+  psql -X -qAt "${fresh_args[@]}" -c "$extension_functions" > "$work/extension.fresh"
+  if ! diff -u "$work/extension.fresh" "$work/extension.upgraded" > "$work/extension.diff"; then
+    echo "[upgrade] the extension upgraded from $extension_release differs from a fresh install (- fresh, + upgraded);" \
+         "extension/pg/sql/ needs an update script:" >&2
+    head -n 40 "$work/extension.diff" >&2
+    exit 1
+  fi
+  say "the extension upgraded from $extension_release to $(head -n 1 "$work/extension.fresh") equals a fresh install" \
+      "($(grep -c '^CREATE OR REPLACE FUNCTION' "$work/extension.fresh") functions)"
+fi
 
 # a shipped migration edited afterwards is refused, and nothing is applied
 mkdir -p "$work/edited"

@@ -55,6 +55,8 @@ GRANT EXECUTE ON FUNCTION
   api.print_access_key_slip(bigint, text)
   TO doctor, clerk;
 GRANT EXECUTE ON FUNCTION api.confirm_form(bigint), api.issue_access_key(bigint) TO doctor;
+GRANT EXECUTE ON FUNCTION api.check_form(bigint, jsonb) TO doctor, clerk, municipality_users;
+GRANT EXECUTE ON FUNCTION api.form_layout(bigint) TO form_readers;
 GRANT EXECUTE ON FUNCTION api.fetch_form_by_key(text) TO doctor, municipality_users;
 GRANT EXECUTE ON FUNCTION
   api.get_form(bigint),

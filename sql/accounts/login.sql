@@ -29,6 +29,26 @@ AS $$
     FROM (SELECT set_config('response.status', status::text, true)) set_status
 $$;
 
+-- The signed JWT of session `session_id` of account `a` (at `stage`),
+-- valid until `expires` plus the grace period: login's and renew_session's.
+CREATE OR REPLACE FUNCTION app.session_token(a app.accounts, session_id uuid, stage text,
+                                             issued timestamptz, expires timestamptz)
+RETURNS text
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT nanbyo.sign_jwt(jsonb_build_object(
+      'role', CASE stage WHEN 'full' THEN a.role ELSE 'enrolling' END,
+      'sub', a.id::text,
+      'org', a.organisation_id::text,
+      'sid', session_id::text,
+      'login_id', a.login_id,
+      'iat', floor(extract(epoch FROM issued))::bigint,
+      'exp', floor(extract(epoch FROM expires + app.jwt_grace()))::bigint),
+    (SELECT value FROM app.server_secrets WHERE name = 'jwt_secret'))
+$$;
+
 -- A new session and its signed JWT for `a` (an enrolment session after a
 -- key revocation names the enrolment code it was opened with).
 CREATE OR REPLACE FUNCTION app.open_session(a app.accounts, enrolment_code_id bigint DEFAULT NULL)
@@ -42,22 +62,12 @@ DECLARE
   issued timestamptz := now();
   expires timestamptz := now() + make_interval(mins => app.session_minutes());
   session_id uuid;
-  token text;
 BEGIN
   INSERT INTO app.sessions (account_id, stage, issued_at, expires_at, enrolment_code_id)
   VALUES (a.id, stage, issued, expires, open_session.enrolment_code_id)
   RETURNING id INTO session_id;
-  token := nanbyo.sign_jwt(jsonb_build_object(
-      'role', CASE stage WHEN 'full' THEN a.role ELSE 'enrolling' END,
-      'sub', a.id::text,
-      'org', a.organisation_id::text,
-      'sid', session_id::text,
-      'login_id', a.login_id,
-      'iat', floor(extract(epoch FROM issued))::bigint,
-      'exp', floor(extract(epoch FROM expires + app.jwt_grace()))::bigint),
-    (SELECT value FROM app.server_secrets WHERE name = 'jwt_secret'));
   RETURN jsonb_build_object(
-    'token', token,
+    'token', app.session_token(a, session_id, stage, issued, expires),
     'expires_at', expires,
     'stage', stage,
     'must_change_password', a.password_must_change,
@@ -137,11 +147,12 @@ BEGIN
   UPDATE app.accounts SET last_login_at = now() WHERE id = a.id RETURNING * INTO a;
   PERFORM app.audit('login', 'success', 'account', a.id::text,
                     CASE WHEN code_id IS NOT NULL THEN '{"with": "enrolment_code"}'::jsonb ELSE '{}' END, a.id);
-  RETURN app.open_session(a, code_id);
+  -- the web client gets the token as a cookie, not in the answer (browser_session.sql)
+  RETURN app.session_answer(app.open_session(a, code_id));
 END
 $$;
 COMMENT ON FUNCTION api.login(text, text, text, text) IS
-  'ログイン: ログインID・パスワード・暗号化キーファイル（キー再発行後は登録コード）でJWTを発行する';
+  'ログイン: ログインID・パスワード・暗号化キーファイル（キー再発行後は登録コード）でJWTを発行する（X-Requested-With: nanbyo-web のときはCookieで渡し、応答には含めない）';
 
 -- Sets `me`'s password after the policy check; the new one must differ.
 CREATE OR REPLACE FUNCTION app.set_password(me app.accounts, new_password text)
@@ -211,6 +222,7 @@ BEGIN
     PERFORM app.notify_account(me.id, 'key_issued', me.id);
   END IF;
   PERFORM app.revoke_sessions(me.id, 'enrolled');
+  PERFORM app.clear_session_cookie();
   PERFORM app.audit('account.enrol', 'success', 'account', me.id::text,
     jsonb_build_object('password_changed', me.password_must_change, 'key_issued', key_file IS NOT NULL,
                        'email_changed', complete_enrolment.email IS NOT NULL));
@@ -238,6 +250,7 @@ BEGIN
   UPDATE app.sessions SET revoked_at = now(), revoked_why = 'logout'
    WHERE id = sid::uuid AND account_id = app.current_account_id() AND revoked_at IS NULL;
   PERFORM app.audit('logout', 'success', 'session', sid);
+  PERFORM app.clear_session_cookie();
   RETURN jsonb_build_object('logged_out', true);
 END
 $$;

@@ -77,13 +77,9 @@ DECLARE
   v app.form_versions;
   version_id bigint;
 BEGIN
-  -- the one rule of which version is in force: the extension's
-  BEGIN
-    version_id := nanbyo.form_version_in_force(registrable_form_version.disease_code);
-  EXCEPTION WHEN no_data_found THEN
-    -- the same error, raised here so that HTTP says 404 (app.raise)
-    PERFORM app.raise('P0002', 'E_UNKNOWN_DISEASE', SQLERRM);
-  END;
+  -- the one rule of which version is in force: the extension's (an
+  -- unknown disease is its E_UNKNOWN_DISEASE, 404 over HTTP)
+  version_id := nanbyo.form_version_in_force(registrable_form_version.disease_code);
   SELECT * INTO v FROM app.form_versions x WHERE x.id = version_id;
   PERFORM app.raise_problem(app.version_closed_problem(v.online_until, v.disease_name || ' ' || v.version_label), '55000');
   RETURN v;

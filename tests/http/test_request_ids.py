@@ -106,3 +106,29 @@ def test_a_404_carries_it_and_is_logged_under_it(http, sql, world):
     assert (r.status_code, r.json()["details"]) == (404, "E_ACCOUNT_NOT_FOUND")
     assert r.headers["X-Request-Id"] == request_id
     assert audit_ids(sql, request_id) == "request:refused"
+
+
+def test_errors_the_extension_raises_answer_like_app_raise(http, sql, world):
+    """The Rust extension's errors inside a request: the status app.raise
+    would give (404 for P0002, which PostgREST alone answers with 500), the
+    request id, and a 404 recorded as a refusal."""
+    token = token_of(http, world["doctor"]["login_id"])
+    r = http.post("/rpc/register_patient", headers=bearer(token), json={
+        "name": "難病 ハナコ", "name_kana": "ナンビョウ ハナコ", "birth_date": "1960-05-01", "sex": "2",
+        "address": "東京都千代田区1"})
+    assert r.status_code == 200, r.text
+    patient_id = r.json()["id"]
+    r, request_id = call(http, "/rpc/create_form", token,
+                         {"patient_id": patient_id, "disease_code": "N999", "purpose": "new"})
+    assert (r.status_code, r.json()["details"], r.json()["code"]) == (404, "E_UNKNOWN_DISEASE", "P0002"), r.text
+    assert "N999" in r.json()["message"]
+    assert r.headers["X-Request-Id"] == request_id
+    assert audit_ids(sql, request_id) == "request:refused"
+
+    # a number PostgreSQL's json reader takes but the extension refuses
+    body = ('{"patient_id": %d, "disease_code": "N006", "purpose": "renewal", "data": {"hoehn_yahr": 1e309}}'
+            % patient_id)
+    r = http.post("/rpc/create_form", data=body, headers={
+        **bearer(token), "Content-Type": "application/json", "X-Request-Id": "rid-ext-range"})
+    assert (r.status_code, r.json()["details"], r.json()["code"]) == (400, "E_NUMBER_OUT_OF_RANGE", "22003"), r.text
+    assert r.headers["X-Request-Id"] == "rid-ext-range"

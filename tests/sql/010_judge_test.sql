@@ -37,7 +37,7 @@ SELECT ok((SELECT bool_and(content_hash = encode(sha256(convert_to(definition::t
 
 -- Result shape.
 SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(nanbyo.judge('N006', pg_temp.pd(3, 2))) k),
-  ARRAY['derived','diagnosis','errors','normalized_changes','primary_judgment','severity','valid','warnings'],
+  ARRAY['applicable','derived','diagnosis','errors','normalized_changes','primary_judgment','severity','valid','warnings'],
   'the result has the documented keys');
 SELECT is(nanbyo.judge('N006', pg_temp.pd(3, 2)) ->> 'primary_judgment', 'meets', 'H-Y 3, grade 2 meets');
 SELECT is(nanbyo.judge('N006', pg_temp.pd(2, 2)) ->> 'primary_judgment', 'does_not_meet', 'H-Y 2 does not');

@@ -25,6 +25,8 @@ INSERT INTO expected_privileges VALUES
   ('api.logout()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.whoami()', 'EXECUTE', '{enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.change_password(text,text)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  -- the browser session (#18): a full session only, never an enrolment session nor an API token
+  ('api.renew_session()', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.list_accounts(bigint,text,text,boolean,integer,integer)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('api.issue_account(text,bigint,text,text,text,text,text,text,text,date)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
   ('api.delete_account(bigint,text)', 'EXECUTE', '{doctor,hospital_admin,municipality_admin,operator_admin,ministry_admin}'),
@@ -62,6 +64,9 @@ INSERT INTO expected_privileges VALUES
   ('api.update_patient(bigint,text,text,date,text,text,text,jsonb)', 'EXECUTE', '{doctor,clerk}'),
   ('api.create_form(bigint,text,text,bigint,boolean,jsonb)', 'EXECUTE', '{doctor,clerk}'),
   ('api.save_form(bigint,jsonb)', 'EXECUTE', '{doctor,clerk}'),
+  -- the live check and the layout for rendering (#18): no stored data read
+  ('api.check_form(bigint,jsonb)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff}'),
+  ('api.form_layout(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.comment_on_form(bigint,text,text)', 'EXECUTE', '{doctor,clerk}'),
   ('api.carry_over_form(bigint,text,text,bigint,boolean)', 'EXECUTE', '{doctor,clerk}'),
   ('api.print_access_key_slip(bigint,text)', 'EXECUTE', '{doctor,clerk}'),

@@ -114,6 +114,30 @@ pub enum Expr {
     Age(Box<Expr>, Box<Expr>),
 }
 
+impl Expr {
+    /// Appends every slot the expression reads to `out`.
+    pub fn slots_read(&self, out: &mut Vec<usize>) {
+        match self {
+            Expr::Lit(_) => {}
+            Expr::Var(i) | Expr::VarOr(i, _) => out.push(*i),
+            Expr::Missing(slots) => out.extend(slots.iter().map(|(s, _)| *s)),
+            Expr::List(v) | Expr::And(v) | Expr::Or(v) | Expr::If(v) | Expr::Arith(_, v) | Expr::CountTrue(v) => {
+                v.iter().for_each(|e| e.slots_read(out))
+            }
+            Expr::Not(e) => e.slots_read(out),
+            Expr::Cmp(_, a, b) | Expr::In(a, b) | Expr::Age(a, b) => {
+                a.slots_read(out);
+                b.slots_read(out);
+            }
+            Expr::Between(_, a, b, c) => {
+                a.slots_read(out);
+                b.slots_read(out);
+                c.slots_read(out);
+            }
+        }
+    }
+}
+
 /// Why an expression could not be compiled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExprError(pub String);

@@ -48,6 +48,12 @@ fn medical_institution_code_check_digit_and_format() {
 fn kana_codes_and_lengths() {
     let j = parkinson(json!({"patient_name_kana": "なんびょう たろう"}));
     assert!(has_error(&j, "patient_name_kana", "E_PATTERN"), "hiragana is not katakana");
+    // half-width katakana is a reading, kept full-width like the register's
+    let j = parkinson(json!({"patient_name_kana": "ﾔﾏﾀﾞ ﾀﾛｳ"}));
+    assert!(j.valid, "{:?}", j.errors);
+    assert_eq!(j.normalized_changes["patient_name_kana"], json!("ヤマダ タロウ"));
+    let j = parkinson(json!({"patient_name_kana": "ﾊﾟｰｷﾝｿﾝ ｳﾞｨ"}));
+    assert_eq!(j.normalized_changes["patient_name_kana"], json!("パーキンソン ヴィ"));
     let j = parkinson(json!({"patient_sex": "3"}));
     assert!(has_error(&j, "patient_sex", "E_UNKNOWN_CODE"));
     let j = parkinson(json!({"patient_sex": 2}));

@@ -10,7 +10,11 @@ use nanbyo_core::{ErrorCode, ErrorKind};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
+///
+/// Inside an HTTP request a 4xx error answers as `app.raise`'s do (right
+/// status, X-Request-Id, refusal recorded): see `http_errors`.
 pub fn raise(sqlstate: PgSqlErrorCode, code: &str, message: String, hint: Option<String>) -> ! {
+    crate::http_errors::prepare(sqlstate, code, &message, hint.as_deref());
     let mut report = ErrorReport::new(sqlstate, message, "nanbyo").set_detail(code);
     if let Some(hint) = hint {
         report = report.set_hint(hint);

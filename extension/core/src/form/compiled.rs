@@ -98,6 +98,41 @@ pub struct CompiledForm {
     pub(super) severity_met: Expr,
     /// (item slot, expression) of the severity items filled in automatically.
     pub(super) autofill: Vec<(usize, Expr)>,
+    /// The item slots the diagnosis and the severity decision depend on
+    /// (through calculations and autofill too), in form order: what keeps a
+    /// decision unknown while they are empty.
+    pub(super) diagnosis_inputs: Vec<usize>,
+    pub(super) severity_inputs: Vec<usize>,
+}
+
+/// The item slots an expression depends on: the items it reads, the inputs
+/// of the calculations it reads, and for an autofilled item also the inputs
+/// of its autofill expression. Sorted, each once.
+fn item_inputs(
+    expr: &Expr,
+    item_count: usize,
+    calculations: &[CompiledCalculation],
+    autofill: &[(usize, Expr)],
+) -> Vec<usize> {
+    let mut pending = Vec::new();
+    expr.slots_read(&mut pending);
+    let mut seen = vec![false; item_count + calculations.len()];
+    let mut inputs = Vec::new();
+    while let Some(slot) = pending.pop() {
+        if slot >= seen.len() || std::mem::replace(&mut seen[slot], true) {
+            continue;
+        }
+        if slot < item_count {
+            inputs.push(slot);
+            if let Some((_, e)) = autofill.iter().find(|(s, _)| *s == slot) {
+                e.slots_read(&mut pending);
+            }
+        } else if let Some(c) = calculations.iter().find(|c| c.slot == slot) {
+            c.expr.slots_read(&mut pending);
+        }
+    }
+    inputs.sort_unstable();
+    inputs
 }
 
 impl CompiledForm {
@@ -255,6 +290,8 @@ impl CompiledForm {
             autofill.push((slot, compile_expr(&path, j)?));
         }
 
+        let diagnosis_inputs = item_inputs(&diagnosis_met, items.len(), &calculations, &autofill);
+        let severity_inputs = item_inputs(&severity_met, items.len(), &calculations, &autofill);
         Ok(CompiledForm {
             program: def.program,
             disease_code: def.disease_code.clone(),
@@ -269,6 +306,8 @@ impl CompiledForm {
             diagnosis_categories,
             severity_met,
             autofill,
+            diagnosis_inputs,
+            severity_inputs,
         })
     }
 

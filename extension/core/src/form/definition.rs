@@ -140,7 +140,7 @@ pub struct ItemDef {
     pub enable_when: Option<Json>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CalculationType {
     Integer,

@@ -1,10 +1,11 @@
 //! Turning what a client sent for one item into a checked, normalised value.
 
 use super::compiled::CompiledItem;
-use super::definition::ItemType;
+use super::definition::{ItemType, MaskKind};
 use super::finding::{codes, Finding};
 use crate::expr::Value;
 use crate::identifiers;
+use crate::kana::normalize_kana;
 use crate::normalize::{parse_date, to_half_width};
 use serde_json::Value as Json;
 
@@ -47,7 +48,16 @@ fn text(item: &CompiledItem, raw: &Json) -> Result<Value, Finding> {
     let Json::String(s) = raw else {
         return Err(type_error(item, "文字列"));
     };
-    let s = s.trim();
+    // a reading is kept full-width, as the patient register keeps it:
+    // half-width katakana (ﾔﾏﾀﾞ) is made ヤマダ before it is checked
+    let kana;
+    let s = match item.personal {
+        Some(MaskKind::Kana) => {
+            kana = normalize_kana(s.trim());
+            kana.as_str()
+        }
+        _ => s.trim(),
+    };
     if let Some(max) = item.max_length {
         if s.chars().count() > max {
             return Err(Finding::new(

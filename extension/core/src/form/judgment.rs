@@ -26,12 +26,17 @@ pub enum PrimaryJudgment {
 pub struct Diagnosis {
     pub met: Option<bool>,
     pub category: Option<String>,
+    /// While `met` is unknown: the empty items it depends on (that apply),
+    /// in form order. Empty once it is decided.
+    pub waiting_for: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Severity {
     pub met: Option<bool>,
     pub autofilled: Map<String, Json>,
+    /// As Diagnosis::waiting_for.
+    pub waiting_for: Vec<String>,
 }
 
 /// The result of `judge`, serialised as the SQL function's jsonb.
@@ -49,6 +54,11 @@ pub struct Judgment {
     /// `null` for values dropped as not applicable: what to store is
     /// `data || normalized_changes`.
     pub normalized_changes: Map<String, Json>,
+    /// Every item with a condition (enable_when): true when it applies,
+    /// false when it does not (it must stay empty), null while the condition
+    /// cannot be decided yet. Items without a condition always apply. A
+    /// client shows and hides items by this, never by evaluating rules.
+    pub applicable: Map<String, Json>,
 }
 
 impl CompiledForm {
@@ -134,8 +144,20 @@ impl CompiledForm {
             }
         }
 
+        let waiting_for = |met: Option<bool>, inputs: &[usize], slots: &[Value]| -> Vec<String> {
+            if met.is_some() {
+                return Vec::new();
+            }
+            inputs
+                .iter()
+                .filter(|&&s| slots[s].is_null() && applies[s] != Some(false))
+                .map(|&s| self.items[s].id.clone())
+                .collect()
+        };
+        let diagnosis_met = eval(&self.diagnosis_met, &slots).truth();
         let diagnosis = Diagnosis {
-            met: eval(&self.diagnosis_met, &slots).truth(),
+            met: diagnosis_met,
+            waiting_for: waiting_for(diagnosis_met, &self.diagnosis_inputs, &slots),
             category: self
                 .diagnosis_categories
                 .iter()
@@ -167,7 +189,12 @@ impl CompiledForm {
                 ));
             }
         }
-        let severity = Severity { met: eval(&self.severity_met, &slots).truth(), autofilled };
+        let severity_met = eval(&self.severity_met, &slots).truth();
+        let severity = Severity {
+            met: severity_met,
+            autofilled,
+            waiting_for: waiting_for(severity_met, &self.severity_inputs, &slots),
+        };
 
         let valid = errors.is_empty();
         let primary_judgment = match (valid, diagnosis.met, severity.met) {
@@ -193,7 +220,25 @@ impl CompiledForm {
             }
         }
 
-        Judgment { valid, errors, warnings, derived, diagnosis, severity, primary_judgment, normalized_changes }
+        let applicable = self
+            .items
+            .iter()
+            .zip(&applies)
+            .filter(|(item, _)| item.enable_when.is_some())
+            .map(|(item, a)| (item.id.clone(), a.map_or(Json::Null, Json::Bool)))
+            .collect();
+
+        Judgment {
+            valid,
+            errors,
+            warnings,
+            derived,
+            diagnosis,
+            severity,
+            primary_judgment,
+            normalized_changes,
+            applicable,
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod definition;
 pub mod finding;
 pub mod item_value;
 pub mod judgment;
+pub mod layout;
 pub mod masking;
 
 pub use compiled::{CompiledForm, DefinitionError};
