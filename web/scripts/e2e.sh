@@ -43,18 +43,26 @@ trap cleanup EXIT
 if [ -z "${NANBYO_WEB_URL:-}" ]; then
   source "$root/.ci/config.sh"
   pg_port=${WEB_E2E_PG_PORT:-54389} api_port=${WEB_E2E_API_PORT:-3031} web_port=${WEB_E2E_PORT:-4173}
-  log "fresh demo stack web-e2e (PostgreSQL $pg_port, PostgREST $api_port)"
+  https_port=${WEB_E2E_HTTPS_PORT:-8471} http_port=${WEB_E2E_HTTP_PORT:-8472}
+  log "build"
+  npx tsc --noEmit -p . && npx vite build --logLevel warn
+  # behind nginx (TLS, the session cookie, CSP) when the edge is there; else vite preview's proxy
+  edge=()
+  if [ -x "$root/.ci/edge.sh" ] && command -v nginx >/dev/null; then edge=(--edge="$https_port,$http_port"); fi
+  log "fresh demo stack web-e2e (PostgreSQL $pg_port, PostgREST $api_port${edge:+, nginx $https_port})"
   started_stack=yes
-  "$root/.ci/stack.sh" up web-e2e "$pg_port" "$api_port" --demo --fresh >/dev/null
+  "$root/.ci/stack.sh" up web-e2e "$pg_port" "$api_port" --demo --fresh "${edge[@]}" >/dev/null
   export NANBYO_API_URL=http://127.0.0.1:$api_port
   log "API types are current"
   node scripts/gen-types.mjs --check
-  log "build"
-  npx tsc --noEmit -p . && npx vite build --logLevel warn
-  npx vite preview --host 127.0.0.1 --port "$web_port" --strictPort >"$RUN_DIR/web-e2e/preview.log" 2>&1 &
-  preview_pid=$!
-  for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$web_port/api/rpc/health" >/dev/null 2>&1 && break; sleep 0.2; done
-  export NANBYO_WEB_URL=http://127.0.0.1:$web_port
+  if [ ${#edge[@]} -gt 0 ]; then
+    export NANBYO_WEB_URL=https://127.0.0.1:$https_port
+  else
+    npx vite preview --host 127.0.0.1 --port "$web_port" --strictPort >"$RUN_DIR/web-e2e/preview.log" 2>&1 &
+    preview_pid=$!
+    for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$web_port/api/rpc/health" >/dev/null 2>&1 && break; sleep 0.2; done
+    export NANBYO_WEB_URL=http://127.0.0.1:$web_port
+  fi
   export NANBYO_E2E_PSQL="$PG_BIN/psql -h $RUN_DIR/web-e2e -p $pg_port -U postgres -d $DB_NAME"
 fi
 log "end-to-end (chromium) against $NANBYO_WEB_URL"

@@ -2,7 +2,7 @@
 // warning before it does. Renewing (api.renew_session) or logging in again
 // in a dialog keeps the screen underneath, so typed data stays.
 import { signal, computed } from '@preact/signals';
-import { rpc, setBearer, onSessionLost, ApiError } from './api/client';
+import { rpc, setBearer, onSessionLost, ApiError, toLocalTime } from './api/client';
 import type { Whoami } from './api/types';
 
 export const me = signal<Whoami | null>(null);
@@ -33,7 +33,7 @@ export async function login(login_id: string, password: string, key?: string, en
   setBearer(null); // a login must not carry the session that ended
   const r = (await rpc('login', { login_id, password, key: key || undefined, enrolment_code: enrolment_code || undefined } as any)) as LoginAnswer;
   setBearer(r.token);
-  expiresAt.value = r.expires_at ? Date.parse(r.expires_at) : null;
+  expiresAt.value = r.expires_at ? toLocalTime(r.expires_at) : null;
   lost.value = null;
   if (r.stage === 'enrolment') {
     me.value = null;
@@ -53,7 +53,7 @@ export async function login(login_id: string, password: string, key?: string, en
 export async function renew() {
   const r = (await rpc('renew_session' as any)) as LoginAnswer;
   if (r.token) setBearer(r.token);
-  if (r.expires_at) expiresAt.value = Date.parse(r.expires_at);
+  if (r.expires_at) expiresAt.value = toLocalTime(r.expires_at);
 }
 
 export async function logout() {

@@ -29,11 +29,21 @@ export function onSessionLost(l: SessionListener) { sessionListeners.add(l); ret
 
 export const SESSION_CODES = ['E_SESSION_EXPIRED', 'E_SESSION_REVOKED', 'E_SESSION_INVALID', 'E_NOT_LOGGED_IN'];
 
-const apiFetch: typeof fetch = (input, init = {}) => {
+/** Server clock minus this browser's clock (from each answer's Date header), so
+ *  that the session's end is counted on the server's clock, not a drifting PC's. */
+let serverOffset = 0;
+export const serverOffsetMs = () => serverOffset;
+/** A server time as this browser's clock reads it. */
+export const toLocalTime = (serverIso: string) => Date.parse(serverIso) - serverOffset;
+
+const apiFetch: typeof fetch = async (input, init = {}) => {
   const headers = new Headers(init.headers);
   headers.set('X-Requested-With', 'nanbyo-web');
   if (bearer && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${bearer}`);
-  return fetch(input, { ...init, headers, credentials: 'same-origin' });
+  const res = await fetch(input, { ...init, headers, credentials: 'same-origin' });
+  const date = Date.parse(res.headers?.get?.('Date') ?? '');
+  if (!Number.isNaN(date)) serverOffset = date - Date.now();
+  return res;
 };
 
 function baseUrl() {

@@ -15,8 +15,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * ログイン: ログインID・パスワード・暗号化キーファイル（キー再発行後は登録コード）でJWTを発行する
-         * @description ログイン: ログインID・パスワード・暗号化キーファイル（キー再発行後は登録コード）でJWTを発行する
+         * ログイン: ログインID・パスワード・暗号化キーファイル（キー再発行後は登録コード）でJWTを発行する（X-Requested-With: nanbyo-web のときはCookieで渡し、応答には含めない）
+         * @description ログイン: ログインID・パスワード・暗号化キーファイル（キー再発行後は登録コード）でJWTを発行する（X-Requested-With: nanbyo-web のときはCookieで渡し、応答には含めない）
          *
          *     Log in with login id, password and the encryption key file (or the enrolment code after a key reissue); answers a JWT for 30 minutes. Every failed factor gets the same answer; repeated failures lock the id for a while.
          */
@@ -68,7 +68,7 @@ export interface paths {
          * ログアウト: このセッションを終了する
          * @description ログアウト: このセッションを終了する
          *
-         *     Log out: ends this session.
+         *     Log out: ends this session (and deletes the web client's session cookie).
          */
         post: operations["logout"];
         delete?: never;
@@ -221,6 +221,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/check_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 入力中の票の入力チェックと機械判定（保存しない・記録を読まない）
+         * @description 入力中の票の入力チェックと機械判定（保存しない・記録を読まない）
+         *
+         *     The input check and machine judgment of a form as it is typed, exactly as saving it would judge it; nothing stored is read but the form version, nothing is written.
+         */
+        get: operations["check_form_get"];
+        put?: never;
+        /**
+         * 入力中の票の入力チェックと機械判定（保存しない・記録を読まない）
+         * @description 入力中の票の入力チェックと機械判定（保存しない・記録を読まない）
+         *
+         *     The input check and machine judgment of a form as it is typed, exactly as saving it would judge it; nothing stored is read but the form version, nothing is written.
+         */
+        post: operations["check_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/print_form": {
         parameters: {
             query?: never;
@@ -259,6 +287,34 @@ export interface paths {
          *     Create a draft form for a patient on the disease's form version in force.
          */
         post: operations["create_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/form_layout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 様式の画面表示用の構成（共通ブロックを展開した項目、コードと名称、自動計算項目、基準の出典）
+         * @description 様式の画面表示用の構成（共通ブロックを展開した項目、コードと名称、自動計算項目、基準の出典）
+         *
+         *     A form version laid out for rendering: items by section with the shared blocks expanded and code labels, derived values, the items the server fills in, the published criteria.
+         */
+        get: operations["form_layout_get"];
+        put?: never;
+        /**
+         * 様式の画面表示用の構成（共通ブロックを展開した項目、コードと名称、自動計算項目、基準の出典）
+         * @description 様式の画面表示用の構成（共通ブロックを展開した項目、コードと名称、自動計算項目、基準の出典）
+         *
+         *     A form version laid out for rendering: items by section with the shared blocks expanded and code labels, derived values, the items the server fills in, the published criteria.
+         */
+        post: operations["form_layout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -523,6 +579,28 @@ export interface paths {
          *     Register the form in the database (municipality).
          */
         post: operations["register_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/renew_session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * セッション延長: ログイン中のセッションを今から30分延長し、新しい有効期限を返す（X-Requested-With: nanbyo-web のときはCookieを更新する）
+         * @description セッション延長: ログイン中のセッションを今から30分延長し、新しい有効期限を返す（X-Requested-With: nanbyo-web のときはCookieを更新する）
+         *
+         *     Renew the session: a live full session lasts another 30 minutes from now; answers the new expiry and a new JWT of the same session (for the web client, X-Requested-With: nanbyo-web, the JWT goes into the HttpOnly cookie nanbyo_session instead).
+         */
+        post: operations["renew_session"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1341,6 +1419,56 @@ export interface components {
             disease_code: string;
             form_version_id: number;
         };
+        FormLayout: {
+            /** @description 準拠する公表資料 / the published text it follows */
+            follows?: string;
+            program: components["schemas"]["Program"];
+            sections: {
+                name: string;
+                items: {
+                    max?: number | null;
+                    min?: number | null;
+                    type: string;
+                    unit?: string | null;
+                    block?: string | null;
+                    codes: {
+                        code: string;
+                        label: string;
+                        label_en?: string | null;
+                    }[];
+                    label: string;
+                    item_id: string;
+                    pattern?: string | null;
+                    section?: string;
+                    label_en?: string | null;
+                    personal?: string | null;
+                    required: boolean;
+                    /** @description データから自動入力される重症度項目 / a severity item the server fills in */
+                    autofilled: boolean;
+                    carry_over?: boolean;
+                    max_length?: number | null;
+                    type_label?: string;
+                    /** @description 適用条件（判定は check_form の applicable）/ the condition (decided by check_form's applicable) */
+                    enable_when?: unknown;
+                }[];
+            }[];
+            severity: components["schemas"]["LayoutCriteria"];
+            diagnosis: components["schemas"]["LayoutCriteria"];
+            calculations: {
+                id: string;
+                type: string;
+                unit?: string | null;
+                label: string;
+            }[];
+            disease_code: string;
+            disease_name: string;
+            /** Format: date */
+            online_until?: string | null;
+            version_label: string;
+            /** Format: date */
+            effective_from?: string;
+            form_version_id: number;
+        };
         /**
          * @description 票の状態 / status of a form (app.form_statuses)
          * @enum {string}
@@ -1357,8 +1485,8 @@ export interface components {
              * @enum {string}
              */
             stage: "full" | "enrolment";
-            /** @description JWT (Authorization: Bearer) */
-            token: string;
+            /** @description JWT (Authorization: Bearer); absent when the request carried X-Requested-With: nanbyo-web (the web client): then it is in the HttpOnly cookie nanbyo_session */
+            token?: string;
             account: {
                 id: number;
                 name?: string;
@@ -1535,6 +1663,20 @@ export interface components {
             nanbyo_authority_id?: number | null;
             /** Format: int64 */
             shoman_authority_id?: number | null;
+        };
+        LayoutCriteria: {
+            /** @description 公表された基準の文言 / the published criteria */
+            source: string;
+            categories: {
+                label: string;
+                value: string;
+            }[];
+        };
+        SessionRenewed: {
+            /** @description the new JWT of the same session (Authorization: Bearer); absent for the web client (X-Requested-With: nanbyo-web), which gets it as the cookie nanbyo_session */
+            token?: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         AccessKeyIssued: {
             status: components["schemas"]["FormStatus"];
@@ -2111,6 +2253,119 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    check_form_get: {
+        parameters: {
+            query: {
+                /** @description 様式ID / the form version */
+                form_version_id: number;
+                /** @description 入力中の項目（項目ID → 値）/ the items typed so far (item id → value) */
+                data: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Judgment"];
+                };
+            };
+            /** @description E_DATA_NOT_OBJECT (22023), E_VALUE_SHAPE (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_ITEM_ID_TOO_LONG (54000), E_TOO_MANY_ITEMS (54000), E_VALUE_TOO_LONG (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    check_form: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 入力中の項目（項目ID → 値）/ the items typed so far (item id → value) */
+                    data: unknown;
+                    /**
+                     * Format: int64
+                     * @description 様式ID / the form version
+                     */
+                    form_version_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Judgment"];
+                };
+            };
+            /** @description E_DATA_NOT_OBJECT (22023), E_VALUE_SHAPE (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_ITEM_ID_TOO_LONG (54000), E_TOO_MANY_ITEMS (54000), E_VALUE_TOO_LONG (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     print_form: {
         parameters: {
             query?: never;
@@ -2221,7 +2476,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_PATIENT_NOT_FOUND (P0002), E_UNKNOWN_DISEASE (P0002) */
+            /** @description E_PATIENT_NOT_FOUND (P0002) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2232,6 +2487,79 @@ export interface operations {
             };
             /** @description E_ITEM_ID_TOO_LONG (54000), E_TOO_MANY_ITEMS (54000), E_VALUE_TOO_LONG (54000) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    form_layout_get: {
+        parameters: {
+            query: {
+                /** @description 様式ID / the form version */
+                form_version_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormLayout"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    form_layout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 様式ID / the form version
+                     */
+                    form_version_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormLayout"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2964,6 +3292,49 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    renew_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRenewed"];
+                };
+            };
+            /** @description E_SESSION_REVOKED (28000) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     delete_account: {
         parameters: {
             query?: never;
@@ -3295,7 +3666,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_NOT_FOUND (P0002), E_UNKNOWN_DISEASE (P0002) */
+            /** @description E_FORM_NOT_FOUND (P0002) */
             404: {
                 headers: {
                     [name: string]: unknown;
