@@ -102,6 +102,31 @@ test('login: the page, a refused login with its Japanese message and code, and a
   await page.context().close();
 });
 
+test('keyboard only: log in with the key file and reach a screen without the mouse', async () => {
+  const page = await newPage();
+  await page.goto(BASE + '/');
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+  const focused = () => page.evaluate(() => { const e = document.activeElement; return e ? (e.id || e.textContent || e.tagName).trim() : ''; });
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'login-id');
+  await page.keyboard.type('1310123455-0002');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'login-key');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await chooser.setFiles({ name: 'k.nanbyokey', mimeType: 'text/plain', buffer: Buffer.from(keyOf('1310123455-0002')) });
+  for (let i = 0; i < 5 && (await focused()) !== 'ログイン'; i++) await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'ログイン');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  for (let i = 0; i < 15 && (await focused()) !== '患者の登録'; i++) await page.keyboard.press('Tab');
+  assert.equal(await focused(), '患者の登録');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: '患者の登録' }).waitFor();
+  await page.context().close();
+});
+
 test('patients: search by kana, register with the duplicate warning, detail and correction', async () => {
   const page = await newPage();
   await login(page, '1310123455-0001');
