@@ -99,6 +99,10 @@ test('login: the page, a refused login with its Japanese message and code, and a
   const nav = await page.getByRole('navigation', { name: 'メインメニュー' }).innerText();
   assert.match(nav, /患者の登録/);
   assert.match(await page.locator('header').innerText(), /指定医/, 'the role is shown with its Japanese label');
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor(); // the cookie is gone with the session
   await page.context().close();
 });
 
@@ -143,6 +147,7 @@ test('patients: search by kana, register with the duplicate warning, detail and 
   await page.getByLabel(exactly('氏名')).fill('難病 一郎');
   await page.getByLabel('氏名カナ').fill('なんびょう');
   await page.getByLabel('生年月日').fill('1958-07-14');
+  await page.getByText('昭和33年7月14日').waitFor(); // echoed in the Japanese calendar
   await page.getByLabel('性別').selectOption('1');
   await page.getByLabel('住所').fill('東京都千代田区千代田1-1');
   await page.getByRole('button', { name: '登録する' }).click();

@@ -57,6 +57,15 @@ export function PatientsPage() {
   );
 }
 
+/** The date in the Japanese calendar, as the browser's Intl names the era (no era table here). */
+export function wareki(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return '';
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  const jp = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { era: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
+  return `西暦 ${+m[1]}年${+m[2]}月${+m[3]}日（${jp}）`;
+}
+
 export type PatientFields = { name: string; name_kana: string; birth_date: string; sex: string; postal_code: string; address: string };
 const empty: PatientFields = { name: '', name_kana: '', birth_date: '', sex: '', postal_code: '', address: '' };
 
@@ -96,7 +105,11 @@ export function PatientForm({ initial, submitText, onSubmit, idPrefix }: {
           {(a) => <input {...a} type="text" value={f.name_kana} onInput={set('name_kana')} />}
         </Field>
         <Field id={`${idPrefix}-birth`} label="生年月日" required error={err('birth_date')}>
-          {(a) => <input {...a} type="date" value={f.birth_date} onInput={set('birth_date')} />}
+          {(a) => <>
+            <input {...a} type="date" value={f.birth_date} onInput={set('birth_date')}
+              aria-describedby={[a['aria-describedby'], `${idPrefix}-birth-wareki`].filter(Boolean).join(' ')} />
+            <p class="hint" id={`${idPrefix}-birth-wareki`} aria-live="polite">{wareki(f.birth_date)}</p>
+          </>}
         </Field>
         <Field id={`${idPrefix}-sex`} label="性別" required error={err('sex')}>
           {(a) => (
