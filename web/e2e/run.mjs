@@ -108,6 +108,8 @@ test('login: the page, a refused login with its Japanese message and code, and a
 
 test('keyboard only: log in with the key file and reach a screen without the mouse', async () => {
   const page = await newPage();
+  // listen first: Playwright intercepts the chooser only once a listener is set up
+  const chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
   await page.goto(BASE + '/');
   await page.getByRole('heading', { name: 'ログイン' }).waitFor();
   const focused = () => page.evaluate(() => { const e = document.activeElement; return e ? (e.id || e.textContent || e.tagName).trim() : ''; });
@@ -118,7 +120,8 @@ test('keyboard only: log in with the key file and reach a screen without the mou
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press('Tab');
   assert.equal(await focused(), 'login-key');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await page.keyboard.press('Space');
+  const chooser = await chooserOpened;
   await chooser.setFiles({ name: 'k.nanbyokey', mimeType: 'text/plain', buffer: Buffer.from(keyOf('1310123455-0002')) });
   for (let i = 0; i < 5 && (await focused()) !== 'ログイン'; i++) await page.keyboard.press('Tab');
   assert.equal(await focused(), 'ログイン');
