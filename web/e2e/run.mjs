@@ -75,11 +75,15 @@ async function check(page, name) {
 /** A field's label, with or without its 「※必須」 marker. */
 const exactly = (text) => new RegExp(`^${text}(※必須)?$`);
 
-async function login(page, id, { password = PASSWORD, key = keyOf(id) } = {}) {
+async function login(page, id, { password = PASSWORD, key = keyOf(id), code = null } = {}) {
   await page.goto(BASE + '/');
   await page.getByLabel('ログインID').fill(id);
   await page.getByLabel('パスワード', { exact: false }).first().fill(password);
   if (key) await page.getByLabel('暗号化キーファイル').setInputFiles({ name: `${id}.nanbyokey`, mimeType: 'application/octet-stream', buffer: Buffer.from(key) });
+  if (code) {
+    await page.getByText('キーの再発行を受けた方（登録コード）').click();
+    await page.getByLabel('登録コード').fill(code);
+  }
   await page.getByRole('button', { name: 'ログイン' }).click();
 }
 
@@ -178,7 +182,7 @@ test('patients: search by kana, register with the duplicate warning, detail and 
 });
 
 let issued; // { login_id, initial_password } of the clerk issued below
-test('accounts: a hospital admin issues an ID, sees the list, reissues a key', async () => {
+test('accounts: a hospital admin issues an ID, sees the list, reissues a key; the doctor enrols again with the enrolment code', async () => {
   const page = await newPage();
   await login(page, '1411109875-0001');
   await page.getByRole('heading', { name: 'ユーザID一覧' }).waitFor();
@@ -200,7 +204,20 @@ test('accounts: a hospital admin issues an ID, sees the list, reissues a key', a
   await page.getByRole('button', { name: '実行する' }).click();
   await page.getByText('登録コード（再表示できません）').waitFor();
   await check(page, '09-key-reissued');
+  const code = await page.locator('.alert-success dd code.secret').innerText();
   await page.context().close();
+
+  // the doctor logs in with password and enrolment code, and receives a new key file
+  const doc = await newPage();
+  await login(doc, '1411109875-0002', { key: null, code });
+  await doc.getByRole('heading', { name: '初回登録' }).waitFor();
+  await doc.getByRole('button', { name: '登録する' }).click();
+  await doc.getByRole('heading', { name: '初回登録が完了しました' }).waitFor();
+  const [download] = await Promise.all([doc.waitForEvent('download'), doc.locator('#key-download').click()]);
+  const key = readFileSync(await download.path(), 'utf8');
+  await login(doc, '1411109875-0002', { key });
+  await doc.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await doc.context().close();
 });
 
 test('first-login enrolment: new password, e-mail, key file download, then a login with the new key', async () => {
