@@ -328,3 +328,15 @@ test('the warning before the session ends offers renew_session', async () => {
   await page.getByRole('link', { name: '難病 一郎' }).first().waitFor();
   await page.context().close();
 });
+
+test('a reload keeps the session (the cookie) and still warns before its end', async () => {
+  const page = await newPage();
+  await page.clock.install();
+  await login(page, '1310123455-0001');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.clock.fastForward('26:00');
+  await page.locator('.session-banner').waitFor();
+  await page.context().close();
+});

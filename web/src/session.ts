@@ -74,5 +74,7 @@ export async function resume() {
       return;
     }
     me.value = w;
+    // whoami's session_expires_at is the session row's end (what renew_session moves)
+    if ((w as any).session_expires_at) expiresAt.value = toLocalTime((w as any).session_expires_at);
   } catch { me.value = null; }
 }
