@@ -1,0 +1,342 @@
+// End-to-end: Debian's Chromium (playwright-core, no browser download) against
+// a running client + API with the demo data. Each screen gets an axe check (no
+// serious or critical violation), a 1366×768 "no horizontal scroll" check and
+// a screenshot in e2e/artifacts/.
+//   NANBYO_WEB_URL   the client (default http://127.0.0.1:4173)
+//   NANBYO_E2E_PSQL  a psql command line for the stack's database (for the
+//                    expired-session case), e.g. "psql -h .run/web -p 54389 -U postgres -d nanbyo"
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BASE = (process.env.NANBYO_WEB_URL ?? 'http://127.0.0.1:4173').replace(/\/$/, '');
+const PSQL = process.env.NANBYO_E2E_PSQL;
+const ART = join(here, 'artifacts');
+const PASSWORD = 'Demo-Pass-2026!';
+const keyOf = (id) => `NANBYO-KEY-1:DEMO-${id}`;
+rmSync(ART, { recursive: true, force: true });
+mkdirSync(ART, { recursive: true });
+
+// playwright-core's launch() gives Chromium a fresh --user-data-dir of its own
+// (a new temporary profile per launch, deleted at close) and refuses one passed
+// in args; TMPDIR points it at a directory of ours, removed afterwards.
+let browser, profile;
+before(async () => {
+  profile = mkdtempSync(join(tmpdir(), 'nanbyo-e2e-'));
+  process.env.TMPDIR = profile;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--lang=ja'],
+  });
+});
+after(async () => { await browser?.close(); rmSync(profile, { recursive: true, force: true }); });
+
+// a test that fails leaves its pages open: they are photographed for the artefacts
+const open = new Set();
+afterEach(async (t) => {
+  for (const page of open) {
+    if (!page.isClosed()) await page.screenshot({ path: join(ART, `failed-${t.name.slice(0, 40).replace(/\W+/g, '_')}.png`), fullPage: true }).catch(() => {});
+    await page.context().close().catch(() => {});
+  }
+  open.clear();
+});
+
+async function newPage(opts = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'ja-JP', acceptDownloads: true, ignoreHTTPSErrors: true, ...opts });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  page.csp = [];
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) page.csp.push(m.text()); });
+  open.add(page);
+  return page;
+}
+
+/** axe (WCAG 2.0 A/AA), no horizontal scroll at 1366×768, and a screenshot. */
+async function check(page, name) {
+  await page.waitForLoadState('networkidle');
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `axe on ${name}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${name}: horizontal scroll of ${overflow}px at 1366×768`);
+  assert.deepEqual(page.csp, [], `${name}: Content-Security-Policy violations`);
+  await page.screenshot({ path: join(ART, `${name}.png`), fullPage: true });
+}
+
+/** A field's label, with or without its 「※必須」 marker. */
+const exactly = (text) => new RegExp(`^${text}(※必須)?$`);
+
+async function login(page, id, { password = PASSWORD, key = keyOf(id), code = null } = {}) {
+  await page.goto(BASE + '/');
+  await page.getByLabel('ログインID').fill(id);
+  await page.getByLabel('パスワード', { exact: false }).first().fill(password);
+  if (key) await page.getByLabel('暗号化キーファイル').setInputFiles({ name: `${id}.nanbyokey`, mimeType: 'application/octet-stream', buffer: Buffer.from(key) });
+  if (code) {
+    await page.getByText('キーの再発行を受けた方（登録コード）').click();
+    await page.getByLabel('登録コード').fill(code);
+  }
+  await page.getByRole('button', { name: 'ログイン' }).click();
+}
+
+test('login: the page, a refused login with its Japanese message and code, and a doctor\'s shell', async () => {
+  const page = await newPage();
+  await page.goto(BASE + '/');
+  await assert.doesNotReject(page.getByRole('heading', { name: 'ログイン' }).waitFor());
+  await check(page, '01-login');
+  await login(page, '1310123455-0001', { key: 'NANBYO-KEY-1:WRONG' });
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /暗号化キーファイルのいずれかが正しくありません/);
+  assert.match(await alert.innerText(), /E_LOGIN_FAILED/);
+  await check(page, '02-login-refused');
+  await login(page, '1310123455-0001');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  const nav = await page.getByRole('navigation', { name: 'メインメニュー' }).innerText();
+  assert.match(nav, /患者の登録/);
+  assert.match(await page.locator('header').innerText(), /指定医/, 'the role is shown with its Japanese label');
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor(); // the cookie is gone with the session
+  await page.context().close();
+});
+
+test('keyboard only: log in with the key file and reach a screen without the mouse', async () => {
+  const page = await newPage();
+  // listen first: Playwright intercepts the chooser only once a listener is set up
+  const chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
+  await page.goto(BASE + '/');
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+  const focused = () => page.evaluate(() => { const e = document.activeElement; return e ? (e.id || e.textContent || e.tagName).trim() : ''; });
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'login-id');
+  await page.keyboard.type('1310123455-0002');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'login-key');
+  await page.keyboard.press('Space');
+  const chooser = await chooserOpened;
+  await chooser.setFiles({ name: 'k.nanbyokey', mimeType: 'text/plain', buffer: Buffer.from(keyOf('1310123455-0002')) });
+  for (let i = 0; i < 5 && (await focused()) !== 'ログイン'; i++) await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'ログイン');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  for (let i = 0; i < 15 && (await focused()) !== '患者の登録'; i++) await page.keyboard.press('Tab');
+  assert.equal(await focused(), '患者の登録');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: '患者の登録' }).waitFor();
+  await page.context().close();
+});
+
+test('patients: search by kana, register with the duplicate warning, detail and correction', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.getByLabel('氏名カナ（前方一致）').fill('ナンビョウ');
+  await page.getByRole('button', { name: '検索' }).click();
+  await page.getByRole('link', { name: '難病 一郎' }).first().waitFor();
+  assert.match(await page.locator('table').innerText(), /男/, 'sex is shown as its label');
+  await check(page, '03-patients-search');
+
+  await page.getByRole('link', { name: '患者の登録' }).click();
+  await page.getByRole('heading', { name: '患者の登録' }).waitFor();
+  // a refusal first: the server's message and code beside the field
+  await page.getByLabel(exactly('氏名')).fill('難病 一郎');
+  await page.getByLabel('氏名カナ').fill('なんびょう');
+  await page.getByLabel('生年月日').fill('1958-07-14');
+  await page.getByText('昭和33年7月14日').waitFor(); // echoed in the Japanese calendar
+  await page.getByLabel('性別').selectOption('1');
+  await page.getByLabel('住所').fill('東京都千代田区千代田1-1');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByText('E_PATIENT_KANA').first().waitFor();
+  const kana = page.getByLabel('氏名カナ');
+  assert.equal(await kana.getAttribute('aria-invalid'), 'true');
+  assert.match(await kana.getAttribute('aria-describedby'), /error/);
+  await check(page, '04-patient-register-error');
+  await kana.fill('ナンビョウ イチロウ');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByRole('heading', { name: '患者を登録しました' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /W_PATIENT_DUPLICATE/);
+  await check(page, '05-patient-registered-duplicate-warning');
+
+  await page.getByRole('link', { name: '登録した患者を見る' }).click();
+  await page.getByRole('heading', { name: /患者情報/ }).waitFor();
+  await page.getByRole('button', { name: '修正する' }).click();
+  await page.getByLabel('住所').fill('東京都千代田区千代田1-2');
+  await page.getByRole('button', { name: '修正を保存する' }).click();
+  await page.getByText('患者情報を修正しました。').waitFor();
+  await page.getByText('東京都千代田区千代田1-2').waitFor();
+  await page.getByRole('cell', { name: '住所' }).waitFor(); // the history names the changed item
+  await check(page, '06-patient-detail');
+  await page.context().close();
+});
+
+let issued; // { login_id, initial_password } of the clerk issued below
+test('accounts: a hospital admin issues an ID, sees the list, reissues a key; the doctor enrols again with the enrolment code', async () => {
+  const page = await newPage();
+  await login(page, '1411109875-0001');
+  await page.getByRole('heading', { name: 'ユーザID一覧' }).waitFor();
+  await check(page, '07-accounts');
+  await page.getByRole('link', { name: 'ユーザID発行' }).click();
+  await page.getByRole('heading', { name: 'ユーザID発行' }).waitFor();
+  await page.getByLabel('利用者区分').selectOption('clerk');
+  await page.getByLabel(exactly('氏名')).fill('湘南 受付');
+  await page.getByLabel('氏名カナ').fill('ショウナン ウケツケ');
+  await page.getByRole('button', { name: '発行する' }).click();
+  await page.getByText('初期パスワード', { exact: true }).waitFor();
+  const dds = await page.locator('.alert-success dd code').allInnerTexts();
+  issued = { login_id: dds[0], initial_password: dds[1] };
+  assert.match(issued.login_id, /^1411109875-\d{4}$/);
+  await check(page, '08-account-issued');
+
+  await page.getByRole('link', { name: 'ユーザID一覧' }).click();
+  await page.getByRole('button', { name: '暗号化キー再発行: 1411109875-0002' }).click();
+  await page.getByRole('button', { name: '実行する' }).click();
+  await page.getByText('登録コード（再表示できません）').waitFor();
+  await check(page, '09-key-reissued');
+  const code = await page.locator('.alert-success dd code.secret').innerText();
+  await page.context().close();
+
+  // the doctor logs in with password and enrolment code, and receives a new key file
+  const doc = await newPage();
+  await login(doc, '1411109875-0002', { key: null, code });
+  await doc.getByRole('heading', { name: '初回登録' }).waitFor();
+  await doc.getByRole('button', { name: '登録する' }).click();
+  await doc.getByRole('heading', { name: '初回登録が完了しました' }).waitFor();
+  const [download] = await Promise.all([doc.waitForEvent('download'), doc.locator('#key-download').click()]);
+  const key = readFileSync(await download.path(), 'utf8');
+  await login(doc, '1411109875-0002', { key });
+  await doc.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await doc.context().close();
+});
+
+test('first-login enrolment: new password, e-mail, key file download, then a login with the new key', async () => {
+  assert.ok(issued, 'needs the account issued above');
+  const page = await newPage();
+  await login(page, issued.login_id, { password: issued.initial_password, key: null });
+  await page.getByRole('heading', { name: '初回登録' }).waitFor();
+  await check(page, '10-enrolment');
+  const newPassword = 'Shonan-Uketsuke-2026!';
+  await page.getByLabel('新しいパスワード', { exact: false }).first().fill(newPassword);
+  await page.getByLabel('新しいパスワード（確認）').fill(newPassword);
+  await page.getByLabel('メールアドレス').fill('uketsuke@demo.invalid');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByRole('heading', { name: '初回登録が完了しました' }).waitFor();
+  await check(page, '11-enrolment-done');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#key-download').click()]);
+  const key = readFileSync(await download.path(), 'utf8');
+  assert.match(key, /^NANBYO-KEY-1:/);
+  assert.equal(download.suggestedFilename(), `${issued.login_id}.nanbyokey`);
+  await login(page, issued.login_id, { password: newPassword, key });
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.context().close();
+});
+
+test('municipality admin: bulk issuance report per row, hospital code change page', async () => {
+  const page = await newPage();
+  await login(page, '130001-0001');
+  await page.getByRole('link', { name: 'ユーザID一括発行' }).click();
+  const header = 'medical_institution_code,account_type,program,doctor_kind,name,name_kana,email,medical_registry_number,designated_doctor_number,designation_expires_on\n';
+  await page.getByLabel('CSVファイル').setInputFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(header +
+    '1310123455,doctor,nanbyo,designated,山田 太郎,ヤマダ タロウ,,7654321,N-7654321,2030-03-31\n' +
+    '1310123455,doctor,nanbyo,designated,鈴木 一郎,スズキ イチロウ,,12345678,N-2,2030-03-31\n') });
+  await page.getByRole('button', { name: '一括発行する' }).click();
+  await page.getByText(/行ごとの誤り/).waitFor();
+  const table = await page.locator('table').innerText();
+  assert.match(table, /medical_registry_number/);
+  assert.match(table, /E_PATTERN/);
+  await check(page, '12-bulk-issuance-report');
+  await page.getByLabel('CSVの内容').fill(header + '1310123455,hospital_admin,,,高橋 事務長,タカハシ ジムチョウ,,,,\n');
+  await page.getByRole('button', { name: '一括発行する' }).click();
+  await page.getByText('発行結果').waitFor();
+  await check(page, '13-bulk-issuance-done');
+  await page.getByRole('link', { name: '医療機関コード変更' }).click();
+  await page.getByRole('heading', { name: '医療機関コード変更' }).waitFor();
+  await check(page, '14-hospital-code-change');
+  await page.context().close();
+});
+
+test('secondary hospitals: a doctor applies, the other hospital\'s admin approves', async () => {
+  const page = await newPage();
+  await login(page, '1410543215-0001');
+  await page.getByRole('link', { name: '兼務先' }).click();
+  await page.getByLabel(/兼務先の医療機関コード/).fill('1310123455');
+  await page.getByRole('button', { name: '申請する' }).click();
+  await page.getByText('兼務先を申請しました。').waitFor();
+  assert.match(await page.locator('table').innerText(), /申請中/);
+  await check(page, '15-secondary-applied');
+  await page.context().close();
+  const admin = await newPage();
+  await login(admin, '1310123455-0001');
+  await admin.getByRole('link', { name: '兼務先' }).click();
+  await admin.getByRole('button', { name: '承認' }).first().click();
+  await admin.getByText('承認しました。').waitFor();
+  assert.match(await admin.locator('table').innerText(), /承認/);
+  await check(admin, '16-secondary-approved');
+  await admin.context().close();
+});
+
+test('an expired session: the server refuses, a login over the screen keeps what was typed', { skip: !PSQL && 'NANBYO_E2E_PSQL not set' }, async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0004');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.getByRole('link', { name: '患者の登録' }).click();
+  await page.getByLabel(exactly('氏名')).fill('期限 切子');
+  await page.getByLabel('住所').fill('東京都港区1-1');
+  execFileSync('sh', ['-c', `${PSQL} -Xqc "UPDATE app.sessions SET expires_at = now() - interval '1 second' WHERE account_id = (SELECT id FROM app.accounts WHERE login_id = '1310123455-0004') AND revoked_at IS NULL"`]);
+  await page.getByRole('button', { name: '登録する' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /E_SESSION_EXPIRED/);
+  await check(page, '17-session-expired');
+  await dialog.getByLabel('パスワード').fill(PASSWORD);
+  await dialog.getByLabel('暗号化キーファイル').setInputFiles({ name: 'k', mimeType: 'text/plain', buffer: Buffer.from(keyOf('1310123455-0004')) });
+  await dialog.getByRole('button', { name: 'ログイン' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel(exactly('氏名')).inputValue(), '期限 切子', 'typed data survives');
+  assert.equal(await page.getByLabel('住所').inputValue(), '東京都港区1-1');
+  await page.context().close();
+});
+
+test('the warning before the session ends offers renew_session', async () => {
+  const page = await newPage();
+  await page.clock.install();
+  await login(page, '1310123455-0004');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.clock.fastForward('26:00');
+  const banner = page.locator('.session-banner');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /セッションはあと/);
+  await check(page, '18-session-warning');
+  await banner.getByRole('button', { name: 'セッションを延長する' }).click();
+  // renewed: 30 minutes again, counted on the server's clock (the page's clock is 26 minutes ahead)
+  await banner.waitFor({ state: 'detached' });
+  await page.clock.fastForward('20:00');
+  assert.equal(await banner.count(), 0, 'no warning 20 minutes after renewing');
+  await page.getByLabel('氏名カナ（前方一致）').fill('ナンビョウ');
+  await page.getByRole('button', { name: '検索' }).click();
+  await page.getByRole('link', { name: '難病 一郎' }).first().waitFor();
+  await page.context().close();
+});
+
+test('a reload keeps the session (the cookie) and still warns before its end', async () => {
+  const page = await newPage();
+  await page.clock.install();
+  await login(page, '1310123455-0001');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.clock.fastForward('26:00');
+  await page.locator('.session-banner').waitFor();
+  await page.context().close();
+});

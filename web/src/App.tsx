@@ -1,0 +1,50 @@
+import { useEffect } from 'preact/hooks';
+import { signal } from '@preact/signals';
+import { me, enrolling, resume } from './session';
+import { route } from './router';
+import { loadVocab } from './api/vocab';
+import { LoginPage } from './screens/Login';
+import { EnrolmentPage } from './screens/Enrolment';
+import { Shell, navFor } from './screens/Shell';
+import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/Patients';
+import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
+
+const ready = signal(false);
+
+function Home() {
+  const first = navFor()[0];
+  useEffect(() => {
+    if (first) { history.replaceState(null, '', first.href); route.value = first.href.slice(1); }
+  }, [first?.href]);
+  if (first) return null;
+  return <><h1>ようこそ</h1><p>{me.value?.name} さん、この利用者区分で使える画面はまだありません。</p></>;
+}
+
+function Screen({ path }: { path: string }) {
+  const m = path.match(/^\/patients\/(\d+)$/);
+  if (m) return <PatientDetailPage id={Number(m[1])} />;
+  switch (path) {
+    case '/patients': return <PatientsPage />;
+    case '/patients/new': return <PatientRegisterPage />;
+    case '/accounts': return <AccountsPage />;
+    case '/accounts/new': return <AccountIssuePage />;
+    case '/accounts/bulk': return <BulkIssuePage />;
+    case '/secondary': return <SecondaryPage />;
+    case '/hospital-code': return <HospitalCodePage />;
+    default: return <Home />;
+  }
+}
+
+export function App() {
+  useEffect(() => {
+    Promise.all([loadVocab(), resume()]).finally(() => { ready.value = true; });
+  }, []);
+  useEffect(() => {
+    const t = document.querySelector('main h1')?.textContent;
+    document.title = t ? `${t} | 難病・小慢DB` : '難病・小慢DB オンライン登録システム';
+  });
+  if (!ready.value) return <p role="status">読み込み中…</p>;
+  if (route.value === '/enrol' || enrolling.value) return <EnrolmentPage />;
+  if (!me.value) return <LoginPage />;
+  return <Shell><Screen path={route.value} /></Shell>;
+}
