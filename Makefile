@@ -12,7 +12,7 @@ DEV_HTTP_PORT ?= 8080
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST + nginx (https://127.0.0.1:$(DEV_HTTPS_PORT)/) with demo data"
 	@echo "make stop   stop the local stack started by make run"
-	@echo "make test   run every test (core, pgrx, pgTAP, HTTP); non-zero exit on failure"
+	@echo "make test   run every test (lint, core, pgrx, pgTAP, HTTP, edge, contract, upgrade, examples, web); non-zero exit on failure"
 	@echo "make bench  run the benchmarks of BENCHMARKS.md (prints figures)"
 	@echo "make fuzz   fuzz the XML reader and judge, 10 minutes each (FUZZ_SECONDS=600)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
@@ -24,6 +24,7 @@ install: deps
 	@bash -c 'source .ci/config.sh && install_extension'
 
 run: install
+	@bash .ci/web-build.sh
 	@bash .ci/stack.sh up dev $(DEV_PG_PORT) $(DEV_API_PORT) --demo --edge=$(DEV_HTTPS_PORT),$(DEV_HTTP_PORT)
 	@bash .ci/welcome.sh $(DEV_PG_PORT) $(DEV_API_PORT) $(DEV_HTTPS_PORT) $(DEV_HTTP_PORT)
 

@@ -18,6 +18,10 @@
 #   upgrade  the last release with its demo data, upgraded to this checkout:
 #          every row kept, the schema equal to the scratch stack's fresh one
 #          (.ci/upgrade-test.sh)
+#   web    the browser client: Vitest component tests, the API types current,
+#          the build, and the Playwright end-to-end run on Debian's Chromium
+#          behind nginx with axe on every screen (web/scripts/e2e.sh, on a
+#          fresh demo stack of its own)
 # Every runner runs even if an earlier one failed; a summary line per runner
 # closes the output, and the exit code is non-zero if any failed.
 set -uo pipefail
@@ -105,6 +109,9 @@ examples() {
   return $rc
 }
 run_step examples examples
+
+# The browser client, end to end in a real browser (its own demo stack).
+run_step web bash web/scripts/e2e.sh
 
 printf '\n===== summary =====\n'
 passed=0 failed=0

@@ -271,6 +271,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         *
+         *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
+         */
+        get: operations["vocabulary_get"];
+        put?: never;
+        /**
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         *
+         *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
+         */
+        post: operations["vocabulary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/create_form": {
         parameters: {
             query?: never;
@@ -934,7 +962,7 @@ export interface paths {
          * 票の出力（一括登録XML形式: そのまま一括登録に使える。Content-Type: application/xml）
          * @description 票の出力（一括登録XML形式: そのまま一括登録に使える。Content-Type: application/xml）
          *
-         *     Export forms in the bulk XML format (Accept: application/xml): the file can be imported as it is.
+         *     Export forms in the bulk XML format (Accept: application/xml; to Accept: application/json the object {hospital, forms, file}): the file can be imported as it is.
          */
         post: operations["export_forms_xml"];
         delete?: never;
@@ -956,7 +984,7 @@ export interface paths {
          * 一括登録（XML）: 票ごとの受付結果を返す。再送しても重複しない
          * @description 一括登録（XML）: 票ごとの受付結果を返す。再送しても重複しない
          *
-         *     Bulk registration (XML, Content-Type text/plain or text/xml): the result form by form; sending it again creates no duplicates.
+         *     Bulk registration (XML, Content-Type text/plain or text/xml; or JSON {"file": ...}): the result form by form; sending it again creates no duplicates.
          */
         post: operations["import_forms_xml"];
         delete?: never;
@@ -1113,6 +1141,34 @@ export interface paths {
          *     First-login enrolment: new password, e-mail address, and the encryption key file (returned once).
          */
         post: operations["complete_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/lookup_postal_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         * @description 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         *
+         *     Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post's data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).
+         */
+        get: operations["lookup_postal_code_get"];
+        put?: never;
+        /**
+         * 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         * @description 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         *
+         *     Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post's data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).
+         */
+        post: operations["lookup_postal_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1329,26 +1385,30 @@ export interface components {
         };
         Whoami: {
             id: number;
-            name?: string | null;
+            name: string | null;
             role: components["schemas"]["Role"];
-            email?: string | null;
-            program?: components["schemas"]["Program"] | null;
+            email: string | null;
+            program: components["schemas"]["Program"] | null;
             login_id: string;
-            name_kana?: string | null;
-            doctor_kind?: string | null;
-            hospital_ids?: number[] | null;
+            name_kana: string | null;
+            /**
+             * @description 指定医区分: designated 指定医、cooperating 協力難病指定医 / kind of designated doctor
+             * @enum {unknown}
+             */
+            doctor_kind: "designated" | "cooperating" | null;
+            hospital_ids: number[] | null;
             organisation: {
-                id?: number;
-                code?: string | null;
-                kind?: string;
-                name?: string;
+                id: number;
+                code: string | null;
+                kind: string;
+                name: string;
             };
-            session_role?: string | null;
-            is_hospital_admin?: boolean;
+            session_role: string | null;
+            is_hospital_admin: boolean;
             /** Format: date-time */
-            session_expires_at?: string | null;
+            session_expires_at: string | null;
             /** Format: date */
-            designation_expires_on?: string | null;
+            designation_expires_on: string | null;
         };
         Finding: {
             code: string;
@@ -1359,9 +1419,24 @@ export interface components {
             id: number;
             sex: string;
             name: string;
-            forms: Record<string, never>[];
+            forms: {
+                id: number;
+                status: components["schemas"]["FormStatus"];
+                /** Format: date-time */
+                updated_at: string;
+                fiscal_year: number | null;
+                disease_code: string;
+            }[];
             address?: string | null;
-            history: Record<string, never>[];
+            /** @description 変更履歴 / change history */
+            history: {
+                /** Format: date-time */
+                at: string;
+                by: string | null;
+                by_role: components["schemas"]["Role"] | null;
+                /** @description 変わった項目 / the fields changed */
+                changed: string[];
+            }[];
             insurance?: Record<string, never> | null;
             name_kana: string;
             /** Format: date */
@@ -1378,14 +1453,61 @@ export interface components {
          * @enum {string}
          */
         Program: "nanbyo" | "shoman";
+        /** @description APIトークン（トークンそのものは作成時に一度だけ）/ an API token (the token itself only once, at creation) */
+        ApiToken: {
+            id: number;
+            name: string;
+            scopes: components["schemas"]["ApiTokenScope"][];
+            /** @enum {string} */
+            status: "active" | "revoked" | "expired";
+            /** Format: date-time */
+            created_at: string;
+            created_by: number;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            revoked_by: number | null;
+            hospital_id: number;
+            /**
+             * Format: date-time
+             * @description 最後に使われた日時（監査ログから）/ last use (from the audit log)
+             */
+            last_used_at: string | null;
+        };
         /** @description 機械判定の結果 (nanbyo.judge) / the result of the machine judgment */
         Judgment: {
-            valid?: boolean;
-            errors?: components["schemas"]["Finding"][];
-            severity?: Record<string, never>;
-            warnings?: components["schemas"]["Finding"][];
-            diagnosis?: Record<string, never>;
-            primary_judgment?: string | null;
+            /** @description 誤りがない / no errors */
+            valid: boolean;
+            errors: components["schemas"]["Finding"][];
+            /** @description 計算した項目 / calculated items */
+            derived?: Record<string, never>;
+            severity: {
+                /** @description 重症度基準を満たす / severity criteria met */
+                met: boolean | null;
+                /** @description データから決まる重症度の項目 / severity items the data determines */
+                autofilled: Record<string, never>;
+                waiting_for?: components["schemas"]["WaitingFor"];
+            };
+            warnings: components["schemas"]["Finding"][];
+            diagnosis: {
+                /** @description 診断基準を満たす（null: 判定できない）/ diagnostic criteria met (null: undecided) */
+                met: boolean | null;
+                category: string | null;
+                waiting_for?: components["schemas"]["WaitingFor"];
+            };
+            /** @description 条件つきの項目ごとに: true 該当、false 非該当（空のまま）、null まだ決まらない / each conditional item: applies, does not (stays empty), not yet decided */
+            applicable?: {
+                [key: string]: boolean | null;
+            };
+            primary_judgment: components["schemas"]["PrimaryJudgment"];
+            /** @description 正規化で変わった値（保存するのは data || normalized_changes）/ values the checks normalised */
+            normalized_changes?: Record<string, never>;
+        };
+        CodeLabel: {
+            code: string;
+            /** @description 日本語の名称 / the Japanese label */
+            label: string;
         };
         /** @description 操作ログ（追記のみ） */
         audit_log: {
@@ -1474,6 +1596,42 @@ export interface components {
          * @enum {string}
          */
         FormStatus: "confirmed" | "draft" | "issued" | "registered" | "reviewed" | "taken_over";
+        Vocabulary: {
+            roles: (components["schemas"]["CodeLabel"] & {
+                organisation_kind?: string;
+            })[];
+            sexes: components["schemas"]["CodeLabel"][];
+            programs: (components["schemas"]["CodeLabel"] & {
+                /** @description 法別番号 / the law code of the public payer number */
+                law_code?: string;
+            })[];
+            doctor_kinds: components["schemas"]["CodeLabel"][];
+            form_purposes: components["schemas"]["CodeLabel"][];
+            form_statuses: (components["schemas"]["CodeLabel"] & {
+                position?: number;
+            })[];
+            review_results: components["schemas"]["CodeLabel"][];
+            api_token_scopes: components["schemas"]["CodeLabel"][];
+            primary_judgments: components["schemas"]["CodeLabel"][];
+            organisation_kinds: components["schemas"]["CodeLabel"][];
+            form_status_transitions: {
+                to: string;
+                from: string;
+                action: string;
+            }[];
+        };
+        /** @description 判定が決まらない間、その判定が待っている空の項目（様式の順）/ while undecided: the empty items the decision waits for, in form order */
+        WaitingFor: string[];
+        FormComment: {
+            id: number;
+            body: string;
+            author: string;
+            /** @description 項目（null: 票全体）/ the item (null: the whole form) */
+            item_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            author_role: components["schemas"]["Role"];
+        };
         /**
          * @description 申請区分 / purpose of a form (app.form_purposes)
          * @enum {string}
@@ -1558,10 +1716,12 @@ export interface components {
                 doctor_kind?: string | null;
             };
             status: components["schemas"]["FormStatus"];
-            history?: Record<string, never>[];
+            /** @description get_form だけ / get_form only */
+            history?: components["schemas"]["FormHistoryEntry"][];
             program: components["schemas"]["Program"];
             purpose?: components["schemas"]["FormPurpose"];
-            comments?: Record<string, never>[];
+            /** @description get_form だけ / get_form only */
+            comments?: components["schemas"]["FormComment"][];
             hospital?: {
                 id?: number;
                 code?: string | null;
@@ -1620,15 +1780,62 @@ export interface components {
          * @enum {string}
          */
         ReviewResult: "granted" | "pending" | "refused";
+        /** @description 発行したID（初期パスワードは一度だけ表示）/ an issued id (the initial password is shown once) */
+        AccountIssued: {
+            id: number;
+            name: string;
+            role: components["schemas"]["Role"];
+            login_id: string;
+            organisation_id: number;
+            /** @description 初期パスワード（一度だけ表示）/ the initial password (shown once) */
+            initial_password: string;
+            is_hospital_admin: boolean;
+        };
         /**
          * @description APIトークンの権限範囲 / scope of an API token (app.api_token_scopes)
          * @enum {string}
          */
         ApiTokenScope: "import";
+        /** @description 登録コード（本人に直接伝える。一度だけ表示）/ the enrolment code (handed to the user in person; shown once) */
+        EnrolmentCode: {
+            enrolment_code: string;
+            /** Format: date-time */
+            enrolment_code_expires_at: string;
+        };
         FormConfirmed: {
             id: number;
             status: components["schemas"]["FormStatus"];
             judgment: components["schemas"]["Judgment"];
+        };
+        /** @description 郵便番号の住所の1件（日本郵便の郵便番号データ）/ one address of a postal code (Japan Post's data) */
+        PostalAddress: {
+            /** @description 市区町村 / city */
+            city: string;
+            /**
+             * @description area: 町域 / a town; office: 事業所の個別番号 / an office's own code; box: 私書箱 / a post-office box
+             * @enum {string}
+             */
+            kind: "area" | "office" | "box";
+            /** @description 日本郵便の注記（「以下に掲載がない場合」、対象の番地・ビル等）/ Japan Post's remark */
+            note: string | null;
+            /** @description 町域（市区町村の残り全体なら null）/ the town (null for the rest of the city) */
+            town: string | null;
+            /** @description 番地（事業所・私書箱）/ the street number (office, box) */
+            street: string | null;
+            /** @description 住所欄に入れる文字列（都道府県＋市区町村＋町域＋番地）/ the address to fill in */
+            address: string;
+            city_kana: string | null;
+            town_kana: string | null;
+            /** @description 都道府県 / prefecture */
+            prefecture: string;
+            /** @description 事業所名 / the office's name */
+            office_name: string | null;
+            /** @description 郵便番号（7桁）/ the postal code, 7 digits */
+            postal_code: string;
+            prefecture_kana: string | null;
+            office_name_kana: string | null;
+            /** @description 全国地方公共団体コード（5桁）/ the municipality code (JIS X 0402) */
+            municipality_code: string;
         };
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
@@ -1685,6 +1892,48 @@ export interface components {
             /** @description 一度だけ表示 / shown once */
             access_key: string;
         };
+        /** @description accepted: true なら発行したID、false（HTTP 422）なら行ごとの誤り（1件も発行していない）/ the issued ids, or (422) the problems line by line: nothing was issued */
+        AccountsFromCsv: {
+            /** @constant */
+            accepted: true;
+            accounts: (components["schemas"]["AccountIssued"] & {
+                /** @description ファイルの行 / line of the file */
+                line: number;
+            })[];
+        } | {
+            message: string;
+            /** @constant */
+            accepted: false;
+            problems: components["schemas"]["UserDataProblem"][];
+        };
+        FormCarriedOver: components["schemas"]["FormAnswer"] & {
+            /** @description 写した項目 / items copied */
+            copied: string[];
+            /** @description 新しい版に置き場所のない値 / values the new version has no place for */
+            dropped: {
+                item: string;
+                /** @enum {string} */
+                reason: "not_in_new_version" | "type_changed" | "code_not_in_new_version";
+            }[];
+            /** @description 前の版になかった項目（空）/ items the old version lacked (left empty) */
+            new_items: string[];
+            /** @description 元の票 / the source form */
+            carried_over_from: number;
+        };
+        /**
+         * @description 一次判定: meets 基準を満たす、does_not_meet 満たさない、needs_review 要確認（入力に誤り・不足）/ primary judgment
+         * @enum {string}
+         */
+        PrimaryJudgment: "meets" | "does_not_meet" | "needs_review";
+        /** @description 医療機関ユーザデータファイルの誤り / a problem of the hospital user data file */
+        UserDataProblem: {
+            /** @description 安定したコード (E_…) / stable code */
+            code: string;
+            line: number;
+            /** @description 列 / column */
+            column?: string | null;
+            message: string;
+        };
         form_export_row: {
             value?: string | null;
             status?: string | null;
@@ -1718,6 +1967,15 @@ export interface components {
             patient_name?: string | null;
             primary_judgment?: string | null;
             patient_name_kana?: string | null;
+        };
+        FormHistoryEntry: {
+            /** Format: date-time */
+            at: string;
+            by: string | null;
+            /** @description 変わった部分 / what changed */
+            part: string;
+            status: components["schemas"]["FormStatus"] | null;
+            by_role: components["schemas"]["Role"] | null;
         };
         /** @description 運営主体への注意喚起（前回値踏襲の多用など） */
         monitoring_flags: {
@@ -1781,6 +2039,12 @@ export interface components {
             hospital_name?: string | null;
             doctor_login_id?: string | null;
             medical_institution_code?: string | null;
+        };
+        SecondaryHospitalDecision: {
+            /** @description 申請 / the application */
+            id: number;
+            /** @enum {string} */
+            status: "applied" | "approved" | "rejected" | "withdrawn";
         };
     };
     responses: {
@@ -1988,7 +2252,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        info: Record<string, never>;
+                        paths: Record<string, never>;
+                        /** @constant */
+                        openapi: "3.1.0";
+                        servers?: unknown[];
+                        components: Record<string, never>;
+                    };
                 };
             };
             default: components["responses"]["Error"];
@@ -2013,7 +2284,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        info: Record<string, never>;
+                        paths: Record<string, never>;
+                        /** @constant */
+                        openapi: "3.1.0";
+                        servers?: unknown[];
+                        components: Record<string, never>;
+                    };
                 };
             };
             default: components["responses"]["Error"];
@@ -2100,6 +2378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["form_versions"][];
                 };
             };
@@ -2109,6 +2388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["form_versions"][];
                 };
             };
@@ -2164,6 +2444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["organisations"][];
                 };
             };
@@ -2173,6 +2454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["organisations"][];
                 };
             };
@@ -2189,8 +2471,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 保存する項目の値（項目ID → 値）/ the items' values to save (item id → value) */
                     data: unknown;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
                 };
             };
@@ -2205,7 +2491,7 @@ export interface operations {
                     "application/json": components["schemas"]["FormAnswer"];
                 };
             };
-            /** @description E_DATA_NOT_OBJECT (22023), E_FORM_ITEM_FIXED (22023), E_VALUE_SHAPE (22023) */
+            /** @description E_DATA_NOT_OBJECT (22023), E_FORM_ITEM_FIXED (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2562,7 @@ export interface operations {
                     "application/json": components["schemas"]["Judgment"];
                 };
             };
-            /** @description E_DATA_NOT_OBJECT (22023), E_VALUE_SHAPE (22023) */
+            /** @description E_DATA_NOT_OBJECT (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2336,7 +2622,7 @@ export interface operations {
                     "application/json": components["schemas"]["Judgment"];
                 };
             };
-            /** @description E_DATA_NOT_OBJECT (22023), E_VALUE_SHAPE (22023) */
+            /** @description E_DATA_NOT_OBJECT (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2376,8 +2662,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
+                    /** @description アクセスキー（自治体、他院の指定医）/ access key (municipality, a doctor of another hospital) */
                     access_key?: string;
                 };
             };
@@ -2392,7 +2682,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description E_ACCESS_KEY_MISMATCH (22023) */
+            /** @description E_ACCESS_KEY_FORMAT (22023), E_ACCESS_KEY_MISMATCH (22023), E_ACCESS_KEY_TYPO (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2422,6 +2712,52 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    vocabulary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    vocabulary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     create_form: {
         parameters: {
             query?: never;
@@ -2432,6 +2768,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 項目の値（項目ID → 値）/ the items' values (item id → value) */
                     data?: unknown;
                     /** @description 申請区分 / purpose */
                     purpose: components["schemas"]["FormPurpose"];
@@ -2442,8 +2779,12 @@ export interface operations {
                     patient_id: number;
                     /** @description 疾病コード / disease code */
                     disease_code: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 担当の指定医（省略: 自分）/ the designated doctor (left out: oneself)
+                     */
                     doctor_account_id?: number;
+                    /** @description データベース登録への同意 / consent to the database registration */
                     consent_db_registration?: boolean;
                 };
             };
@@ -2458,7 +2799,7 @@ export interface operations {
                     "application/json": components["schemas"]["FormAnswer"];
                 };
             };
-            /** @description E_CONSENT_MISMATCH (22023), E_DATA_NOT_OBJECT (22023), E_DOCTOR_PROGRAM (22023), E_DOCTOR_REQUIRED (22023), E_FORM_ITEM_FIXED (22023), E_FORM_PURPOSE (22023), E_VALUE_SHAPE (22023) */
+            /** @description E_CONSENT_MISMATCH (22023), E_DATA_NOT_OBJECT (22023), E_DOCTOR_PROGRAM (22023), E_DOCTOR_REQUIRED (22023), E_FORM_ITEM_FIXED (22023), E_FORM_PURPOSE (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2817,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_PATIENT_NOT_FOUND (P0002) */
+            /** @description E_PATIENT_NOT_FOUND (P0002), E_UNKNOWN_DISEASE (P0002) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +2921,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 患者 / patient
+                     */
                     patient_id: number;
                 };
             };
@@ -2617,7 +2961,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 利用者ID / account id
+                     */
                     account_id: number;
                 };
             };
@@ -2629,7 +2976,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        message: string;
+                        login_id: string;
+                        /** @description 本人にメールで知らせた / the user was told by e-mail */
+                        notified: boolean;
+                        /** @constant */
+                        key_revoked: true;
+                        sessions_ended: number;
+                    } & components["schemas"]["EnrolmentCode"];
                 };
             };
             /** @description E_NOT_ISSUER (42501), E_NOT_LOGGED_IN (42501) */
@@ -2665,7 +3021,10 @@ export interface operations {
                 "application/json": {
                     /** @description 審査結果 / review result */
                     result: components["schemas"]["ReviewResult"];
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
                 };
             };
@@ -2677,7 +3036,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        /** @constant */
+                        status: "reviewed";
+                        review_result: components["schemas"]["ReviewResult"];
+                    };
                 };
             };
             /** @description E_REVIEW_RESULT (22023) */
@@ -2754,6 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["monitoring_flags"][];
                 };
             };
@@ -2763,6 +3128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["monitoring_flags"][];
                 };
             };
@@ -2779,10 +3145,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description スキャンの名前（1〜10,000件）/ names of the scans (1 to 10,000) */
                     scans: string[];
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 医療機関 / hospital
+                     */
                     hospital_id: number;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 外部委託事業者 / contractor
+                     */
                     contractor_organisation_id: number;
                 };
             };
@@ -2794,7 +3167,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @description 新しく割り当てた件数 / newly assigned */
+                        assigned: number;
+                        hospital_id: number;
+                        contractor_organisation_id: number;
+                    };
                 };
             };
             /** @description E_SCANS_INVALID (22023) */
@@ -2837,7 +3215,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
                 };
             };
@@ -2901,8 +3282,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 修正する項目の値（項目ID → 値）/ the items' corrected values (item id → value) */
                     data: unknown;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
                 };
             };
@@ -2914,10 +3299,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FormAnswer"];
                 };
             };
-            /** @description E_DATA_NOT_OBJECT (22023), E_FORM_ITEM_FIXED (22023), E_VALUE_SHAPE (22023) */
+            /** @description E_DATA_NOT_OBJECT (22023), E_FORM_ITEM_FIXED (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3085,10 +3470,17 @@ export interface operations {
                     offset?: number;
                     /** @description 票の状態 / status */
                     status?: components["schemas"]["FormStatus"];
-                    /** Format: int32 */
+                    /**
+                     * Format: int32
+                     * @description 年度 / fiscal year
+                     */
                     fiscal_year?: number;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 医療機関 / hospital
+                     */
                     hospital_id?: number;
+                    /** @description 疾病コード / disease code */
                     disease_code?: string;
                     /** @description 患者氏名カナ / patient kana */
                     patient_kana?: string;
@@ -3102,6 +3494,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["form_search_row"][];
                 };
             };
@@ -3111,6 +3504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["form_search_row"][];
                 };
             };
@@ -3127,21 +3521,31 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 氏名 / name */
                     name: string;
                     /** @description 利用者区分 / role */
                     role: components["schemas"]["Role"];
+                    /** @description メールアドレス / e-mail address */
                     email?: string;
+                    /** @description 制度（指定医）/ program (doctors) */
                     program?: components["schemas"]["Program"];
+                    /** @description 氏名カナ / name in kana */
                     name_kana: string;
+                    /** @description 指定医区分: designated 指定医、cooperating 協力難病指定医 / kind of designated doctor */
                     doctor_kind?: string;
                     /**
                      * Format: int64
                      * @description 所属組織 / organisation
                      */
                     organisation_id: number;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description 指定有効期限 / designation expiry
+                     */
                     designation_expires_on?: string;
+                    /** @description 医籍登録番号（指定医）/ medical registry number (doctors) */
                     medical_registry_number?: string;
+                    /** @description 指定医番号 / designated doctor number */
                     designated_doctor_number?: string;
                 };
             };
@@ -3153,7 +3557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountIssued"];
                 };
             };
             /** @description E_EMAIL_INVALID (22023), E_NAME_REQUIRED (22023) */
@@ -3197,6 +3601,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** @description 利用者区分 / role */
                     role?: components["schemas"]["Role"];
                     /**
                      * Format: int32
@@ -3208,9 +3613,14 @@ export interface operations {
                      * @description 開始位置 / offset
                      */
                     offset?: number;
+                    /** @description ログインID・氏名・氏名カナの部分一致 / part of the login id, name or kana name */
                     search?: string;
+                    /** @description 削除したIDも / deleted ids too */
                     include_deleted?: boolean;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 所属組織 / organisation
+                     */
                     organisation_id?: number;
                 };
             };
@@ -3222,6 +3632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["account_row"][];
                 };
             };
@@ -3231,6 +3642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["account_row"][];
                 };
             };
@@ -3247,7 +3659,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
                 };
             };
@@ -3259,7 +3674,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        /** @constant */
+                        status: "registered";
+                    };
                 };
             };
             /** @description E_NOT_LOGGED_IN (42501) */
@@ -3345,8 +3764,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 削除理由: resigned 退職、moved 転出、stopped_using 利用終了、mistaken 誤登録、kind_switch 区分変更 / reason of the deletion */
                     reason: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 利用者ID / account id
+                     */
                     account_id: number;
                 };
             };
@@ -3358,7 +3781,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        reason: "resigned" | "moved" | "stopped_using" | "mistaken" | "kind_switch";
+                        /** @constant */
+                        deleted: true;
+                        login_id: string;
+                        /** @description 責任者のIDだった（医療機関に責任者がいなくなった）/ it was the hospital admin */
+                        hospital_left_without_admin: boolean;
+                    };
                 };
             };
             /** @description E_DELETE_SELF (22023), E_DELETION_REASON (22023) */
@@ -3401,7 +3833,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 利用者ID / account id
+                     */
                     account_id: number;
                 };
             };
@@ -3413,7 +3848,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        login_id: string;
+                        /** @description 本人にメールで知らせた / the user was told by e-mail */
+                        notified: boolean;
+                        /** @description 初期パスワード（一度だけ表示）/ the initial password (shown once) */
+                        initial_password: string;
+                    };
                 };
             };
             /** @description E_NOT_ISSUER (42501), E_NOT_LOGGED_IN (42501) */
@@ -3447,6 +3889,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description アクセスキー / access key */
                     access_key: string;
                 };
             };
@@ -3458,7 +3901,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FormDocument"];
+                };
+            };
+            /** @description E_ACCESS_KEY_FORMAT (22023), E_ACCESS_KEY_TYPO (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
@@ -3470,7 +3922,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_NOT_FOUND (P0002) */
+            /** @description E_ACCESS_KEY_UNKNOWN (P0002), E_FORM_NOT_FOUND (P0002) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3481,6 +3933,15 @@ export interface operations {
             };
             /** @description E_ALREADY_TAKEN_OVER (55000) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RATE_LIMITED (54000) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3501,7 +3962,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 利用者ID / account id
+                     */
                     account_id: number;
                 };
             };
@@ -3513,7 +3977,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        login_id: string;
+                        /** @constant */
+                        unlocked: true;
+                    };
                 };
             };
             /** @description E_NOT_LOCKED (22023) */
@@ -3556,15 +4025,27 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 性別: 1 男、2 女 / sex: 1 male, 2 female */
                     sex?: string;
+                    /** @description 氏名 / name */
                     name?: string;
+                    /** @description 住所 / address */
                     address?: string;
+                    /** @description 保険の情報（短い値の平らなオブジェクト）/ insurance (a flat object of short values) */
                     insurance?: unknown;
+                    /** @description 氏名カナ / name in kana */
                     name_kana?: string;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description 生年月日 / birth date
+                     */
                     birth_date?: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 患者 / patient
+                     */
                     patient_id: number;
+                    /** @description 郵便番号（7桁）/ postal code (7 digits) */
                     postal_code?: string;
                 };
             };
@@ -3576,7 +4057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PatientRegistered"];
                 };
             };
             /** @description E_DATA_NOT_OBJECT (22023), E_INSURANCE_INVALID (22023), E_VALUE_SHAPE (22023) */
@@ -3628,12 +4109,21 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** @description 申請区分 / purpose */
                     purpose?: components["schemas"]["FormPurpose"];
+                    /** @description 元の票のアクセスキー（他院、指定医）/ the source form's access key (another hospital; doctors) */
                     access_key?: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 元の票（自院）/ the source form (own hospital)
+                     */
                     source_form_id?: number;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 担当の指定医（省略: 自分、クラークなら前回の指定医）/ the designated doctor (left out: oneself, for a clerk last year's doctor)
+                     */
                     doctor_account_id?: number;
+                    /** @description データベース登録への同意 / consent to the database registration */
                     consent_db_registration?: boolean;
                 };
             };
@@ -3645,10 +4135,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FormCarriedOver"];
                 };
             };
-            /** @description E_CARRY_OVER_SOURCE (22023), E_DOCTOR_PROGRAM (22023), E_DOCTOR_REQUIRED (22023), E_FORM_ITEM_FIXED (22023), E_FORM_PURPOSE (22023) */
+            /** @description E_ACCESS_KEY_FORMAT (22023), E_ACCESS_KEY_TYPO (22023), E_CARRY_OVER_SOURCE (22023), E_DOCTOR_PROGRAM (22023), E_DOCTOR_REQUIRED (22023), E_FORM_ITEM_FIXED (22023), E_FORM_PURPOSE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3666,7 +4156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_NOT_FOUND (P0002) */
+            /** @description E_ACCESS_KEY_UNKNOWN (P0002), E_FORM_NOT_FOUND (P0002), E_UNKNOWN_DISEASE (P0002) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3677,6 +4167,15 @@ export interface operations {
             };
             /** @description E_FORM_STATUS (55000) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RATE_LIMITED (54000) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3712,11 +4211,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        changed?: boolean;
+                        /** @constant */
+                        changed: true;
                     };
                 };
             };
-            /** @description E_PASSWORD_REQUIRED (22023), E_PASSWORD_REUSED (22023) */
+            /** @description E_PASSWORD_CONTAINS_LOGIN_ID (22023), E_PASSWORD_REQUIRED (22023), E_PASSWORD_REUSED (22023), E_PASSWORD_TOO_LONG (22023), E_PASSWORD_TOO_SHORT (22023), E_PASSWORD_TOO_SIMPLE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3748,6 +4248,10 @@ export interface operations {
             content: {
                 "text/xml": string;
                 "text/plain": string;
+                "application/json": {
+                    /** @description 一括登録ファイル（XML）の内容（JSON で送るとき）/ the content of the bulk XML file (when sent as JSON) */
+                    file: unknown;
+                };
                 "application/octet-stream": string;
             };
         };
@@ -3761,7 +4265,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
-            /** @description E_UNKNOWN_HOSPITAL (22023), E_XML_EMPTY (22023), E_XML_ENCODING (22023) */
+            /** @description E_FILE_TOO_LARGE (2200M), E_NUL_CHARACTER (22P05), E_TEXT_CONTROL_CHARACTER (2200M), E_TOO_MANY_FORMS (2200M), E_TOO_MANY_ITEMS (2200M), E_UNKNOWN_HOSPITAL (22023), E_VALUE_TOO_LONG (2200M), E_XML_ATTRIBUTE (2200M), E_XML_DOCTYPE (2200M), E_XML_EMPTY (2200M), E_XML_EMPTY (22023), E_XML_ENCODING (22023), E_XML_ENTITY (2200M), E_XML_FILE_REQUIRED (22023), E_XML_MALFORMED (2200M), E_XML_NAMESPACE (2200M), E_XML_STRUCTURE (2200M) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3779,7 +4283,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FILE_TOO_LARGE (54000) */
+            /** @description E_FILE_TOO_LARGE (54000), E_VALUE_TOO_LONG (54000) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3801,9 +4305,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description コメント（2000文字以内）/ the comment (at most 2000 characters) */
                     body: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
+                    /** @description 項目ID（省略: 票全体）/ item id (left out: the whole form) */
                     item_id?: string;
                 };
             };
@@ -3815,7 +4324,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        form_id: number;
+                        item_id: string | null;
+                    };
                 };
             };
             /** @description E_COMMENT (22023), E_UNKNOWN_ITEM (22023) */
@@ -3967,7 +4480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ApiToken"][];
                 };
             };
             /** @description E_NOT_HOSPITAL_ADMIN (42501), E_NOT_LOGGED_IN (42501) */
@@ -4002,6 +4515,16 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: int32
+                     * @description この関数で区切る件数（省略: すべて。X-Total-Count が全件数）/ page size of the function's own paging (none: all; X-Total-Count gives every match)
+                     */
+                    limit?: number;
+                    /**
+                     * Format: int32
+                     * @description この関数で区切る開始位置 / offset of the function's own paging
+                     */
+                    offset?: number;
                     /** @description 氏名カナ（前方一致）/ kana reading prefix */
                     name_kana?: string;
                     /**
@@ -4024,6 +4547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["patient_row"][];
                 };
             };
@@ -4033,6 +4557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["patient_row"][];
                 };
             };
@@ -4084,6 +4609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["secondary_hospitals"][];
                 };
             };
@@ -4093,6 +4619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["secondary_hospitals"][];
                 };
             };
@@ -4128,7 +4655,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ApiToken"] & {
+                        /** @description APIトークン（一度だけ表示）/ the API token (shown once) */
+                        token: string;
+                        message: string;
+                    };
                 };
             };
             /** @description E_API_TOKEN_EXPIRY_PAST (22023), E_API_TOKEN_EXPIRY_REQUIRED (22023), E_API_TOKEN_EXPIRY_TOO_LONG (22023), E_API_TOKEN_NAME (22023), E_API_TOKEN_SCOPE_REQUIRED (22023), E_API_TOKEN_SCOPE_UNKNOWN (22023) */
@@ -4187,9 +4718,17 @@ export interface operations {
                 };
                 content: {
                     "application/xml": string;
+                    "application/json": {
+                        /** @description 一括登録ファイル（XML）。そのまま import_forms_xml に {"file": ...} で送れる / the bulk XML file, to send to import_forms_xml as {"file": ...} */
+                        file: string;
+                        /** @description 票の数 / number of forms */
+                        forms: number;
+                        /** @description 医療機関コード / medical institution code */
+                        hospital: string;
+                    };
                 };
             };
-            /** @description E_FISCAL_YEAR (22023), E_FORM_STATUS (22023), E_HOSPITAL_REQUIRED (22023) */
+            /** @description E_EXPORT_FORM (22023), E_FISCAL_YEAR (22023), E_FORM_STATUS (22023), E_HOSPITAL_REQUIRED (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4230,6 +4769,10 @@ export interface operations {
             content: {
                 "text/xml": string;
                 "text/plain": string;
+                "application/json": {
+                    /** @description 一括登録ファイル（XML）の内容（JSON で送るとき）/ the content of the bulk XML file (when sent as JSON) */
+                    file: unknown;
+                };
                 "application/octet-stream": string;
             };
         };
@@ -4243,7 +4786,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
-            /** @description E_UNKNOWN_HOSPITAL (22023), E_XML_EMPTY (22023), E_XML_ENCODING (22023) */
+            /** @description E_FILE_TOO_LARGE (2200M), E_NUL_CHARACTER (22P05), E_TEXT_CONTROL_CHARACTER (2200M), E_TOO_MANY_FORMS (2200M), E_TOO_MANY_ITEMS (2200M), E_UNKNOWN_HOSPITAL (22023), E_VALUE_TOO_LONG (2200M), E_XML_ATTRIBUTE (2200M), E_XML_DOCTYPE (2200M), E_XML_EMPTY (2200M), E_XML_EMPTY (22023), E_XML_ENCODING (22023), E_XML_ENTITY (2200M), E_XML_FILE_REQUIRED (22023), E_XML_MALFORMED (2200M), E_XML_NAMESPACE (2200M), E_XML_STRUCTURE (2200M) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4261,7 +4804,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FILE_TOO_LARGE (54000) */
+            /** @description E_FILE_TOO_LARGE (54000), E_VALUE_TOO_LONG (54000) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4283,7 +4826,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
                 };
             };
@@ -4338,15 +4884,27 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 性別: 1 男、2 女 / sex: 1 male, 2 female */
                     sex: string;
+                    /** @description 氏名 / name */
                     name: string;
+                    /** @description 住所 / address */
                     address: string;
+                    /** @description 保険の情報（短い値の平らなオブジェクト）/ insurance (a flat object of short values) */
                     insurance?: unknown;
+                    /** @description 氏名カナ / name in kana */
                     name_kana: string;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description 生年月日 / birth date
+                     */
                     birth_date: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 医療機関（省略: 自分の医療機関）/ hospital (left out: one's own)
+                     */
                     hospital_id?: number;
+                    /** @description 郵便番号（7桁）/ postal code (7 digits) */
                     postal_code?: string;
                 };
             };
@@ -4401,7 +4959,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description APIトークンのID / the API token's id
+                     */
                     token_id: number;
                 };
             };
@@ -4413,7 +4974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ApiToken"];
                 };
             };
             /** @description E_NOT_HOSPITAL_ADMIN (42501), E_NOT_LOGGED_IN (42501) */
@@ -4457,18 +5018,35 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description この日時より前 / before this time
+                     */
                     to?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description この日時から / from this time
+                     */
                     from?: string;
-                    /** Format: int32 */
+                    /**
+                     * Format: int32
+                     * @description 件数 / page size
+                     */
                     limit?: number;
+                    /** @description 操作（前方一致、例: form.）/ action prefix, e.g. form. */
                     action?: string;
-                    /** Format: int32 */
+                    /**
+                     * Format: int32
+                     * @description 開始位置 / offset
+                     */
                     offset?: number;
+                    /** @description 対象のID / id of the target */
                     target_id?: string;
+                    /** @description リクエストID (X-Request-Id) / request id */
                     request_id?: string;
+                    /** @description 対象の種類 / kind of target (e.g. form) */
                     target_kind?: string;
+                    /** @description 操作した利用者のログインID / login id of the actor */
                     actor_login_id?: string;
                 };
             };
@@ -4480,6 +5058,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["audit_log"][];
                 };
             };
@@ -4489,6 +5068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["audit_log"][];
                 };
             };
@@ -4517,11 +5097,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FormDocument"];
+                };
+            };
+            /** @description E_ACCESS_KEY_FORMAT (22023), E_ACCESS_KEY_TYPO (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description E_NOT_LOGGED_IN (42501) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_ACCESS_KEY_UNKNOWN (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RATE_LIMITED (54000) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4542,7 +5149,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
                 };
             };
@@ -4593,10 +5203,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        message: string;
+                        /** @description 暗号化キーファイルの内容（一度だけ。既にキーがあれば null）/ the encryption key file (once; null when one is already registered) */
+                        key_file: string | null;
+                        /** @description 保存するファイル名 / the file name to save it as */
+                        key_file_name: string | null;
+                    };
                 };
             };
-            /** @description E_EMAIL_INVALID (22023), E_EMAIL_REQUIRED (22023), E_PASSWORD_REQUIRED (22023), E_PASSWORD_REUSED (22023) */
+            /** @description E_EMAIL_INVALID (22023), E_EMAIL_REQUIRED (22023), E_PASSWORD_CONTAINS_LOGIN_ID (22023), E_PASSWORD_REQUIRED (22023), E_PASSWORD_REUSED (22023), E_PASSWORD_TOO_LONG (22023), E_PASSWORD_TOO_SHORT (22023), E_PASSWORD_TOO_SIMPLE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4617,6 +5233,94 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    lookup_postal_code_get: {
+        parameters: {
+            query: {
+                /** @description 郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too) */
+                postal_code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostalAddress"][];
+                };
+            };
+            /** @description E_POSTAL_CODE_FORMAT (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_POSTAL_CODES_NOT_LOADED (55000) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    lookup_postal_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too) */
+                    postal_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostalAddress"][];
+                };
+            };
+            /** @description E_POSTAL_CODE_FORMAT (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_POSTAL_CODES_NOT_LOADED (55000) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     print_access_key_slip: {
         parameters: {
             query?: never;
@@ -4627,8 +5331,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
                     form_id: number;
+                    /** @description 発行したアクセスキー / the access key issued */
                     access_key: string;
                 };
             };
@@ -4643,7 +5351,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description E_ACCESS_KEY_MISMATCH (22023) */
+            /** @description E_ACCESS_KEY_FORMAT (22023), E_ACCESS_KEY_MISMATCH (22023), E_ACCESS_KEY_TYPO (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4683,6 +5391,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 医療機関ユーザデータファイル（CSV）の内容 / the content of the hospital user data file (CSV) */
                     csv: string;
                 };
             };
@@ -4694,7 +5403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountsFromCsv"];
                 };
             };
             /** @description E_CSV_REQUIRED (22023), E_EMAIL_INVALID (22023), E_NAME_REQUIRED (22023) */
@@ -4715,6 +5424,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description 応答の本文で理由を返す / the answer itself says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountsFromCsv"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
@@ -4728,7 +5446,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 責任者権限を引き継ぐ利用者ID / the account that gets the admin right
+                     */
                     account_id: number;
                 };
             };
@@ -4740,7 +5461,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @description ログインID / login id */
+                        to: string;
+                        /** @description ログインID / login id */
+                        from: string;
+                        /** @constant */
+                        transferred: true;
+                    };
                 };
             };
             /** @description E_CANNOT_BE_ADMIN (22023) */
@@ -4783,6 +5511,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 兼務先の医療機関コード / medical institution code of the secondary hospital */
                     medical_institution_code: string;
                 };
             };
@@ -4794,7 +5523,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @description 申請 / the application */
+                        id: number;
+                        /** @constant */
+                        status: "applied";
+                        hospital_id: number;
+                        hospital_name: string;
+                    };
                 };
             };
             /** @description E_OWN_HOSPITAL (22023) */
@@ -4846,8 +5582,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description true: 承認、false: 却下 / true: approve, false: refuse */
                     approve: boolean;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 兼務先の申請 / the application
+                     */
                     application_id: number;
                 };
             };
@@ -4859,7 +5599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SecondaryHospitalDecision"];
                 };
             };
             /** @description E_ALREADY_DECIDED (22023), E_DECISION_REQUIRED (22023) */
@@ -4893,10 +5633,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 指定医の利用者ID / the doctor's account id
+                     */
                     account_id: number;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description 新しい指定有効期限 / the new designation expiry
+                     */
                     designation_expires_on: string;
+                    /** @description 新しい指定医番号（省略: 変えない）/ the new designated doctor number (left out: unchanged) */
                     designated_doctor_number?: string;
                 };
             };
@@ -4908,7 +5655,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: number;
+                        /** @description 本人にメールで知らせた / the user was told by e-mail */
+                        notified: boolean;
+                        /** @constant */
+                        key_revoked: true;
+                        sessions_ended: number;
+                        /** Format: date */
+                        designation_expires_on: string;
+                    } & components["schemas"]["EnrolmentCode"];
                 };
             };
             /** @description E_DESIGNATED_NUMBER_INVALID (22023), E_EXPIRY_REQUIRED (22023), E_NOT_A_DOCTOR (22023) */
@@ -4960,7 +5716,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 兼務先の申請 / the application
+                     */
                     application_id: number;
                 };
             };
@@ -4972,7 +5731,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SecondaryHospitalDecision"];
                 };
             };
             /** @description E_ALREADY_DECIDED (22023) */
@@ -5006,8 +5765,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 新しい医療機関コード（10桁）/ the new medical institution code (10 digits) */
                     new_code: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description 医療機関 / hospital
+                     */
                     hospital_id: number;
                 };
             };
@@ -5019,7 +5782,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @description 書き換えたユーザID / the user ids rewritten */
+                        accounts: {
+                            id: number;
+                            new_login_id: string;
+                            old_login_id: string;
+                        }[];
+                        new_code: string;
+                        old_code: string;
+                        hospital_id: number;
+                    };
                 };
             };
             /** @description E_CODE_UNCHANGED (22023), E_MEDICAL_INSTITUTION_CODE (22023) */
