@@ -14,6 +14,11 @@
 //! built, and a callback may still set the error's code, message and detail
 //! (the same `err*` calls that `ereport` makes). The callback acts only on
 //! an error with the SQLSTATE it was armed for, and only once.
+//!
+//! Armed means raised: `prepare` is called only by `errors::raise` just
+//! before the error. Nothing in the extension may catch its own raise with
+//! a `PgTryBuilder` and carry on: the entry would stay armed until the C
+//! frame that linked the context below it restores the stack.
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CString};
