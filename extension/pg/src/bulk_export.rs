@@ -11,7 +11,7 @@ use nanbyo_core::bulk::{docs, writer};
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
 
-use crate::errors::raise;
+use crate::errors::{raise, raise_definition_error};
 
 /// The XML declaration, root element and header of a bulk-registration file.
 #[pg_extern(immutable, parallel_safe)]
@@ -46,12 +46,7 @@ fn bulk_xml_footer() -> &'static str {
 fn data_dictionary(definition: JsonB) -> JsonB {
     match docs::data_dictionary(&definition.0) {
         Ok(items) => JsonB(serde_json::to_value(items).unwrap_or_default()),
-        Err(message) => raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            "E_FORM_DEFINITION",
-            format!("様式定義が正しくありません: {message}"),
-            None,
-        ),
+        Err(message) => raise_definition_error(&message),
     }
 }
 

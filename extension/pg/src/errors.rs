@@ -37,3 +37,14 @@ fn sqlstate(kind: ErrorKind) -> PgSqlErrorCode {
 pub fn raise_error(error: &dyn ErrorCode) -> ! {
     raise(sqlstate(error.kind()), error.code(), error.message(), error.hint())
 }
+
+/// A form definition that does not compile (E_FORM_DEFINITION), as every
+/// function that reads one answers it.
+pub fn raise_definition_error(message: &str) -> ! {
+    raise(
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        "E_FORM_DEFINITION",
+        format!("様式定義が正しくありません: {message}"),
+        None,
+    )
+}

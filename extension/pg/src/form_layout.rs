@@ -3,20 +3,15 @@
 
 use nanbyo_core::form::layout;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
+use pgrx::JsonB;
 
-use crate::errors::raise;
+use crate::errors::raise_definition_error;
 
 #[pg_extern(immutable, strict, parallel_safe)]
 fn form_layout(definition: JsonB) -> JsonB {
     match layout::form_layout(&definition.0) {
         Ok(layout) => JsonB(serde_json::to_value(layout).unwrap_or_default()),
-        Err(message) => raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            "E_FORM_DEFINITION",
-            format!("様式定義が正しくありません: {message}"),
-            None,
-        ),
+        Err(message) => raise_definition_error(&message),
     }
 }
 
