@@ -34,6 +34,10 @@ AS $$
     -- accounts.doctor_kind (its CHECK in the accounts baseline)
     'doctor_kinds', jsonb_build_array(jsonb_build_object('code', 'designated', 'label', '難病指定医・小慢指定医'),
                                       jsonb_build_object('code', 'cooperating', 'label', '協力難病指定医')),
+    -- app.secondary_hospitals.status (its CHECK in the accounts baseline)
+    'secondary_hospital_statuses', jsonb_build_array(
+      jsonb_build_object('code', 'applied', 'label', '申請中'), jsonb_build_object('code', 'approved', 'label', '承認'),
+      jsonb_build_object('code', 'rejected', 'label', '却下'), jsonb_build_object('code', 'withdrawn', 'label', '取下げ・終了')),
     'sexes', (SELECT d -> 'codes'
                 FROM app.form_versions v
                CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d

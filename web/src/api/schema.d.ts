@@ -1619,6 +1619,7 @@ export interface components {
                 from: string;
                 action: string;
             }[];
+            secondary_hospital_statuses: components["schemas"]["CodeLabel"][];
         };
         /** @description 判定が決まらない間、その判定が待っている空の項目（様式の順）/ while undecided: the empty items the decision waits for, in form order */
         WaitingFor: string[];
