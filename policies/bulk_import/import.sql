@@ -6,7 +6,7 @@ REVOKE ALL ON app.form_imports FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.import_forms_xml(text) TO doctor, clerk, contractor;
 -- the dry run and the text/xml bodies (sql/bulk_import/check.sql): the same roles
 GRANT EXECUTE ON FUNCTION api.import_forms_xml(xml), api.check_forms_xml(text), api.check_forms_xml(xml),
-  api.import_forms_xml(bytea), api.check_forms_xml(bytea)
+  api.import_forms_xml(bytea), api.check_forms_xml(bytea), api.import_forms_xml(jsonb), api.check_forms_xml(jsonb)
   TO doctor, clerk, contractor;
 ALTER TABLE app.scan_assignments ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON app.scan_assignments FROM PUBLIC;

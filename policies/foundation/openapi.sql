@@ -3,3 +3,5 @@
 -- personal data (the catalog and app.api_docs only) and runs as its owner,
 -- so no role needs the documentation tables or the app.openapi_* helpers.
 GRANT EXECUTE ON FUNCTION api.openapi() TO web_anon, api_user, enrolling;
+-- The vocabulary (sql/foundation/vocabulary.sql): master data, public alike.
+GRANT EXECUTE ON FUNCTION api.vocabulary() TO web_anon, api_user, enrolling;

@@ -296,7 +296,9 @@ AS $$
     'program', a.program, 'doctor_kind', a.doctor_kind,
     'designation_expires_on', a.designation_expires_on,
     'hospital_ids', app.current_hospital_ids(),
-    'session_expires_at', to_timestamp(app.jwt_claim('exp')::bigint))
+    -- the session's end (the JWT's own `exp` lies the grace period later)
+    'session_expires_at', (SELECT s.expires_at FROM app.sessions s
+                            WHERE s.id = app.jwt_claim('sid')::uuid AND s.account_id = a.id))
   FROM app.accounts a JOIN app.organisations o ON o.id = a.organisation_id
   WHERE a.id = app.current_account_id()
 $$;

@@ -170,3 +170,46 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT api.check_forms_xml(app.bulk_text_of($1)) $$;
 COMMENT ON FUNCTION api.check_forms_xml(bytea) IS
   '一括登録（XML, Content-Type: application/octet-stream）の事前検査: UTF-8でなければ E_XML_ENCODING';
+
+-- The same calls as JSON, {"file": "<the XML text>"} (Content-Type:
+-- application/json), for clients that only send JSON: postgrest-js's and
+-- postgrest-py's rpc(), which an integrator uses unmodified (#17). The
+-- export answers the same object to Accept: application/json, so export →
+-- import is a round trip in JSON too. (The parameter is jsonb, a JSON
+-- string, since a `file text` overload would be the unnamed text one.) A
+-- large file is better sent as it is (text/xml): as JSON it is held once
+-- more while it is unpacked.
+CREATE OR REPLACE FUNCTION app.bulk_text_of(file jsonb)
+RETURNS text
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF jsonb_typeof(file) IS DISTINCT FROM 'string' THEN
+    PERFORM app.raise('22023', 'E_XML_FILE_REQUIRED',
+      'JSONで送るときは {"file": "XMLファイルの内容"} の形で、file に文字列として送ってください。');
+  END IF;
+  RETURN file #>> '{}';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION api.import_forms_xml(file jsonb)
+RETURNS json
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT api.import_forms_xml(app.bulk_text_of(file)) $$;
+COMMENT ON FUNCTION api.import_forms_xml(jsonb) IS
+  '一括登録（JSON {"file": XMLの内容}, Content-Type: application/json）: text/plain と同じ';
+
+CREATE OR REPLACE FUNCTION api.check_forms_xml(file jsonb)
+RETURNS json
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT api.check_forms_xml(app.bulk_text_of(file)) $$;
+COMMENT ON FUNCTION api.check_forms_xml(jsonb) IS
+  '一括登録（JSON {"file": XMLの内容}, Content-Type: application/json）の事前検査: text/plain と同じ';

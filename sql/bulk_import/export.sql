@@ -101,7 +101,8 @@ AS $$
 $$;
 
 -- POST /rpc/export_forms_xml {hospital_id, disease_code, fiscal_year, status}:
--- the file, Content-Type: application/xml (whatever the Accept).
+-- the file, Content-Type: application/xml; to Accept: application/json the
+-- object {hospital, forms, file} (the file as a string).
 CREATE OR REPLACE FUNCTION api.export_forms_xml(hospital_id bigint DEFAULT NULL, disease_code text DEFAULT NULL,
                                                 fiscal_year integer DEFAULT NULL, status text DEFAULT NULL)
 RETURNS api."*/*"
@@ -122,11 +123,19 @@ BEGIN
   PERFORM app.audit_read('form_export', 'form', coalesce(ids, '{}'), jsonb_strip_nulls(jsonb_build_object(
     'format', 'xml', 'hospital_id', h.id, 'disease_code', disease_code, 'fiscal_year', fiscal_year,
     'status', status, 'forms', coalesce(cardinality(ids), 0))));
+  body := nanbyo.bulk_xml_header(h.code, NULL, to_char(now() AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI:SS"+09:00"'))
+          || coalesce(body, '') || nanbyo.bulk_xml_footer();
+  -- a JSON client (postgrest-js, postgrest-py) asks for JSON: the file in
+  -- the object the import takes as JSON ({"file": ...}, check.sql)
+  IF split_part(lower(coalesce(current_setting('request.headers', true)::jsonb ->> 'accept', '')), ';', 1)
+     = 'application/json' THEN
+    PERFORM app.add_response_header('Content-Type', 'application/json; charset=utf-8');
+    RETURN json_build_object('hospital', h.code, 'forms', coalesce(cardinality(ids), 0), 'file', body)::text::api."*/*";
+  END IF;
   PERFORM app.add_response_header('Content-Type', 'application/xml; charset=utf-8');
   PERFORM app.add_response_header('Content-Disposition',
     format('attachment; filename="nanbyo-forms-%s.xml"', h.code));
-  RETURN (nanbyo.bulk_xml_header(h.code, NULL, to_char(now() AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI:SS"+09:00"'))
-          || coalesce(body, '') || nanbyo.bulk_xml_footer())::api."*/*";
+  RETURN body::api."*/*";
 END
 $$;
 COMMENT ON FUNCTION api.export_forms_xml(bigint, text, integer, text) IS

@@ -29,6 +29,27 @@ AS $$
   END
 $$;
 
+-- A choice item's value as its label(s) from the item's code list (the
+-- data dictionary's `codes`, shared blocks' lists included): 男 rather than
+-- 1, 更新 rather than renewal. A value that is not in the list (a masked
+-- value, a code of an older list) is printed as it is.
+CREATE OR REPLACE FUNCTION app.code_labels(value jsonb, codes jsonb)
+RETURNS jsonb LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN value IS NULL OR jsonb_typeof(codes) IS DISTINCT FROM 'array' OR jsonb_array_length(codes) = 0 THEN value
+    WHEN jsonb_typeof(value) = 'array' THEN
+      (SELECT coalesce(jsonb_agg(coalesce(
+                (SELECT c.e -> 'label' FROM jsonb_array_elements(codes) AS c(e) WHERE c.e ->> 'code' = v #>> '{}' LIMIT 1), v)
+              ORDER BY n), '[]')
+         FROM jsonb_array_elements(value) WITH ORDINALITY AS x(v, n))
+    WHEN jsonb_typeof(value) IN ('string', 'number') THEN
+      coalesce((SELECT c.e -> 'label' FROM jsonb_array_elements(codes) AS c(e)
+                 WHERE c.e ->> 'code' = code_labels.value #>> '{}' LIMIT 1), value)
+    ELSE value
+  END
+$$;
+
 CREATE OR REPLACE FUNCTION app.print_css()
 RETURNS text LANGUAGE sql IMMUTABLE
 AS $$ SELECT $css$
@@ -56,9 +77,12 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
   WITH v AS (SELECT * FROM app.form_versions WHERE id = f.form_version_id),
+  -- the data dictionary: the items in form order, shared blocks expanded,
+  -- each choice item with its code list and labels
   items AS (
-    SELECT i ->> 'section' AS section, i ->> 'label' AS label, app.print_value(data -> (i ->> 'id'), i ->> 'unit') AS value, n
-      FROM jsonb_array_elements(nanbyo.form_items(f.form_version_id)) WITH ORDINALITY AS x(i, n)),
+    SELECT i ->> 'section' AS section, i ->> 'label' AS label,
+           app.print_value(app.code_labels(data -> (i ->> 'item_id'), i -> 'codes'), i ->> 'unit') AS value, n
+      FROM v, jsonb_array_elements(nanbyo.data_dictionary(v.definition)) WITH ORDINALITY AS x(i, n)),
   sections AS (
     SELECT section, min(n) AS first,
            string_agg(format('<tr><th>%s</th><td>%s</td></tr>', app.html(label), app.html(value)), '' ORDER BY n) AS rows
@@ -67,7 +91,7 @@ AS $$
 <html lang="ja"><head><meta charset="utf-8"><title>%1$s</title><style>%2$s</style></head>
 <body>
 <h1>%1$s</h1>
-<div class="meta"><div>%3$s<br>様式: %4$s<br>%5$s</div>%6$s</div>
+<div class="meta"><div>%3$s<br>様式: %4$s<br>%9$s<br>%5$s</div>%6$s</div>
 %7$s
 <div class="judgment">一次判定（機械判定）: %8$s</div>
 </body></html>$html$,
@@ -79,9 +103,13 @@ AS $$
     CASE WHEN access_key IS NOT NULL THEN format('<div>アクセスキー<div class="key">%s</div></div>', app.html(access_key))
          WHEN heading_note IS NOT NULL THEN format('<div class="masked">%s</div>', app.html(heading_note)) ELSE '' END,
     (SELECT string_agg(format('<h2>%s</h2><table>%s</table>', app.html(section), rows), E'\n' ORDER BY first) FROM sections),
-    app.html(CASE f.judgment ->> 'primary_judgment' WHEN 'meets' THEN '基準を満たす'
-                  WHEN 'does_not_meet' THEN '基準を満たさない' WHEN 'needs_review' THEN '要審査'
-                  ELSE coalesce(f.judgment ->> 'primary_judgment', '未確定') END))
+    app.html(coalesce((SELECT label_ja FROM app.primary_judgments WHERE code = f.judgment ->> 'primary_judgment'),
+                      f.judgment ->> 'primary_judgment', '未確定')),
+    -- the form's program, purpose and status by their labels (the vocabulary)
+    app.html(format('制度: %s　申請区分: %s　状態: %s',
+      coalesce((SELECT label_ja FROM app.programs WHERE code = f.program), f.program),
+      coalesce((SELECT label_ja FROM app.form_purposes WHERE code = f.purpose), f.purpose),
+      coalesce((SELECT label_ja FROM app.form_statuses WHERE code = f.status), f.status))))
   FROM v
 $$;
 

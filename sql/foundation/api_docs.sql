@@ -206,3 +206,50 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('check_form', 'The input check and machine judgment of a form as it is typed, exactly as saving it would judge it; nothing stored is read but the form version, nothing is written.',
    '{"form_version_id": "様式ID / the form version", "data": "入力中の項目（項目ID → 値）/ the items typed so far (item id → value)"}',
    '{"$ref": "#/components/schemas/Judgment"}', NULL);
+
+-- Every code with its Japanese label (#18).
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('CodeLabel', '{"type": "object", "required": ["code", "label"],
+     "properties": {"code": {"type": "string"}, "label": {"type": "string", "description": "日本語の名称 / the Japanese label"}}}'),
+  ('Vocabulary', '{"type": "object",
+     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "sexes"],
+     "properties": {
+       "programs": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"law_code": {"type": "string", "description": "法別番号 / the law code of the public payer number"}}}]}},
+       "form_purposes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "form_statuses": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"position": {"type": "integer"}}}]}},
+       "form_status_transitions": {"type": "array", "items": {"type": "object", "required": ["from", "to", "action"],
+         "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "action": {"type": "string"}}}},
+       "primary_judgments": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "review_results": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "organisation_kinds": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "roles": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"organisation_kind": {"type": "string"}}}]}},
+       "api_token_scopes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "doctor_kinds": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "sexes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
+
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('vocabulary', 'Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.',
+   '{}', '{"$ref": "#/components/schemas/Vocabulary"}', NULL);
+
+-- The postal-code lookup (#18, sql/master/postal_codes.sql).
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('PostalAddress', '{"type": "object", "description": "郵便番号の住所の1件（日本郵便の郵便番号データ）/ one address of a postal code (Japan Post''s data)",
+     "required": ["postal_code", "kind", "municipality_code", "prefecture", "city", "town", "street", "office_name",
+                  "prefecture_kana", "city_kana", "town_kana", "office_name_kana", "note", "address"],
+     "properties": {"postal_code": {"type": "string", "pattern": "^[0-9]{7}$", "description": "郵便番号（7桁）/ the postal code, 7 digits"},
+                    "kind": {"type": "string", "enum": ["area", "office", "box"],
+                             "description": "area: 町域 / a town; office: 事業所の個別番号 / an office''s own code; box: 私書箱 / a post-office box"},
+                    "municipality_code": {"type": "string", "pattern": "^[0-9]{5}$", "description": "全国地方公共団体コード（5桁）/ the municipality code (JIS X 0402)"},
+                    "prefecture": {"type": "string", "description": "都道府県 / prefecture"},
+                    "city": {"type": "string", "description": "市区町村 / city"},
+                    "town": {"type": ["string", "null"], "description": "町域（市区町村の残り全体なら null）/ the town (null for the rest of the city)"},
+                    "street": {"type": ["string", "null"], "description": "番地（事業所・私書箱）/ the street number (office, box)"},
+                    "office_name": {"type": ["string", "null"], "description": "事業所名 / the office''s name"},
+                    "prefecture_kana": {"type": ["string", "null"]}, "city_kana": {"type": ["string", "null"]},
+                    "town_kana": {"type": ["string", "null"]}, "office_name_kana": {"type": ["string", "null"]},
+                    "note": {"type": ["string", "null"], "description": "日本郵便の注記（「以下に掲載がない場合」、対象の番地・ビル等）/ Japan Post''s remark"},
+                    "address": {"type": "string", "description": "住所欄に入れる文字列（都道府県＋市区町村＋町域＋番地）/ the address to fill in"}}}');
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('lookup_postal_code', 'Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post''s data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).',
+   '{"postal_code": "郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too)"}',
+   '{"type": "array", "items": {"$ref": "#/components/schemas/PostalAddress"}}', NULL);

@@ -75,9 +75,12 @@ def test_renew_session_moves_the_expiry_and_answers_a_new_token(http, sql, world
                      f"WHERE id = '{claims['sid']}'")
     assert claims["exp"] == int(expires_at)
     assert sql(f"SELECT expires_at > now() + interval '29 minutes' FROM ({sid_expiry.format(clerk['id'])}) s") == "t"
-    # the old token and the new one name the same session: both go on
+    # the old token and the new one name the same session: both go on, and
+    # whoami tells the session's new end (what the client warns before)
     for t in (token, answer["token"]):
-        assert http.post("/rpc/whoami", json={}, headers=bearer(t)).status_code == 200
+        me = http.post("/rpc/whoami", json={}, headers=bearer(t))
+        assert me.status_code == 200
+        assert me.json()["session_expires_at"] == answer["expires_at"]
     assert sql(f"SELECT count(*) FROM app.audit_log WHERE action = 'session.renew' "
                f"AND actor_account_id = {clerk['id']}") == "1"
 

@@ -72,8 +72,14 @@ def test_export_then_import_reproduces_the_forms(http, sql, exported):
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     schema = etree.XMLSchema(etree.parse(str(ROOT / "docs" / "bulk-xml" / "nanbyo-forms.xsd"), parser))
     assert schema.validate(etree.fromstring(body.encode("utf-8"), parser)), schema.error_log
-    # the same file whatever the client accepts (no Accept at all included)
-    for accept in [None, "*/*", "text/xml", "application/json"]:
+    # the same file whatever the client accepts (no Accept at all included),
+    # and as the JSON object {hospital, forms, file} to a JSON client
+    as_json = http.post("/rpc/export_forms_xml", json={},
+                        headers={**bearer(h["doctor_token"]), "Accept": "application/json"})
+    assert as_json.headers["Content-Type"].startswith("application/json"), as_json.headers
+    assert (as_json.json()["hospital"], as_json.json()["forms"]) == (h["hospital_code"], 3)
+    assert as_json.json()["file"].split("\n", 3)[3] == body.split("\n", 3)[3]
+    for accept in [None, "*/*", "text/xml", "application/xml"]:
         plain = http.post("/rpc/export_forms_xml", json={},
                           headers={**bearer(h["doctor_token"]), **({"Accept": accept} if accept else {})})
         assert plain.headers["Content-Type"].startswith("application/xml"), accept

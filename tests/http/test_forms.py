@@ -192,6 +192,42 @@ def test_the_masked_print_leaks_no_personal_value(http, clinic):
     assert r.status_code == 200 and key in r.text and c["patient"]["name"] not in r.text
 
 
+def test_the_prints_show_every_code_by_its_label(http, clinic):
+    """Issue #18: the print showed `renewal` and `1` where a user expects 更新
+    and 男. Item codes come out as their form definition's labels (shared
+    blocks' code lists included), the form's program, purpose and status as
+    the vocabulary's; the masked copy too, with its masking intact."""
+    c = clinic
+    form_id = confirmed_form(http, c)
+    key = issue_key(http, c, form_id)
+    html_headers = {**bearer(c["doctor_token"]), "Accept": "text/html"}
+    r = http.post("/rpc/print_form", json={"form_id": form_id, "access_key": key}, headers=html_headers)
+    assert r.status_code == 200, r.text
+    page = r.text
+    assert "<th>性別</th><td>男</td>" in page
+    assert "<th>申請区分</th><td>更新</td>" in page
+    assert "制度: 指定難病" in page and "申請区分: 更新" in page and "状態: アクセスキー発行済み" in page
+    assert ">renewal<" not in page and "<td>1</td>" not in page and "issued" not in page
+
+    r = http.post("/rpc/print_form_masked", json={"form_id": form_id}, headers=html_headers)
+    assert r.status_code == 200, r.text
+    page = r.text
+    assert "<th>性別</th><td>男</td>" in page and "<th>申請区分</th><td>更新</td>" in page
+    assert c["patient"]["name"] not in page and c["patient"]["postal_code"] not in page and key not in page
+
+    # a disease's own code lists: ulcerative colitis' visible blood and severity (a draft prints too)
+    r = http.post("/rpc/create_form", json={"patient_id": c["patient_id"], "disease_code": "N097",
+                                            "purpose": "new", "consent_db_registration": True,
+                                            "data": {**header(c), "uc_visible_blood": "++", "uc_severity": "moderate"}},
+                  headers=bearer(c["doctor_token"]))
+    assert r.status_code == 200, r.text
+    r = http.post("/rpc/print_form", json={"form_id": r.json()["id"]}, headers=html_headers)
+    assert r.status_code == 200, r.text
+    page = r.text
+    assert "<td>（＋＋）</td>" in page and "<td>中等症</td>" in page and "<td>新規</td>" in page
+    assert "状態: 下書き" in page and "moderate" not in page and "<td>++</td>" not in page
+
+
 def publish_als_version(sql, extra_item):
     """A new ALS form version in force from today: the bundled items plus `extra_item`."""
     label = f"テスト改訂版{random.randrange(10**9)}"

@@ -56,3 +56,19 @@ def test_anonymous_role_cannot_use_a_forged_jwt(http):
     r = http.post("/rpc/health", json={}, headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401
     assert r.json()["code"].startswith("PGRST3")
+
+
+def test_the_vocabulary_gives_every_code_its_japanese_label_to_anyone(http):
+    """GET /rpc/vocabulary (#18): what a client shows for a code comes from
+    the database's one vocabulary, never from a list of the client's own."""
+    r = http.get("/rpc/vocabulary")
+    assert r.status_code == 200, r.text
+    v = r.json()
+    label = lambda kind, code: next(x["label"] for x in v[kind] if x["code"] == code)  # noqa: E731
+    assert label("form_purposes", "renewal") == "更新"
+    assert label("sexes", "1") == "男" and label("sexes", "2") == "女"
+    assert label("programs", "nanbyo") and label("review_results", "granted") == "認定"
+    assert label("primary_judgments", "needs_review") == "要審査"
+    assert [s["code"] for s in v["form_statuses"]][0] == "draft"
+    assert any(t["from"] == "draft" and t["to"] == "confirmed" and t["action"] for t in v["form_status_transitions"])
+    assert {r["code"] for r in v["roles"]} >= {"doctor", "clerk", "municipality_staff", "operator_admin"}

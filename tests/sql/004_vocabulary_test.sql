@@ -4,14 +4,24 @@
 -- only moves forward, and the patient register's one rule guards the table.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 SET LOCAL client_min_messages = warning;
 
 SELECT is((SELECT count(*)::int FROM (
     SELECT label_ja FROM app.programs UNION ALL SELECT label_ja FROM app.form_purposes
     UNION ALL SELECT label_ja FROM app.form_statuses UNION ALL SELECT label_ja FROM app.review_results
-    UNION ALL SELECT label_ja FROM app.organisation_kinds UNION ALL SELECT label_ja FROM app.roles) l
+    UNION ALL SELECT label_ja FROM app.organisation_kinds UNION ALL SELECT label_ja FROM app.roles
+    UNION ALL SELECT label_ja FROM app.primary_judgments) l
    WHERE btrim(label_ja) = ''), 0, 'every code has a Japanese label');
+
+-- the primary judgment's codes are the ones the extension answers
+SELECT is((SELECT array_agg(code ORDER BY code) FROM app.primary_judgments),
+  (SELECT array_agg(DISTINCT j ORDER BY j) FROM (SELECT nanbyo.judge('N006', d) ->> 'primary_judgment' AS j
+     FROM (VALUES ('{}'::jsonb),
+                  -- the golden cases N006 meets_threshold and does_not_meet_hoehn_yahr_2
+                  ('{"antiparkinson_response": true, "application_type": "renewal", "consent_db_registration": true, "doctor_name": "指定 医師", "entry_date": "2026-04-10", "imaging_no_abnormality": true, "medical_institution_code": "1310270751", "medical_institution_name": "千代田病院", "no_drug_toxin_exposure": true, "parkinsonism": true, "patient_address": "東京都千代田区千代田1-1", "patient_birth_date": "1960-05-01", "patient_name": "難病 太郎", "patient_name_kana": "ナンビョウ タロウ", "patient_postal_code": "100-0001", "patient_sex": "1"}'::jsonb || '{"hoehn_yahr": 3, "life_function_grade": 2}'),
+                  ('{"antiparkinson_response": true, "application_type": "renewal", "consent_db_registration": true, "doctor_name": "指定 医師", "entry_date": "2026-04-10", "imaging_no_abnormality": true, "medical_institution_code": "1310270751", "medical_institution_name": "千代田病院", "no_drug_toxin_exposure": true, "parkinsonism": true, "patient_address": "東京都千代田区千代田1-1", "patient_birth_date": "1960-05-01", "patient_name": "難病 太郎", "patient_name_kana": "ナンビョウ タロウ", "patient_postal_code": "100-0001", "patient_sex": "1"}'::jsonb || '{"hoehn_yahr": 2, "life_function_grade": 3}')) x(d)) judged),
+  'the primary judgments of the vocabulary are the extension''s');
 
 SELECT is((SELECT array_agg(code ORDER BY code) FROM app.roles WHERE NOT EXISTS (
              SELECT FROM pg_roles r WHERE r.rolname = code AND NOT r.rolcanlogin)),

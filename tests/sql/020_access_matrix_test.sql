@@ -18,6 +18,8 @@ INSERT INTO expected_privileges VALUES
   ('api.health()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   -- the OpenAPI document (#17): public like PostgREST's own at /
   ('api.openapi()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  -- the codes with their labels for every screen (#18): public master data
+  ('api.vocabulary()', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
   ('app.api_docs', 'SELECT', '{}'),
   ('app.api_doc_schemas', 'SELECT', '{}'),
   ('api.login(text,text,text,text)', 'EXECUTE', '{web_anon,enrolling,doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
@@ -93,9 +95,16 @@ INSERT INTO expected_privileges VALUES
   ('api.check_forms_xml(xml)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
   ('api.import_forms_xml(bytea)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
   ('api.check_forms_xml(bytea)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
+  ('api.import_forms_xml(jsonb)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
+  ('api.check_forms_xml(jsonb)', 'EXECUTE', '{doctor,clerk,contractor,api_token}'),
   ('api.export_forms_xml(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.export_forms(bigint,text,integer,text)', 'EXECUTE', '{doctor,clerk,operator_admin,operator_staff}'),
   ('api.data_dictionary(bigint,text)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
+  -- the postal-code master (#18): every logged-in user, never anonymous; the tables only through it
+  ('api.lookup_postal_code(text)', 'EXECUTE', '{doctor,clerk,hospital_admin,municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff,contractor}'),
+  ('app.postal_codes', 'SELECT', '{}'),
+  ('app.postal_codes', 'INSERT', '{}'),
+  ('app.postal_code_source', 'SELECT', '{}'),
   ('app.form_imports', 'SELECT', '{}'),
   ('app.form_imports', 'INSERT', '{}'),
   ('api.monitoring_flags', 'SELECT', '{operator_admin,operator_staff}'),

@@ -1,0 +1,43 @@
+-- GET /rpc/vocabulary (everyone, logged in or not): every code a user is
+-- shown, with its Japanese label, from the one vocabulary of the database
+-- (the reference tables of the foundation and accounts baselines), so that
+-- a client shows 更新 where the data says `renewal` and never keeps a list
+-- of its own. The patient's sex codes are the patient block's of the form
+-- master (the same list every form and the patient register check against).
+-- Master data only: no personal data, no audit row.
+CREATE OR REPLACE FUNCTION api.vocabulary()
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object(
+    'programs', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja, 'law_code', law_code) ORDER BY law_code DESC)
+                   FROM app.programs),
+    'form_purposes', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
+                        FROM app.form_purposes),
+    'form_statuses', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja, 'position', position)
+                                       ORDER BY position) FROM app.form_statuses),
+    'form_status_transitions', (SELECT jsonb_agg(jsonb_build_object('from', from_status, 'to', to_status, 'action', action_ja)
+                                                 ORDER BY from_status, to_status) FROM app.form_status_transitions),
+    'primary_judgments', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
+                            FROM app.primary_judgments),
+    'review_results', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
+                         FROM app.review_results),
+    'organisation_kinds', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
+                             FROM app.organisation_kinds),
+    'roles', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja, 'organisation_kind', organisation_kind)
+                               ORDER BY organisation_kind, code) FROM app.roles),
+    'api_token_scopes', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
+                           FROM app.api_token_scopes),
+    -- accounts.doctor_kind (its CHECK in the accounts baseline)
+    'doctor_kinds', jsonb_build_array(jsonb_build_object('code', 'designated', 'label', '難病指定医・小慢指定医'),
+                                      jsonb_build_object('code', 'cooperating', 'label', '協力難病指定医')),
+    'sexes', (SELECT d -> 'codes'
+                FROM app.form_versions v
+               CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d
+               WHERE d ->> 'item_id' = 'patient_sex'
+               ORDER BY v.effective_from DESC, v.id DESC LIMIT 1))
+$$;
+COMMENT ON FUNCTION api.vocabulary() IS '画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）';
