@@ -42,7 +42,7 @@ function ItemField({ item, value, errors, warnings, stored, autofilled, autofill
   const hint = [
     item.unit ? `単位: ${item.unit}` : '',
     item.min != null || item.max != null ? `範囲: ${item.min ?? ''}〜${item.max ?? ''}` : '',
-    item.type === 'date' ? '西暦（2024-04-01）でも和暦（令和6年4月1日・R6.4.1）でも入力できます' : '',
+    item.type === 'date' && !readOnly ? '西暦（2024-04-01）でも和暦（令和6年4月1日・R6.4.1）でも入力できます' : '',
   ].filter(Boolean).join('　');
   const findings = [...errors, ...warnings];
   const described = [hint ? hintId : '', findings.length ? msgId : '', item.autofilled ? `${id}-auto` : '', comments.length ? `${id}-comments` : ''].filter(Boolean).join(' ') || undefined;
@@ -106,7 +106,7 @@ function ItemField({ item, value, errors, warnings, stored, autofilled, autofill
       </div>
       {hint && <p class="hint" id={hintId}>{hint}</p>}
       {control}
-      {stored !== undefined && <p class="stored">保存される値: <code>{shown(stored)}</code></p>}
+      {stored !== undefined && stored !== value && <p class="stored">保存される値: <code>{shown(stored)}</code></p>}
       {item.autofilled && (
         <p class="hint" id={`${id}-auto`}>
           この項目はサーバーが入力内容から判定します{autofilled !== undefined ? `（現在の判定: ${shown(autofilled)}）` : '（判定に必要な項目が未入力）'}。
