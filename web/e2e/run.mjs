@@ -377,9 +377,14 @@ test('forms: a clerk drafts an SLE form and comments, the doctor checks it live 
   await doc.getByRole('button', { name: 'アクセスキーを発行する' }).click();
   formKey = (await doc.locator('code.secret').innerText()).trim();
   assert.match(formKey, /^[A-Z0-9-]{10,}$/);
+  const popupCsp = [];
+  doc.context().on('console', (m) => { if (m.page() !== doc && /Content Security Policy/i.test(m.text())) popupCsp.push(m.text()); });
   const [popup] = await Promise.all([doc.waitForEvent('popup'), doc.getByRole('button', { name: /票を印刷する/ }).click()]);
   await popup.waitForLoadState();
   assert.match(await popup.locator('body').innerText(), /全身性エリテマトーデス/);
+  await popup.screenshot({ path: join(ART, '26-form-print.png'), fullPage: true });
+  assert.deepEqual(popupCsp, [], 'the print window: no CSP violation');
+  assert.ok(await popup.evaluate(() => document.adoptedStyleSheets.length === 1 && document.adoptedStyleSheets[0].cssRules.length > 0), 'the print keeps its styles');
   await popup.close();
   await check(doc, '25-form-confirmed-key');
   await doc.context().close();
@@ -409,11 +414,40 @@ test('forms: the municipality fetches by the key typed sloppily, takes over, cor
   await check(page, '31-municipality-reviewed');
   const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: /審査会用に印刷する/ }).click()]);
   await popup.waitForLoadState();
+  await popup.screenshot({ path: join(ART, '31b-masked-print.png'), fullPage: true });
   assert.doesNotMatch(await popup.locator('body').innerText(), /難病 一郎/, 'the masked print hides the name');
   await popup.close();
   await page.getByRole('button', { name: 'DBに登録する' }).click();
   await page.getByText('DBに登録しました。').waitFor();
   await page.getByText('履歴').first().click();
   await check(page, '32-municipality-registered');
+  await page.context().close();
+
+  // next year's renewal: the doctor carries the form over, copied / dropped / new items side by side
+  const doc = await newPage();
+  await login(doc, '1310123455-0001');
+  await doc.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await doc.goto(formUrl);
+  await doc.getByRole('heading', { name: '全身性エリテマトーデスの票' }).waitFor();
+  await doc.getByRole('button', { name: '前回値踏襲で下書きを作る' }).click();
+  await doc.getByRole('heading', { name: /引き継いだ項目/ }).waitFor();
+  assert.match(await doc.locator('#co-copied').locator('..').innerText(), /氏名/);
+  await check(doc, '33-form-carried-over');
+  await doc.context().close();
+});
+
+test('forms: the bulk XML upload checks first (dry run) and reports per form', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.goto(BASE + '/#/forms/bulk');
+  await page.getByRole('heading', { name: '一括登録（XML）' }).waitFor();
+  // this hospital's own export: the file the bulk upload takes
+  const xml = await page.evaluate(async () => (await fetch('/api/rpc/export_forms_xml', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'nanbyo-web' }, body: JSON.stringify({ disease_code: 'N006' }) })).text());
+  assert.match(xml, /<nanbyo-forms/);
+  await page.getByLabel(exactly('XMLファイル')).setInputFiles({ name: 'forms.xml', mimeType: 'text/xml', buffer: Buffer.from(xml) });
+  await page.getByRole('button', { name: '事前チェック' }).click();
+  await page.getByRole('heading', { name: /事前チェックの結果/ }).waitFor();
+  await check(page, '34-bulk-xml-dry-run');
   await page.context().close();
 });

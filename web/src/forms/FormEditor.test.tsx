@@ -163,7 +163,7 @@ describe('FormEditor', () => {
 
   it('autosaves a changed draft on blur and every 30 s', async () => {
     const { fn, calls } = fakeCheck();
-    const save = vi.fn(async () => undefined);
+    const save = vi.fn(async (_data: Record<string, unknown>) => undefined);
     render(<FormEditor layout={layout} initial={{}} check={fn} save={save} />);
     calls[0].resolve(answer()); await flush();
     vi.advanceTimersByTime(30_000);

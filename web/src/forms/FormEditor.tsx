@@ -221,8 +221,9 @@ export function FormEditor({ layout, initial, readOnly = false, check = checkFor
     if (!save || !dirty.current || readOnly) return;
     dirty.current = false;
     try {
-      const a = await save(dataRef.current);
-      if (a) setAnswer(a);
+      // the save's judgment is of the data as it was sent: the live check of what is on screen
+      // (maybe newer) stays what is shown
+      await save(dataRef.current);
       setSaved(new Date().toLocaleTimeString('ja-JP'));
     } catch (e) { dirty.current = true; setError(e as ApiError); }
   }

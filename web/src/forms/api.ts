@@ -31,10 +31,29 @@ export async function printHtml(name: 'print_form' | 'print_access_key_slip' | '
   return text;
 }
 
-export function openHtml(html: string): string {
-  const url = URL.createObjectURL(new Blob([html], { type: 'text/html;charset=utf-8' }));
-  window.open(url, '_blank', 'noopener');
-  return url;
+/** Opens a print in a new window. A blob document keeps this page's CSP
+ *  (style-src 'self'), which refuses the print's own <style>: its rules are
+ *  taken out and given to the window as a constructed stylesheet (CSSOM, not
+ *  governed by style-src), so the print looks as the server made it and the
+ *  client's CSP stays strict. */
+export function openHtml(html: string): Window | null {
+  // (as text: a DOMParser document would be checked against this page's CSP too)
+  const rules: string[] = [];
+  const out = html.replace(/<style\b[^>]*>([\s\S]*?)<\/style>/gi, (_m, css: string) => { rules.push(css); return ''; });
+  const css = rules.join('\n');
+  const url = URL.createObjectURL(new Blob([out], { type: 'text/html;charset=utf-8' }));
+  const w = window.open(url, '_blank');
+  if (!w) return null;
+  const style = () => {
+    try {
+      const sheet = new (w as any).CSSStyleSheet();
+      sheet.replaceSync(css);
+      w.document.adoptedStyleSheets = [sheet];
+    } catch { /* an old browser: the print unstyled */ }
+    URL.revokeObjectURL(url);
+  };
+  w.addEventListener('load', style);
+  return w;
 }
 
 export { ApiError };

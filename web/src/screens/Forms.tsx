@@ -188,7 +188,16 @@ function CarryOverBox({ sourceId, doctors = [] }: { sourceId?: number; doctors?:
 }
 
 export function CarryOverReport({ result }: { result: any }) {
-  const list = (xs: any[] | undefined) => (xs && xs.length ? <ul>{xs.map((x) => <li>{typeof x === 'string' ? x : x.label ? `${x.label}（${x.item_id ?? x.id ?? ''}）${x.reason ? `: ${x.reason}` : ''}` : JSON.stringify(x)}</li>)}</ul> : <p>なし</p>);
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    formLayout(result.form_version_id).then((l) => setNames(Object.fromEntries(l.sections.flatMap((s) => s.items).map((i) => [i.item_id, i.label]))), () => {});
+  }, [result.form_version_id]);
+  const one = (x: any) => {
+    const id = typeof x === 'string' ? x : x.item_id ?? x.id ?? '';
+    const why = typeof x === 'string' ? '' : x.reason ?? x.message ?? '';
+    return <li>{names[id] ?? (typeof x === 'string' ? x : x.label ?? id)}<span class="code-tag">（{id}）</span>{why ? `: ${why}` : ''}</li>;
+  };
+  const list = (xs: any[] | undefined) => (xs && xs.length ? <ul>{xs.map(one)}</ul> : <p>なし</p>);
   return (
     <div role="status">
       <Notice kind="success"><p>票 {result.carried_over_from} から下書き（票ID {result.id}）を作りました。 <a href={`#/forms/${result.id}`}>下書きを開く</a></p></Notice>
