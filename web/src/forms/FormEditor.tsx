@@ -211,8 +211,9 @@ export function FormEditor({ layout, initial, readOnly = false, check = checkFor
     (a) => { setAnswer(a); setError(null); },
     (e) => setError(e), (b) => setBusy(b)), [layout.form_version_id]);
   useEffect(() => {
-    // a read-only form shows the judgment stored with it; an editable one is checked at once
-    if (!(readOnly && firstAnswer)) checker.schedule(dataRef.current, true);
+    // an answer given with the form (its stored judgment, or a check the page started
+    // while the layout loaded) is shown as it is; otherwise the form is checked at once
+    if (!firstAnswer) checker.schedule(dataRef.current, true);
     return () => checker.dispose();
   }, [checker]);
   useEffect(() => { onState?.(data, answer); }, [data, answer]);

@@ -11,7 +11,7 @@ import { ErrorBox, Notice } from '../ui/ErrorBox';
 import { Field } from '../ui/Field';
 import { readText } from '../ui/readFile';
 import { FormEditor, type Layout, type Comment } from '../forms/FormEditor';
-import type { CheckAnswer } from '../forms/liveCheck';
+import { checkForm, type CheckAnswer } from '../forms/liveCheck';
 import { call, formVersions, formLayout, printHtml, openHtml, type FormVersion } from '../forms/api';
 
 type FormRow = { id: number; status: string; disease_code: string; purpose: string; fiscal_year: number; patient_id: number;
@@ -261,11 +261,16 @@ export function FormPage({ id }: { id: number }) {
   const [saved, setSaved] = useState<Record<string, unknown>>({});
   const role = me.value?.role;
 
+  const [firstAnswer, setFirstAnswer] = useState<CheckAnswer | null>(null);
   async function load() {
     try {
       const f = await call<FormDoc>('get_form', { form_id: id });
-      setForm(f); setSaved(f.data ?? {});
-      setLayout(await formLayout(f.form_version_id));
+      // a draft's first check runs while its layout loads (time to interactive)
+      const [l, a] = await Promise.all([
+        formLayout(f.form_version_id),
+        f.status === 'draft' ? checkForm(f.form_version_id, f.data ?? {}, new AbortController().signal).catch(() => null) : Promise.resolve(f.judgment),
+      ]);
+      setFirstAnswer(a); setForm(f); setSaved(f.data ?? {}); setLayout(l);
     } catch (e) { setError(e as ApiError); }
   }
   useEffect(() => { setForm(null); setLayout(null); setKey(null); load(); }, [id]);
@@ -334,7 +339,7 @@ export function FormPage({ id }: { id: number }) {
         {key && <button class="btn" onClick={() => print('print_access_key_slip', true)}>アクセスキーの控えを印刷する</button>}
       </div>
       <FormEditor key={`${form.id}-${form.status}`} layout={layout} initial={form.data ?? {}} readOnly={!draft}
-        firstAnswer={form.judgment} save={draft ? save : undefined} comments={form.comments ?? []}
+        firstAnswer={firstAnswer} save={draft ? save : undefined} comments={form.comments ?? []}
         onComment={draft ? (i) => { setCommentItem(i); document.getElementById('cm-body')?.focus(); } : undefined}
         onState={(data, answer) => setState({ data, answer })} />
       <section aria-labelledby="cm-title">
