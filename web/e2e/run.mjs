@@ -75,11 +75,15 @@ async function check(page, name) {
 /** A field's label, with or without its 「※必須」 marker. */
 const exactly = (text) => new RegExp(`^${text}(※必須)?$`);
 
-async function login(page, id, { password = PASSWORD, key = keyOf(id) } = {}) {
+async function login(page, id, { password = PASSWORD, key = keyOf(id), code = null } = {}) {
   await page.goto(BASE + '/');
   await page.getByLabel('ログインID').fill(id);
   await page.getByLabel('パスワード', { exact: false }).first().fill(password);
   if (key) await page.getByLabel('暗号化キーファイル').setInputFiles({ name: `${id}.nanbyokey`, mimeType: 'application/octet-stream', buffer: Buffer.from(key) });
+  if (code) {
+    await page.getByText('キーの再発行を受けた方（登録コード）').click();
+    await page.getByLabel('登録コード').fill(code);
+  }
   await page.getByRole('button', { name: 'ログイン' }).click();
 }
 
@@ -99,11 +103,17 @@ test('login: the page, a refused login with its Japanese message and code, and a
   const nav = await page.getByRole('navigation', { name: 'メインメニュー' }).innerText();
   assert.match(nav, /患者の登録/);
   assert.match(await page.locator('header').innerText(), /指定医/, 'the role is shown with its Japanese label');
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor(); // the cookie is gone with the session
   await page.context().close();
 });
 
 test('keyboard only: log in with the key file and reach a screen without the mouse', async () => {
   const page = await newPage();
+  // listen first: Playwright intercepts the chooser only once a listener is set up
+  const chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
   await page.goto(BASE + '/');
   await page.getByRole('heading', { name: 'ログイン' }).waitFor();
   const focused = () => page.evaluate(() => { const e = document.activeElement; return e ? (e.id || e.textContent || e.tagName).trim() : ''; });
@@ -114,7 +124,8 @@ test('keyboard only: log in with the key file and reach a screen without the mou
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press('Tab');
   assert.equal(await focused(), 'login-key');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await page.keyboard.press('Space');
+  const chooser = await chooserOpened;
   await chooser.setFiles({ name: 'k.nanbyokey', mimeType: 'text/plain', buffer: Buffer.from(keyOf('1310123455-0002')) });
   for (let i = 0; i < 5 && (await focused()) !== 'ログイン'; i++) await page.keyboard.press('Tab');
   assert.equal(await focused(), 'ログイン');
@@ -143,6 +154,7 @@ test('patients: search by kana, register with the duplicate warning, detail and 
   await page.getByLabel(exactly('氏名')).fill('難病 一郎');
   await page.getByLabel('氏名カナ').fill('なんびょう');
   await page.getByLabel('生年月日').fill('1958-07-14');
+  await page.getByText('昭和33年7月14日').waitFor(); // echoed in the Japanese calendar
   await page.getByLabel('性別').selectOption('1');
   await page.getByLabel('住所').fill('東京都千代田区千代田1-1');
   await page.getByRole('button', { name: '登録する' }).click();
@@ -170,7 +182,7 @@ test('patients: search by kana, register with the duplicate warning, detail and 
 });
 
 let issued; // { login_id, initial_password } of the clerk issued below
-test('accounts: a hospital admin issues an ID, sees the list, reissues a key', async () => {
+test('accounts: a hospital admin issues an ID, sees the list, reissues a key; the doctor enrols again with the enrolment code', async () => {
   const page = await newPage();
   await login(page, '1411109875-0001');
   await page.getByRole('heading', { name: 'ユーザID一覧' }).waitFor();
@@ -192,7 +204,20 @@ test('accounts: a hospital admin issues an ID, sees the list, reissues a key', a
   await page.getByRole('button', { name: '実行する' }).click();
   await page.getByText('登録コード（再表示できません）').waitFor();
   await check(page, '09-key-reissued');
+  const code = await page.locator('.alert-success dd code.secret').innerText();
   await page.context().close();
+
+  // the doctor logs in with password and enrolment code, and receives a new key file
+  const doc = await newPage();
+  await login(doc, '1411109875-0002', { key: null, code });
+  await doc.getByRole('heading', { name: '初回登録' }).waitFor();
+  await doc.getByRole('button', { name: '登録する' }).click();
+  await doc.getByRole('heading', { name: '初回登録が完了しました' }).waitFor();
+  const [download] = await Promise.all([doc.waitForEvent('download'), doc.locator('#key-download').click()]);
+  const key = readFileSync(await download.path(), 'utf8');
+  await login(doc, '1411109875-0002', { key });
+  await doc.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await doc.context().close();
 });
 
 test('first-login enrolment: new password, e-mail, key file download, then a login with the new key', async () => {
@@ -449,5 +474,17 @@ test('forms: the bulk XML upload checks first (dry run) and reports per form', a
   await page.getByRole('button', { name: '事前チェック' }).click();
   await page.getByRole('heading', { name: /事前チェックの結果/ }).waitFor();
   await check(page, '34-bulk-xml-dry-run');
+  await page.context().close();
+});
+
+test('a reload keeps the session (the cookie) and still warns before its end', async () => {
+  const page = await newPage();
+  await page.clock.install();
+  await login(page, '1310123455-0001');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.clock.fastForward('26:00');
+  await page.locator('.session-banner').waitFor();
   await page.context().close();
 });

@@ -58,7 +58,7 @@ if [ -z "${NANBYO_WEB_URL:-}" ]; then
   if [ ${#edge[@]} -gt 0 ]; then
     export NANBYO_WEB_URL=https://127.0.0.1:$https_port
   else
-    npx vite preview --host 127.0.0.1 --port "$web_port" --strictPort >"$RUN_DIR/web-e2e/preview.log" 2>&1 &
+    node node_modules/vite/bin/vite.js preview --host 127.0.0.1 --port "$web_port" --strictPort >"$RUN_DIR/web-e2e/preview.log" 2>&1 &  # (not npx: its pid would not be the server's)
     preview_pid=$!
     for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$web_port/api/rpc/health" >/dev/null 2>&1 && break; sleep 0.2; done
     export NANBYO_WEB_URL=http://127.0.0.1:$web_port

@@ -66,6 +66,15 @@ export async function logout() {
 /** After a reload, a cookie session may still be live. */
 export async function resume() {
   try {
-    me.value = (await rpc('whoami')) as Whoami;
+    const w = (await rpc('whoami')) as Whoami & { session_role?: string };
+    if (w.session_role === 'enrolling') {
+      // an enrolment session survives a reload in its cookie; whoami does not say which steps
+      // are due, so the form asks for all (the server ignores a password it does not need)
+      enrolling.value = { login_id: w.login_id, must_change_password: true, must_register_email: !w.email, must_register_key: true };
+      return;
+    }
+    me.value = w;
+    // whoami's session_expires_at is the session row's end (what renew_session moves)
+    if ((w as any).session_expires_at) expiresAt.value = toLocalTime((w as any).session_expires_at);
   } catch { me.value = null; }
 }

@@ -82,3 +82,16 @@ export async function view<T = any>(name: string, build?: (q: any) => any): Prom
   }
   return data as T[];
 }
+
+/** One page of a set-returning call (PostgREST's Range paging, the total by count=exact). */
+export async function rpcPage<F extends RpcName>(name: F, args: RpcArgs<F>, offset: number, limit: number):
+  Promise<{ rows: RpcResult<F>; total: number | null }> {
+  const { data, error, status, count } = await db().rpc(name as string, (args ?? {}) as any, { count: 'exact' })
+    .range(offset, offset + limit - 1);
+  if (error) {
+    const e = toApiError(error, status);
+    if (status === 401 && SESSION_CODES.includes(e.code)) sessionListeners.forEach((l) => l(e));
+    throw e;
+  }
+  return { rows: (data ?? []) as RpcResult<F>, total: count ?? null };
+}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { rpc, view, ApiError } from '../api/client';
+import { rpc, rpcPage, view, ApiError } from '../api/client';
+import { Pager } from '../ui/Pager';
 import { label, options, mayCall } from '../api/vocab';
 import type { AccountRow } from '../api/types';
 import { me } from '../session';
@@ -38,16 +39,19 @@ export function AccountsPage() {
   const [role, setRole] = useState('');
   const [deleted, setDeleted] = useState(false);
   const [rows, setRows] = useState<AccountRow[] | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [offset, setOffset] = useState(0);
   const [error, setError] = useState<ApiError | null>(null);
   const [pending, setPending] = useState<{ row: AccountRow; fn: Action } | null>(null);
   const [result, setResult] = useState<any>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const myRole = me.value?.role;
 
-  async function load(e?: Event) {
+  async function load(e?: Event, at = e ? 0 : offset) {
     e?.preventDefault(); setError(null);
     try {
-      setRows((await rpc('list_accounts', { search: search.trim() || undefined, role: role || undefined, include_deleted: deleted || undefined } as any)) as AccountRow[]);
+      const r = await rpcPage('list_accounts', { search: search.trim() || undefined, role: role || undefined, include_deleted: deleted || undefined } as any, at, PAGE);
+      setRows(r.rows as AccountRow[]); setTotal(r.total); setOffset(at);
     } catch (err) { setError(err as ApiError); }
   }
   useEffect(() => { load(); }, []);
@@ -93,7 +97,7 @@ export function AccountsPage() {
       {rows && (rows.length === 0 ? <p role="status">該当するユーザIDはありません。</p> : (
         <div class="table-wrap">
         <table class="table accounts">
-          <caption>{rows.length}件</caption>
+          <caption>{total ?? rows.length}件</caption>
           <thead><tr><th scope="col">ログインID</th><th scope="col">氏名</th><th scope="col">利用者区分</th><th scope="col">所属</th><th scope="col">状態</th><th scope="col">操作</th></tr></thead>
           <tbody>{rows.map((r) => (
             <tr>
@@ -111,9 +115,12 @@ export function AccountsPage() {
           </tbody>
         </table></div>
       ))}
+      {rows && <Pager offset={offset} limit={PAGE} total={total} shown={rows.length} onPage={(at) => load(undefined, at)} />}
     </>
   );
 }
+
+const PAGE = 50;
 
 type Org = { id: number; kind: string; code: string; name: string };
 

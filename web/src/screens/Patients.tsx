@@ -1,23 +1,30 @@
 import { useEffect, useState } from 'preact/hooks';
-import { rpc, ApiError } from '../api/client';
-import { label } from '../api/vocab';
+import { rpc, rpcPage, view, ApiError } from '../api/client';
+import { Pager } from '../ui/Pager';
+import { me } from '../session';
+import { label, options } from '../api/vocab';
 import type { PatientRow } from '../api/types';
 import { ErrorBox, Notice } from '../ui/ErrorBox';
 import { Field } from '../ui/Field';
 import { go } from '../router';
+
+const PAGE = 50;
 
 /** My patients: api.search_patients by kana reading and birth date. */
 export function PatientsPage() {
   const [kana, setKana] = useState('');
   const [birth, setBirth] = useState('');
   const [rows, setRows] = useState<PatientRow[] | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [offset, setOffset] = useState(0);
   const [error, setError] = useState<ApiError | null>(null);
 
-  async function search(e?: Event) {
+  async function search(e?: Event, at = 0) {
     e?.preventDefault();
     setError(null);
     try {
-      setRows((await rpc('search_patients', { name_kana: kana.trim() || undefined, birth_date: birth || undefined })) as PatientRow[]);
+      const r = await rpcPage('search_patients', { name_kana: kana.trim() || undefined, birth_date: birth || undefined }, at, PAGE);
+      setRows(r.rows as PatientRow[]); setTotal(r.total); setOffset(at);
     } catch (err) { setError(err as ApiError); setRows(null); }
   }
   useEffect(() => { search(); }, []);
@@ -38,7 +45,7 @@ export function PatientsPage() {
       <ErrorBox error={error} />
       {rows && (rows.length === 0 ? <p role="status">該当する患者はいません。</p> : (
         <table class="table">
-          <caption>{rows.length}件</caption>
+          <caption>{total ?? rows.length}件</caption>
           <thead><tr><th scope="col">患者ID</th><th scope="col">氏名</th><th scope="col">氏名カナ</th><th scope="col">生年月日</th><th scope="col">性別</th><th scope="col">票</th><th scope="col">住所</th></tr></thead>
           <tbody>{rows.map((p) => (
             <tr>
@@ -53,16 +60,44 @@ export function PatientsPage() {
           </tbody>
         </table>
       ))}
+      {rows && <Pager offset={offset} limit={PAGE} total={total} shown={rows.length} onPage={(at) => search(undefined, at)} />}
     </>
   );
 }
 
-export type PatientFields = { name: string; name_kana: string; birth_date: string; sex: string; postal_code: string; address: string };
+/** The date in the Japanese calendar, as the browser's Intl names the era (no era table here). */
+export function wareki(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return '';
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  const jp = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { era: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
+  return `西暦 ${+m[1]}年${+m[2]}月${+m[3]}日（${jp}）`;
+}
+
+export type PatientFields = { name: string; name_kana: string; birth_date: string; sex: string; postal_code: string; address: string; hospital_id?: string };
 const empty: PatientFields = { name: '', name_kana: '', birth_date: '', sex: '', postal_code: '', address: '' };
 
+/** The hospitals the caller works for (whoami.hospital_ids: their own and approved secondary ones). */
+function HospitalChoice({ value, onChange, id }: { value: string; onChange: (v: string) => void; id: string }) {
+  const ids = ((me.value as any)?.hospital_ids ?? []) as number[];
+  const [names, setNames] = useState<Record<number, string>>({});
+  useEffect(() => {
+    if (ids.length > 1) view<{ id: number; code: string; name: string }>('organisations', (q) => q.select('id,code,name').in('id', ids))
+      .then((os) => setNames(Object.fromEntries(os.map((o) => [o.id, `${o.name}（${o.code}）`])))).catch(() => {});
+  }, [ids.join()]);
+  if (ids.length < 2) return null;
+  return (
+    <Field id={id} label="医療機関" required hint="兼務先の患者として登録するときは、その医療機関を選んでください。">
+      {(a) => <select {...a} value={value || String(ids[0])} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+        {ids.map((h) => <option value={String(h)}>{names[h] ?? `医療機関ID ${h}`}</option>)}
+      </select>}
+    </Field>
+  );
+}
+
 /** The patient's fields; the server checks them (E_PATIENT_…) and names the field in its message. */
-export function PatientForm({ initial, submitText, onSubmit, idPrefix }: {
-  initial?: Partial<PatientFields>; submitText: string; idPrefix: string;
+export function PatientForm({ initial, submitText, onSubmit, idPrefix, chooseHospital }: {
+  initial?: Partial<PatientFields>; submitText: string; idPrefix: string; chooseHospital?: boolean;
   onSubmit: (f: PatientFields) => Promise<void>;
 }) {
   const [f, setF] = useState<PatientFields>(() => {
@@ -88,6 +123,7 @@ export function PatientForm({ initial, submitText, onSubmit, idPrefix }: {
   return (
     <form onSubmit={submit} noValidate>
       <ErrorBox error={error} />
+      {chooseHospital && <HospitalChoice id={`${idPrefix}-hospital`} value={f.hospital_id ?? ''} onChange={(v) => setF({ ...f, hospital_id: v })} />}
       <div class="grid-2">
         <Field id={`${idPrefix}-name`} label="氏名" required error={err('name')}>
           {(a) => <input {...a} type="text" value={f.name} onInput={set('name')} />}
@@ -96,13 +132,17 @@ export function PatientForm({ initial, submitText, onSubmit, idPrefix }: {
           {(a) => <input {...a} type="text" value={f.name_kana} onInput={set('name_kana')} />}
         </Field>
         <Field id={`${idPrefix}-birth`} label="生年月日" required error={err('birth_date')}>
-          {(a) => <input {...a} type="date" value={f.birth_date} onInput={set('birth_date')} />}
+          {(a) => <>
+            <input {...a} type="date" value={f.birth_date} onInput={set('birth_date')}
+              aria-describedby={[a['aria-describedby'], `${idPrefix}-birth-wareki`].filter(Boolean).join(' ')} />
+            <p class="hint" id={`${idPrefix}-birth-wareki`} aria-live="polite">{wareki(f.birth_date)}</p>
+          </>}
         </Field>
         <Field id={`${idPrefix}-sex`} label="性別" required error={err('sex')}>
           {(a) => (
             <select {...a} value={f.sex} onChange={set('sex')}>
               <option value="">選択してください</option>
-              {Object.entries({ '1': label('Sex', '1'), '2': label('Sex', '2') }).map(([c, l]) => <option value={c}>{l}</option>)}
+              {options('Sex').map((o) => <option value={o.code}>{o.label}</option>)}
             </select>
           )}
         </Field>
@@ -145,10 +185,11 @@ export function PatientRegisterPage() {
   return (
     <>
       <h1>患者の登録</h1>
-      <PatientForm idPrefix="pr" submitText="登録する" onSubmit={async (f) => {
+      <PatientForm idPrefix="pr" submitText="登録する" chooseHospital onSubmit={async (f) => {
         const r = (await rpc('register_patient', {
           name: f.name, name_kana: f.name_kana, birth_date: f.birth_date, sex: f.sex,
           address: f.address, postal_code: f.postal_code || undefined,
+          hospital_id: f.hospital_id ? Number(f.hospital_id) : undefined,
         } as any)) as any;
         setDone({ id: r.id, warnings: r.warnings ?? [] });
       }} />
@@ -187,7 +228,8 @@ export function PatientDetailPage({ id }: { id: number }) {
         </>
       ) : (
         <PatientForm idPrefix="pu" initial={p} submitText="修正を保存する" onSubmit={async (f) => {
-          const r = (await rpc('update_patient', { patient_id: id, ...f, postal_code: f.postal_code || undefined } as any)) as any;
+          const { hospital_id: _h, ...fields } = f;
+          const r = (await rpc('update_patient', { patient_id: id, ...fields, postal_code: f.postal_code || undefined } as any)) as any;
           setSaved(r.warnings ?? []); setEditing(false); await load();
         }} />
       )}
