@@ -271,6 +271,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         *
+         *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
+         */
+        get: operations["vocabulary_get"];
+        put?: never;
+        /**
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         *
+         *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
+         */
+        post: operations["vocabulary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/create_form": {
         parameters: {
             query?: never;
@@ -1119,6 +1147,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/lookup_postal_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         * @description 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         *
+         *     Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post's data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).
+         */
+        get: operations["lookup_postal_code_get"];
+        put?: never;
+        /**
+         * 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         * @description 郵便番号から住所を引く: その郵便番号の全ての住所（都道府県・市区町村・町域とカナ）。該当なしは空の配列
+         *
+         *     Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post's data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).
+         */
+        post: operations["lookup_postal_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/print_access_key_slip": {
         parameters: {
             query?: never;
@@ -1387,6 +1443,11 @@ export interface components {
             diagnosis?: Record<string, never>;
             primary_judgment?: string | null;
         };
+        CodeLabel: {
+            code: string;
+            /** @description 日本語の名称 / the Japanese label */
+            label: string;
+        };
         /** @description 操作ログ（追記のみ） */
         audit_log: {
             /** Format: date-time */
@@ -1474,6 +1535,30 @@ export interface components {
          * @enum {string}
          */
         FormStatus: "confirmed" | "draft" | "issued" | "registered" | "reviewed" | "taken_over";
+        Vocabulary: {
+            roles: (components["schemas"]["CodeLabel"] & {
+                organisation_kind?: string;
+            })[];
+            sexes: components["schemas"]["CodeLabel"][];
+            programs: (components["schemas"]["CodeLabel"] & {
+                /** @description 法別番号 / the law code of the public payer number */
+                law_code?: string;
+            })[];
+            doctor_kinds: components["schemas"]["CodeLabel"][];
+            form_purposes: components["schemas"]["CodeLabel"][];
+            form_statuses: (components["schemas"]["CodeLabel"] & {
+                position?: number;
+            })[];
+            review_results: components["schemas"]["CodeLabel"][];
+            api_token_scopes: components["schemas"]["CodeLabel"][];
+            primary_judgments: components["schemas"]["CodeLabel"][];
+            organisation_kinds: components["schemas"]["CodeLabel"][];
+            form_status_transitions: {
+                to: string;
+                from: string;
+                action: string;
+            }[];
+        };
         /**
          * @description 申請区分 / purpose of a form (app.form_purposes)
          * @enum {string}
@@ -1629,6 +1714,36 @@ export interface components {
             id: number;
             status: components["schemas"]["FormStatus"];
             judgment: components["schemas"]["Judgment"];
+        };
+        /** @description 郵便番号の住所の1件（日本郵便の郵便番号データ）/ one address of a postal code (Japan Post's data) */
+        PostalAddress: {
+            /** @description 市区町村 / city */
+            city: string;
+            /**
+             * @description area: 町域 / a town; office: 事業所の個別番号 / an office's own code; box: 私書箱 / a post-office box
+             * @enum {string}
+             */
+            kind: "area" | "office" | "box";
+            /** @description 日本郵便の注記（「以下に掲載がない場合」、対象の番地・ビル等）/ Japan Post's remark */
+            note: string | null;
+            /** @description 町域（市区町村の残り全体なら null）/ the town (null for the rest of the city) */
+            town: string | null;
+            /** @description 番地（事業所・私書箱）/ the street number (office, box) */
+            street: string | null;
+            /** @description 住所欄に入れる文字列（都道府県＋市区町村＋町域＋番地）/ the address to fill in */
+            address: string;
+            city_kana: string | null;
+            town_kana: string | null;
+            /** @description 都道府県 / prefecture */
+            prefecture: string;
+            /** @description 事業所名 / the office's name */
+            office_name: string | null;
+            /** @description 郵便番号（7桁）/ the postal code, 7 digits */
+            postal_code: string;
+            prefecture_kana: string | null;
+            office_name_kana: string | null;
+            /** @description 全国地方公共団体コード（5桁）/ the municipality code (JIS X 0402) */
+            municipality_code: string;
         };
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
@@ -2417,6 +2532,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    vocabulary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    vocabulary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
                 };
             };
             default: components["responses"]["Error"];
@@ -3748,6 +3909,9 @@ export interface operations {
             content: {
                 "text/xml": string;
                 "text/plain": string;
+                "application/json": {
+                    file: unknown;
+                };
                 "application/octet-stream": string;
             };
         };
@@ -3761,7 +3925,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
-            /** @description E_UNKNOWN_HOSPITAL (22023), E_XML_EMPTY (22023), E_XML_ENCODING (22023) */
+            /** @description E_UNKNOWN_HOSPITAL (22023), E_XML_EMPTY (22023), E_XML_ENCODING (22023), E_XML_FILE_REQUIRED (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4230,6 +4394,9 @@ export interface operations {
             content: {
                 "text/xml": string;
                 "text/plain": string;
+                "application/json": {
+                    file: unknown;
+                };
                 "application/octet-stream": string;
             };
         };
@@ -4243,7 +4410,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
-            /** @description E_UNKNOWN_HOSPITAL (22023), E_XML_EMPTY (22023), E_XML_ENCODING (22023) */
+            /** @description E_UNKNOWN_HOSPITAL (22023), E_XML_EMPTY (22023), E_XML_ENCODING (22023), E_XML_FILE_REQUIRED (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4607,6 +4774,94 @@ export interface operations {
             };
             /** @description E_ENROLMENT_CODE_INVALID (42501), E_NOT_LOGGED_IN (42501) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    lookup_postal_code_get: {
+        parameters: {
+            query: {
+                /** @description 郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too) */
+                postal_code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostalAddress"][];
+                };
+            };
+            /** @description E_POSTAL_CODE_FORMAT (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_POSTAL_CODES_NOT_LOADED (55000) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    lookup_postal_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too) */
+                    postal_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostalAddress"][];
+                };
+            };
+            /** @description E_POSTAL_CODE_FORMAT (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_POSTAL_CODES_NOT_LOADED (55000) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
