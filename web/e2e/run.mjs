@@ -377,6 +377,7 @@ test('forms: a clerk drafts an SLE form and comments, the doctor checks it live 
   await doc.getByText(/エラー \d+件/).first().waitFor();
   await doc.getByRole('button', { name: '最初のエラーへ' }).click();
   assert.ok(await doc.evaluate(() => !!document.activeElement?.closest('.field-invalid')), 'the first error has the focus');
+  await doc.screenshot({ path: join(ART, '23a-form-first-error-viewport.png') }); // the item beside the sticky 一次判定 panel
   const ana = doc.locator('#fi-eular_ana_positive');
   assert.match(await ana.getAttribute('aria-describedby'), /fi-eular_ana_positive-msg/);
   assert.match(await doc.locator('#fi-eular_ana_positive-msg').innerText(), /E_REQUIRED/);
@@ -397,6 +398,8 @@ test('forms: a clerk drafts an SLE form and comments, the doctor checks it live 
   await doc.getByText('エラー 0件').first().waitFor();
   assert.match(await doc.locator('aside.judgment').innerText(), /一次判定: /);
   await check(doc, '24-form-doctor-no-errors');
+  await doc.locator('#fi-sledai_leukopenia').scrollIntoViewIfNeeded();
+  await doc.screenshot({ path: join(ART, '24a-form-judgment-viewport.png') });
   await doc.getByRole('button', { name: '確定する' }).click();
   await doc.getByText('票を確定しました。').waitFor();
   await doc.getByRole('button', { name: 'アクセスキーを発行する' }).click();
