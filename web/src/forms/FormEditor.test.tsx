@@ -178,4 +178,17 @@ describe('FormEditor', () => {
     vi.advanceTimersByTime(30_000);
     expect(save).toHaveBeenCalledTimes(2);
   });
+
+  it('keeps the 30 s autosave timer when the page re-renders with a new save function', async () => {
+    const { fn, calls } = fakeCheck();
+    const save = vi.fn(async (_data: Record<string, unknown>) => undefined);
+    const { rerender } = render(<FormEditor layout={layout} initial={{}} check={fn} save={(d) => save(d)} />);
+    calls[0].resolve(answer()); await flush();
+    fireEvent.input(screen.getByLabelText(/氏名/), { target: { value: '難病 一郎' } });
+    for (let i = 0; i < 6; i++) {
+      vi.advanceTimersByTime(5_000);
+      rerender(<FormEditor layout={layout} initial={{}} check={fn} save={(d) => save(d)} />);
+    }
+    expect(save).toHaveBeenCalledTimes(1);
+  });
 });

@@ -218,7 +218,11 @@ export function FormEditor({ layout, initial, readOnly = false, check = checkFor
   }, [checker]);
   useEffect(() => { onState?.(data, answer); }, [data, answer]);
 
+  // the latest save function: the page makes a new one at each render, the 30 s timer must not restart
+  const saveRef = useRef(save);
+  saveRef.current = save;
   async function doSave() {
+    const save = saveRef.current;
     if (!save || !dirty.current || readOnly) return;
     dirty.current = false;
     try {
@@ -228,11 +232,12 @@ export function FormEditor({ layout, initial, readOnly = false, check = checkFor
       setSaved(new Date().toLocaleTimeString('ja-JP'));
     } catch (e) { dirty.current = true; setError(e as ApiError); }
   }
+  const autosave = !!save && !readOnly;
   useEffect(() => {
-    if (!save || readOnly) return;
+    if (!autosave) return;
     const t = setInterval(doSave, AUTOSAVE_MS);
     return () => clearInterval(t);
-  }, [save, readOnly]);
+  }, [autosave]);
 
   function setValue(item: string, v: unknown, immediate: boolean) {
     const next = { ...dataRef.current };
