@@ -414,6 +414,11 @@ test('forms: a clerk drafts an SLE form and comments, the doctor checks it live 
   assert.deepEqual(popupCsp, [], 'the print window: no CSP violation');
   assert.ok(await popup.evaluate(() => document.adoptedStyleSheets.length === 1 && document.adoptedStyleSheets[0].cssRules.length > 0), 'the print keeps its styles');
   await popup.close();
+  const [slip] = await Promise.all([doc.waitForEvent('popup'), doc.getByRole('button', { name: 'アクセスキーの控えを印刷する' }).click()]);
+  await slip.waitForLoadState();
+  assert.match(await slip.locator('body').innerText(), new RegExp(formKey.replace(/-/g, '.?')), 'the slip shows the key');
+  await slip.close();
+  assert.deepEqual(popupCsp, [], 'the key slip window: no CSP violation');
   await check(doc, '25-form-confirmed-key');
   await doc.context().close();
 });
