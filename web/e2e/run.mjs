@@ -329,6 +329,162 @@ test('the warning before the session ends offers renew_session', async () => {
   await page.context().close();
 });
 
+// --- the form screens (issue #18): clerk draft → doctor live checks and confirm → key → municipality ---
+let formKey, formUrl;
+test('forms: a clerk drafts an SLE form and comments, the doctor checks it live and confirms, issues the key', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0004');
+  await page.getByRole('link', { name: '票の一覧' }).click();
+  await page.getByRole('heading', { name: '票の一覧' }).waitFor();
+  await page.getByRole('cell', { name: /ナンビョウ イチロウ/ }).first().waitFor();
+  assert.match(await page.locator('table').innerText(), /下書き/, 'statuses by their label');
+  await check(page, '20-forms-list');
+  await page.getByRole('link', { name: '新しい票を作成する' }).click();
+  await page.getByRole('heading', { name: '新しい票の作成' }).waitFor();
+  const patientSel = page.locator('#nf-patient');
+  await patientSel.locator('option', { hasText: '難病 一郎' }).first().waitFor({ state: 'attached' });
+  await patientSel.selectOption(await patientSel.locator('option', { hasText: '難病 一郎' }).first().getAttribute('value'));
+  await page.getByLabel('疾病（様式）').selectOption({ index: 4 }); // N049 全身性エリテマトーデス
+  await page.getByRole('radio', { name: '新規' }).check();
+  const doctorSel = page.locator('#nf-doctor');
+  await doctorSel.locator('option', { hasText: '中央 太郎' }).first().waitFor({ state: 'attached' });
+  await doctorSel.selectOption(await doctorSel.locator('option', { hasText: '中央 太郎' }).first().getAttribute('value'));
+  await check(page, '21-form-new');
+  await page.getByRole('button', { name: '下書きを作成する' }).click();
+  await page.getByRole('heading', { name: '全身性エリテマトーデスの票（下書き）' }).waitFor();
+  formUrl = page.url();
+  await page.getByText(/エラー \d+件/).first().waitFor();
+  // a date typed in 和暦: the server's normalised value is shown
+  await page.getByLabel(exactly('記載年月日')).fill('令和8年12月1日');
+  await page.getByText('2026-12-01').waitFor();
+  await page.getByLabel(exactly('記載年月日')).blur();
+  await page.getByText(/下書きを保存しました/).waitFor();
+  // a comment on an item for the doctor
+  await page.getByRole('button', { name: '「抗核抗体（ANA）1:80以上（エントリー基準）」にコメントする' }).click();
+  await page.getByLabel(exactly('コメント')).fill('ANA の結果をご確認ください。');
+  await page.getByRole('button', { name: 'コメントを登録する' }).click();
+  await page.getByText('コメントを登録しました。').waitFor();
+  await check(page, '22-form-clerk-draft');
+  await page.context().close();
+
+  // the doctor: the clerk's comment, live checks, the first error, confirm, the key, the print
+  const doc = await newPage();
+  await login(doc, '1310123455-0001');
+  await doc.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await doc.goto(formUrl);
+  await doc.getByRole('heading', { name: '全身性エリテマトーデスの票（下書き）' }).waitFor();
+  await doc.getByText('ANA の結果をご確認ください。').first().waitFor();
+  await doc.getByText(/エラー \d+件/).first().waitFor();
+  await doc.getByRole('button', { name: '最初のエラーへ' }).click();
+  assert.ok(await doc.evaluate(() => !!document.activeElement?.closest('.field-invalid')), 'the first error has the focus');
+  await doc.screenshot({ path: join(ART, '23a-form-first-error-viewport.png') }); // the item beside the sticky 一次判定 panel
+  const ana = doc.locator('#fi-eular_ana_positive');
+  assert.match(await ana.getAttribute('aria-describedby'), /fi-eular_ana_positive-msg/);
+  assert.match(await doc.locator('#fi-eular_ana_positive-msg').innerText(), /E_REQUIRED/);
+  // a wrong date: the server's message and code, linked to the field
+  const onset = doc.getByLabel(exactly('発症年月'));
+  await onset.fill('令和99年13月');
+  await doc.locator('#fi-onset_date-msg').waitFor();
+  assert.equal(await onset.getAttribute('aria-invalid'), 'true');
+  await check(doc, '23-form-doctor-live-errors');
+  await onset.fill('H30.4.1');
+  await doc.getByText('2018-04-01').first().waitFor();
+  // every yes/no answered (each choice is checked at once, the older check cancelled)
+  for (const r of await doc.getByRole('radio', { name: 'いいえ' }).all()) await r.check();
+  await ana.getByRole('radio', { name: 'はい' }).check();
+  await doc.locator('#fi-consent_db_registration').getByRole('radio', { name: 'はい' }).check();
+  await doc.locator('#fi-application_type').getByRole('radio').first().check();
+  await doc.locator('#fi-eular_renal_biopsy').getByRole('radio').first().check();
+  await doc.getByText('エラー 0件').first().waitFor();
+  assert.match(await doc.locator('aside.judgment').innerText(), /一次判定: /);
+  await check(doc, '24-form-doctor-no-errors');
+  await doc.locator('#fi-sledai_leukopenia').scrollIntoViewIfNeeded();
+  await doc.screenshot({ path: join(ART, '24a-form-judgment-viewport.png') });
+  await doc.getByRole('button', { name: '確定する' }).click();
+  await doc.getByText('票を確定しました。').waitFor();
+  await doc.getByRole('button', { name: 'アクセスキーを発行する' }).click();
+  formKey = (await doc.locator('code.secret').innerText()).trim();
+  assert.match(formKey, /^[A-Z0-9-]{10,}$/);
+  const popupCsp = [];
+  doc.context().on('console', (m) => { if (m.page() !== doc && /Content Security Policy/i.test(m.text())) popupCsp.push(m.text()); });
+  const [popup] = await Promise.all([doc.waitForEvent('popup'), doc.getByRole('button', { name: /票を印刷する/ }).click()]);
+  await popup.waitForLoadState();
+  assert.match(await popup.locator('body').innerText(), /全身性エリテマトーデス/);
+  await popup.screenshot({ path: join(ART, '26-form-print.png'), fullPage: true });
+  assert.deepEqual(popupCsp, [], 'the print window: no CSP violation');
+  assert.ok(await popup.evaluate(() => document.adoptedStyleSheets.length === 1 && document.adoptedStyleSheets[0].cssRules.length > 0), 'the print keeps its styles');
+  await popup.close();
+  const [slip] = await Promise.all([doc.waitForEvent('popup'), doc.getByRole('button', { name: 'アクセスキーの控えを印刷する' }).click()]);
+  await slip.waitForLoadState();
+  assert.match(await slip.locator('body').innerText(), new RegExp(formKey.replace(/-/g, '.?')), 'the slip shows the key');
+  await slip.close();
+  assert.deepEqual(popupCsp, [], 'the key slip window: no CSP violation');
+  await check(doc, '25-form-confirmed-key');
+  await doc.context().close();
+});
+
+test('forms: the municipality fetches by the key typed sloppily, takes over, corrects, reviews and registers', { skip: false }, async () => {
+  assert.ok(formKey, 'the previous test issued a key');
+  const page = await newPage();
+  await login(page, '130001-0002');
+  await page.getByRole('link', { name: '票の照会・受付' }).click();
+  await page.getByRole('heading', { name: '票の照会・受付（アクセスキー）' }).waitFor();
+  await page.getByLabel(exactly('アクセスキー')).fill(' ' + formKey.toLowerCase().replace(/-/g, ' ') + ' ');
+  await page.getByRole('button', { name: '照会する' }).click();
+  await page.getByRole('heading', { name: '照会した票' }).waitFor();
+  assert.match(await page.locator('aside.judgment').innerText(), /一次判定: /);
+  await check(page, '30-municipality-fetched');
+  await page.getByRole('button', { name: 'この票を受け付ける' }).click();
+  await page.getByRole('heading', { name: /受付した票/ }).waitFor();
+  await page.getByText('自治体受付済み').first().waitFor();
+  await page.getByRole('button', { name: '項目を修正する' }).click();
+  await page.getByLabel(exactly('住所')).fill('東京都千代田区千代田2-2');
+  await page.getByRole('button', { name: '修正を保存する' }).click();
+  await page.getByText(/1項目を修正しました/).waitFor();
+  await page.getByRole('radio', { name: '認定', exact: true }).check();
+  await page.getByRole('button', { name: '審査結果を登録する' }).click();
+  await page.getByText('審査結果「認定」を登録しました。').waitFor();
+  await check(page, '31-municipality-reviewed');
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: /審査会用に印刷する/ }).click()]);
+  await popup.waitForLoadState();
+  await popup.screenshot({ path: join(ART, '31b-masked-print.png'), fullPage: true });
+  assert.doesNotMatch(await popup.locator('body').innerText(), /難病 一郎/, 'the masked print hides the name');
+  await popup.close();
+  await page.getByRole('button', { name: 'DBに登録する' }).click();
+  await page.getByText('DBに登録しました。').waitFor();
+  await page.getByText('履歴').first().click();
+  await check(page, '32-municipality-registered');
+  await page.context().close();
+
+  // next year's renewal: the doctor carries the form over, copied / dropped / new items side by side
+  const doc = await newPage();
+  await login(doc, '1310123455-0001');
+  await doc.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await doc.goto(formUrl);
+  await doc.getByRole('heading', { name: '全身性エリテマトーデスの票' }).waitFor();
+  await doc.getByRole('button', { name: '前回値踏襲で下書きを作る' }).click();
+  await doc.getByRole('heading', { name: /引き継いだ項目/ }).waitFor();
+  assert.match(await doc.locator('#co-copied').locator('..').innerText(), /氏名/);
+  await check(doc, '33-form-carried-over');
+  await doc.context().close();
+});
+
+test('forms: the bulk XML upload checks first (dry run) and reports per form', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  await page.goto(BASE + '/#/forms/bulk');
+  await page.getByRole('heading', { name: '一括登録（XML）' }).waitFor();
+  // this hospital's own export: the file the bulk upload takes
+  const xml = await page.evaluate(async () => (await fetch('/api/rpc/export_forms_xml', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'nanbyo-web' }, body: JSON.stringify({ disease_code: 'N006' }) })).text());
+  assert.match(xml, /<nanbyo-forms/);
+  await page.getByLabel(exactly('XMLファイル')).setInputFiles({ name: 'forms.xml', mimeType: 'text/xml', buffer: Buffer.from(xml) });
+  await page.getByRole('button', { name: '事前チェック' }).click();
+  await page.getByRole('heading', { name: /事前チェックの結果/ }).waitFor();
+  await check(page, '34-bulk-xml-dry-run');
+  await page.context().close();
+});
+
 test('a reload keeps the session (the cookie) and still warns before its end', async () => {
   const page = await newPage();
   await page.clock.install();

@@ -7,6 +7,8 @@ import { LoginPage } from './screens/Login';
 import { EnrolmentPage } from './screens/Enrolment';
 import { Shell, navFor } from './screens/Shell';
 import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/Patients';
+import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
+import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 
 const ready = signal(false);
@@ -23,7 +25,15 @@ function Home() {
 function Screen({ path }: { path: string }) {
   const m = path.match(/^\/patients\/(\d+)$/);
   if (m) return <PatientDetailPage id={Number(m[1])} />;
-  switch (path) {
+  const f = path.match(/^\/forms\/(\d+)$/);
+  if (f) return <FormPage id={Number(f[1])} />;
+  const mf = path.match(/^\/municipality\/forms\/(\d+)$/);
+  if (mf) return <MunicipalityFormPage id={Number(mf[1])} />;
+  switch (path.split('?')[0]) {
+    case '/forms': return <FormsPage />;
+    case '/forms/new': return <FormNewPage />;
+    case '/forms/bulk': return <BulkXmlPage />;
+    case '/municipality': return <KeyLookupPage />;
     case '/patients': return <PatientsPage />;
     case '/patients/new': return <PatientRegisterPage />;
     case '/accounts': return <AccountsPage />;

@@ -8,15 +8,31 @@ import { API_BASE } from './client';
 export type Vocab = Record<string, Record<string, string>>;
 export const vocab = signal<Vocab>({});
 
-// Codes the API does not describe yet (no enum schema with x-enum-labels in
-// GET /rpc/openapi): their labels as the server's own messages name them
-// (E_PATIENT_SEX 「1（男）か 2（女）」, api.secondary_hospitals.status,
-// accounts.doctor_kind). Server labels replace these as soon as it sends them.
+// Codes the API does not describe yet (neither api.vocabulary nor an enum
+// schema with x-enum-labels): their labels as the server's own messages name
+// them (api.secondary_hospitals.status). Sexes and doctor kinds now come from
+// api.vocabulary().
 export const PENDING_SERVER_VOCAB: Vocab = {
-  Sex: { '1': '男', '2': '女' },
   SecondaryHospitalStatus: { applied: '申請中', approved: '承認', rejected: '却下', withdrawn: '取下げ・終了' },
-  DoctorKind: { designated: '指定医', cooperating: '協力難病指定医' },
 };
+
+/** api.vocabulary()'s lists under the names the screens use. */
+const VOCABULARY_KINDS: Record<string, string> = {
+  roles: 'Role', sexes: 'Sex', programs: 'Program', doctor_kinds: 'DoctorKind',
+  form_purposes: 'FormPurpose', form_statuses: 'FormStatus', review_results: 'ReviewResult',
+  primary_judgments: 'PrimaryJudgment', organisation_kinds: 'OrganisationKind', api_token_scopes: 'ApiTokenScope',
+};
+
+/** api.vocabulary() → Vocab: every list of {code, label} (ordered by position when given). */
+export function vocabFromVocabulary(v: any): Vocab {
+  const out: Vocab = {};
+  for (const [key, list] of Object.entries<any>(v ?? {})) {
+    if (!Array.isArray(list) || !list.every((e) => e && typeof e.code === 'string')) continue;
+    const sorted = [...list].sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+    out[VOCABULARY_KINDS[key] ?? key] = Object.fromEntries(sorted.map((e) => [e.code, e.label]));
+  }
+  return out;
+}
 
 export function vocabFromOpenApi(doc: any): Vocab {
   const out: Vocab = { ...PENDING_SERVER_VOCAB };
@@ -41,10 +57,15 @@ export function callersFromOpenApi(doc: any): Record<string, string[]> {
 }
 
 export async function loadVocab(): Promise<void> {
-  const r = await fetch(`${API_BASE}/rpc/openapi`, { headers: { 'X-Requested-With': 'nanbyo-web' } });
+  const h = { 'X-Requested-With': 'nanbyo-web' };
+  const [r, v] = await Promise.all([
+    fetch(`${API_BASE}/rpc/openapi`, { headers: h }),
+    fetch(`${API_BASE}/rpc/vocabulary`, { headers: h }).catch(() => null),
+  ]);
   if (!r.ok) return;
   const doc = await r.json();
-  vocab.value = vocabFromOpenApi(doc);
+  const server = v && v.ok ? vocabFromVocabulary(await v.json()) : {};
+  vocab.value = { ...vocabFromOpenApi(doc), ...server };
   callers.value = callersFromOpenApi(doc);
 }
 

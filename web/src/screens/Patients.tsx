@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { rpc, rpcPage, view, ApiError } from '../api/client';
 import { Pager } from '../ui/Pager';
 import { me } from '../session';
-import { label } from '../api/vocab';
+import { label, options } from '../api/vocab';
 import type { PatientRow } from '../api/types';
 import { ErrorBox, Notice } from '../ui/ErrorBox';
 import { Field } from '../ui/Field';
@@ -142,7 +142,7 @@ export function PatientForm({ initial, submitText, onSubmit, idPrefix, chooseHos
           {(a) => (
             <select {...a} value={f.sex} onChange={set('sex')}>
               <option value="">選択してください</option>
-              {Object.entries({ '1': label('Sex', '1'), '2': label('Sex', '2') }).map(([c, l]) => <option value={c}>{l}</option>)}
+              {options('Sex').map((o) => <option value={o.code}>{o.label}</option>)}
             </select>
           )}
         </Field>
