@@ -8,19 +8,12 @@ import { API_BASE } from './client';
 export type Vocab = Record<string, Record<string, string>>;
 export const vocab = signal<Vocab>({});
 
-// Codes the API does not describe yet (neither api.vocabulary nor an enum
-// schema with x-enum-labels): their labels as the server's own messages name
-// them (api.secondary_hospitals.status). Sexes and doctor kinds now come from
-// api.vocabulary().
-export const PENDING_SERVER_VOCAB: Vocab = {
-  SecondaryHospitalStatus: { applied: '申請中', approved: '承認', rejected: '却下', withdrawn: '取下げ・終了' },
-};
-
 /** api.vocabulary()'s lists under the names the screens use. */
 const VOCABULARY_KINDS: Record<string, string> = {
   roles: 'Role', sexes: 'Sex', programs: 'Program', doctor_kinds: 'DoctorKind',
   form_purposes: 'FormPurpose', form_statuses: 'FormStatus', review_results: 'ReviewResult',
   primary_judgments: 'PrimaryJudgment', organisation_kinds: 'OrganisationKind', api_token_scopes: 'ApiTokenScope',
+  secondary_hospital_statuses: 'SecondaryHospitalStatus',
 };
 
 /** api.vocabulary() → Vocab: every list of {code, label} (ordered by position when given). */
@@ -35,7 +28,7 @@ export function vocabFromVocabulary(v: any): Vocab {
 }
 
 export function vocabFromOpenApi(doc: any): Vocab {
-  const out: Vocab = { ...PENDING_SERVER_VOCAB };
+  const out: Vocab = {};
   const schemas = doc?.components?.schemas ?? {};
   for (const [name, s] of Object.entries<any>(schemas)) {
     if (s && s['x-enum-labels']) out[name] = s['x-enum-labels'];
