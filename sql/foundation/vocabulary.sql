@@ -38,6 +38,13 @@ AS $$
     'secondary_hospital_statuses', jsonb_build_array(
       jsonb_build_object('code', 'applied', 'label', '申請中'), jsonb_build_object('code', 'approved', 'label', '承認'),
       jsonb_build_object('code', 'rejected', 'label', '却下'), jsonb_build_object('code', 'withdrawn', 'label', '取下げ・終了')),
+    -- a bulk upload's result per form (sql/bulk_import/import.sql)
+    'import_results', jsonb_build_array(
+      jsonb_build_object('code', 'accepted', 'label', '受付'), jsonb_build_object('code', 'rejected', 'label', '不受理'),
+      jsonb_build_object('code', 'duplicate', 'label', '重複（登録済み）')),
+    -- which part of a form a history entry changed (app.form_history.part)
+    'form_history_parts', jsonb_build_array(
+      jsonb_build_object('code', 'personal', 'label', '個人情報'), jsonb_build_object('code', 'clinical', 'label', '臨床情報')),
     'sexes', (SELECT d -> 'codes'
                 FROM app.form_versions v
                CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d

@@ -1610,9 +1610,11 @@ export interface components {
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
+            import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
             api_token_scopes: components["schemas"]["CodeLabel"][];
             primary_judgments: components["schemas"]["CodeLabel"][];
+            form_history_parts: components["schemas"]["CodeLabel"][];
             organisation_kinds: components["schemas"]["CodeLabel"][];
             form_status_transitions: {
                 to: string;

@@ -13,7 +13,8 @@ const VOCABULARY_KINDS: Record<string, string> = {
   roles: 'Role', sexes: 'Sex', programs: 'Program', doctor_kinds: 'DoctorKind',
   form_purposes: 'FormPurpose', form_statuses: 'FormStatus', review_results: 'ReviewResult',
   primary_judgments: 'PrimaryJudgment', organisation_kinds: 'OrganisationKind', api_token_scopes: 'ApiTokenScope',
-  secondary_hospital_statuses: 'SecondaryHospitalStatus',
+  secondary_hospital_statuses: 'SecondaryHospitalStatus', import_results: 'ImportResult',
+  form_history_parts: 'FormHistoryPart',
 };
 
 /** api.vocabulary() → Vocab: every list of {code, label} (ordered by position when given). */

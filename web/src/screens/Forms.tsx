@@ -233,7 +233,7 @@ export function HistoryList({ form }: { form: FormDoc }) {
   return (
     <details>
       <summary>履歴（{form.history.length}件）</summary>
-      <ol>{form.history.map((h) => <li>{new Date(h.at).toLocaleString('ja-JP')}　{h.part === 'personal' ? '個人情報' : '臨床情報'}{h.status ? `・${label('FormStatus', h.status)}` : ''}　{h.by ? `${h.by}（${label('Role', h.by_role)}）` : ''}</li>)}</ol>
+      <ol>{form.history.map((h) => <li>{new Date(h.at).toLocaleString('ja-JP')}　{label('FormHistoryPart', h.part)}{h.status ? `・${label('FormStatus', h.status)}` : ''}　{h.by ? `${h.by}（${label('Role', h.by_role)}）` : ''}</li>)}</ol>
     </details>
   );
 }
@@ -400,13 +400,13 @@ function BulkReport({ report, name }: { report: any; name: string }) {
   return (
     <section aria-labelledby="bx-title" role="status">
       <h2 id="bx-title">{report.dry_run ? '事前チェックの結果' : '登録の結果'}（{name}）</h2>
-      <p>{report.hospital?.name}: {report.forms}件中 受付 {report.accepted}件・不受理 {report.rejected}件・重複 {report.duplicates ?? 0}件（エラー {report.errors ?? 0}件・確認 {report.warnings ?? 0}件）</p>
+      <p>{report.hospital?.name}: {report.forms}件中 {label('ImportResult', 'accepted')} {report.accepted}件・{label('ImportResult', 'rejected')} {report.rejected}件・{label('ImportResult', 'duplicate')} {report.duplicates ?? 0}件（エラー {report.errors ?? 0}件・確認 {report.warnings ?? 0}件）</p>
       <table class="table">
         <thead><tr><th scope="col">番号</th><th scope="col">結果</th><th scope="col">票ID</th><th scope="col">指摘</th></tr></thead>
         <tbody>{(report.results ?? []).map((r: any, n: number) => (
           <tr>
             <td>{r.index ?? r.position ?? n + 1}</td>
-            <td>{({ accepted: '受付', rejected: '不受理', duplicate: '重複' } as Record<string, string>)[r.result] ?? r.result}</td>
+            <td>{label('ImportResult', r.result)}</td>
             <td>{r.form_id ? <a href={`#/forms/${r.form_id}`}>{r.form_id}</a> : '—'}</td>
             <td>{(r.problems ?? []).length ? <ul>{r.problems.map((p: any) => <li>{p.severity === 'error' ? 'エラー' : '確認'}: {p.message}（<code>{p.code}</code>{p.item ? `・${p.item}` : ''}）</li>)}</ul> : 'なし'}</td>
           </tr>))}
