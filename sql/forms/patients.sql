@@ -13,6 +13,15 @@ STABLE
 -- (no SET clause, so a query can inline it: the import checks each row)
 AS $$ SELECT nanbyo.patient_problem(name, name_kana, birth_date, sex, address, postal_code, current_date) $$;
 
+-- A postal code as typed, made half-width (１００－０００１, 100ー0001 →
+-- 100-0001); the register's rule then checks its shape. Empty is none.
+CREATE OR REPLACE FUNCTION app.typed_postal_code(postal_code text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT nullif(btrim(translate(normalize(postal_code, NFKC), 'ー‐−–', '----')), '') $$;
+
 -- The patient block of a form (patient@1) filled from a patient record.
 CREATE OR REPLACE FUNCTION app.patient_block(p app.patients)
 RETURNS jsonb
@@ -72,8 +81,10 @@ BEGIN
   IF NOT app.writes_forms_at(me, hospital) THEN
     PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF', 'この医療機関の患者は登録できません。');
   END IF;
-  -- (the reading as the register keeps it: half-width katakana made full-width)
+  -- (the reading as the register keeps it: half-width katakana made full-width;
+  -- a postal code typed full-width or with a long-vowel mark as its hyphen)
   name_kana := btrim(normalize(name_kana, NFKC));
+  postal_code := app.typed_postal_code(postal_code);
   problem := app.patient_problem(name, name_kana, birth_date, sex, address, postal_code);
   PERFORM app.raise_problem(problem);
   INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, postal_code, address, insurance, created_by)
@@ -291,7 +302,7 @@ BEGIN
   p.birth_date := coalesce(birth_date, p.birth_date);
   p.sex := coalesce(sex, p.sex);
   p.address := coalesce(btrim(address), p.address);
-  p.postal_code := coalesce(postal_code, p.postal_code);
+  p.postal_code := coalesce(app.typed_postal_code(postal_code), p.postal_code);
   p.insurance := CASE WHEN insurance IS NULL THEN p.insurance ELSE app.checked_insurance(insurance) END;
   problem := app.patient_problem(p.name, p.name_kana, p.birth_date, p.sex, p.address, p.postal_code);
   PERFORM app.raise_problem(problem);

@@ -87,3 +87,14 @@ def test_patients_are_paged_by_the_function_with_the_total_in_a_header(http, sql
     assert logged == "2"
     r = post(http, "search_patients", c["clerk_token"], hospital_id=c["hospital_id"], limit=2, offset=10)
     assert r.json() == [] and r.headers["X-Total-Count"] == "5"
+
+
+def test_a_postal_code_typed_full_width_is_kept_half_width(http, sql, clinic):
+    c = clinic
+    r = post(http, "update_patient", c["clerk_token"], patient_id=c["patient_id"], postal_code="１００－０００１")
+    assert r.status_code == 200, r.text
+    assert sql(f"SELECT postal_code FROM app.patients WHERE id = {c['patient_id']}") == "100-0001"
+    r = post(http, "register_patient", c["clerk_token"], **{**c["patient"], "birth_date": "1990-01-01",
+                                                           "postal_code": "100ー0001"})
+    assert r.status_code == 200, r.text
+    assert sql(f"SELECT postal_code FROM app.patients WHERE id = {r.json()['id']}") == "100-0001"
