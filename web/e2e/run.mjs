@@ -156,7 +156,11 @@ test('patients: search by kana, register with the duplicate warning, detail and 
   await page.getByLabel('生年月日').fill('1958-07-14');
   await page.getByText('昭和33年7月14日').waitFor(); // echoed in the Japanese calendar
   await page.getByLabel('性別').selectOption('1');
-  await page.getByLabel('住所').fill('東京都千代田区千代田1-1');
+  // the address from the postal code (Japan Post's data on the server), typed full-width
+  await page.getByLabel('郵便番号').fill('１００－０００１');
+  await page.getByRole('button', { name: '住所を検索' }).click();
+  await page.waitForFunction(() => document.querySelector('#pr-address')?.value === '東京都千代田区千代田');
+  await page.getByLabel(exactly('住所')).fill('東京都千代田区千代田1-1');
   await page.getByRole('button', { name: '登録する' }).click();
   await page.getByText('E_PATIENT_KANA').first().waitFor();
   const kana = page.getByLabel('氏名カナ');
@@ -469,7 +473,7 @@ test('forms: the municipality fetches by the key typed sloppily, takes over, cor
   await doc.context().close();
 });
 
-test('forms: the bulk XML upload checks first (dry run) and reports per form', async () => {
+test('forms: the bulk XML upload checks first (dry run), then registers, and reports per form', async () => {
   const page = await newPage();
   await login(page, '1310123455-0001');
   await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
@@ -478,10 +482,21 @@ test('forms: the bulk XML upload checks first (dry run) and reports per form', a
   // this hospital's own export: the file the bulk upload takes
   const xml = await page.evaluate(async () => (await fetch('/api/rpc/export_forms_xml', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'nanbyo-web' }, body: JSON.stringify({ disease_code: 'N006' }) })).text());
   assert.match(xml, /<nanbyo-forms/);
-  await page.getByLabel(exactly('XMLファイル')).setInputFiles({ name: 'forms.xml', mimeType: 'text/xml', buffer: Buffer.from(xml) });
+  // under record ids of its own, so that the import makes new forms (the same ids would be duplicates)
+  const fresh = xml.replaceAll('external-id="', `external-id="E2E-${Date.now()}-`);
+  const forms = (fresh.match(/<form /g) ?? []).length;
+  assert.ok(forms > 0);
+  await page.getByLabel(exactly('XMLファイル')).setInputFiles({ name: 'forms.xml', mimeType: 'text/xml', buffer: Buffer.from(fresh) });
   await page.getByRole('button', { name: '事前チェック' }).click();
   await page.getByRole('heading', { name: /事前チェックの結果/ }).waitFor();
   await check(page, '34-bulk-xml-dry-run');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByRole('heading', { name: /登録の結果/ }).waitFor();
+  const summary = await page.locator('section[aria-labelledby="bx-title"] p').first().innerText();
+  assert.match(summary, new RegExp(`${forms}件中 受付 ${forms}件`), summary);
+  // each registered form is a link to it
+  assert.ok(await page.locator('section[aria-labelledby="bx-title"] tbody a').count() === forms);
+  await check(page, '35-bulk-xml-registered');
   await page.context().close();
 });
 

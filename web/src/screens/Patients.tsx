@@ -107,11 +107,22 @@ export function PatientForm({ initial, submitText, onSubmit, idPrefix, chooseHos
   });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // the addresses of the typed postal code (api.lookup_postal_code: Japan Post's data)
+  const [found, setFound] = useState<{ address: string }[] | null>(null);
   const set = (k: keyof PatientFields) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
+  async function lookUp() {
+    setError(null); setFound(null);
+    try {
+      const rows = ((await rpc('lookup_postal_code', { postal_code: f.postal_code })) ?? []) as any[];
+      setFound(rows);
+      if (rows.length === 1) setF({ ...f, address: rows[0].address });
+    } catch (x) { setError(x as ApiError); }
+  }
   // the server's problem codes name the field: E_PATIENT_NAME_KANA → name_kana
   const FIELD_OF: Record<string, string> = {
     E_PATIENT_NAME: 'name', E_PATIENT_KANA: 'name_kana', E_PATIENT_BIRTH_DATE: 'birth_date',
     E_PATIENT_SEX: 'sex', E_PATIENT_ADDRESS: 'address', E_PATIENT_POSTAL_CODE: 'postal_code',
+    E_POSTAL_CODE_FORMAT: 'postal_code',
   };
   const fieldOf = (e: ApiError | null) => (e ? FIELD_OF[e.code] ?? null : null);
   const bad = fieldOf(error);
@@ -146,11 +157,25 @@ export function PatientForm({ initial, submitText, onSubmit, idPrefix, chooseHos
             </select>
           )}
         </Field>
-        <Field id={`${idPrefix}-postal`} label="郵便番号" hint="例: 100-0001" error={err('postal_code')}>
-          {(a) => <input {...a} type="text" inputMode="numeric" autoComplete="postal-code" value={f.postal_code} onInput={set('postal_code')} />}
+        <Field id={`${idPrefix}-postal`} label="郵便番号" hint="例: 100-0001（「住所を検索」で住所を入れます）" error={err('postal_code')}>
+          {(a) => <div class="inline">
+            <input {...a} type="text" inputMode="numeric" autoComplete="postal-code" value={f.postal_code} onInput={set('postal_code')} />
+            <button class="btn" type="button" onClick={lookUp} disabled={!f.postal_code.trim()}>住所を検索</button>
+          </div>}
         </Field>
         <Field id={`${idPrefix}-address`} label="住所" required error={err('address')}>
-          {(a) => <input {...a} type="text" autoComplete="street-address" value={f.address} onInput={set('address')} />}
+          {(a) => <>
+            <input {...a} type="text" autoComplete="street-address" value={f.address} onInput={set('address')} />
+            {found && found.length === 0 && <p class="hint" role="status">この郵便番号の住所は見つかりませんでした。</p>}
+            {found && found.length > 1 && (
+              <div role="group" aria-label="郵便番号の住所">
+                <p class="hint" role="status">この郵便番号には住所が{found.length}件あります。選んでください。</p>
+                <ul class="choices">{found.map((r) => (
+                  <li><button class="btn btn-link" type="button" onClick={() => { setF({ ...f, address: r.address }); setFound(null); }}>{r.address}</button></li>
+                ))}</ul>
+              </div>
+            )}
+          </>}
         </Field>
       </div>
       <button class="btn btn-primary" type="submit" disabled={busy}>{submitText}</button>
