@@ -511,3 +511,39 @@ test('a reload keeps the session (the cookie) and still warns before its end', a
   await page.locator('.session-banner').waitFor();
   await page.context().close();
 });
+
+const inDays = (n) => new Date(Date.now() + n * 86400e3).toISOString().slice(0, 10);
+
+test('password: a doctor changes the password, logs in with the new one, and changes it back', async () => {
+  const page = await newPage();
+  const id = '1310123455-0003', next = 'Neue-Pass-2026!x';
+  await login(page, id);
+  await page.getByRole('link', { name: 'パスワード変更' }).click();
+  await page.getByRole('heading', { name: 'パスワード変更' }).waitFor();
+  // the server's policy answer at the field
+  await page.getByLabel(/^現在のパスワード/).fill('not-the-password');
+  await page.getByLabel(exactly('新しいパスワード')).fill(next);
+  await page.getByLabel(/^新しいパスワード（確認）/).fill(next);
+  await page.getByRole('button', { name: '変更する' }).click();
+  await page.getByText(/E_PASSWORD_WRONG/).waitFor();
+  assert.equal(await page.getByLabel(/^現在のパスワード/).getAttribute('aria-invalid'), 'true');
+  await check(page, '40-password-wrong');
+  await page.getByLabel(/^現在のパスワード/).fill(PASSWORD);
+  await page.getByLabel(exactly('新しいパスワード')).fill(next);
+  await page.getByLabel(/^新しいパスワード（確認）/).fill(next);
+  await page.getByRole('button', { name: '変更する' }).click();
+  await page.getByText('パスワードを変更しました', { exact: false }).waitFor();
+  await check(page, '41-password-changed');
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+  await login(page, id, { password: next });
+  await page.getByRole('heading', { name: '患者一覧・検索' }).waitFor();
+  // restored for whoever needs the demo password
+  await page.getByRole('link', { name: 'パスワード変更' }).click();
+  await page.getByLabel(/^現在のパスワード/).fill(next);
+  await page.getByLabel(exactly('新しいパスワード')).fill(PASSWORD);
+  await page.getByLabel(/^新しいパスワード（確認）/).fill(PASSWORD);
+  await page.getByRole('button', { name: '変更する' }).click();
+  await page.getByText('パスワードを変更しました', { exact: false }).waitFor();
+  await page.context().close();
+});

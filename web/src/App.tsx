@@ -9,6 +9,7 @@ import { Shell, navFor } from './screens/Shell';
 import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/Patients';
 import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
 import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
+import { PasswordPage } from './screens/Password';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 
 const ready = signal(false);
@@ -41,6 +42,7 @@ function Screen({ path }: { path: string }) {
     case '/accounts/bulk': return <BulkIssuePage />;
     case '/secondary': return <SecondaryPage />;
     case '/hospital-code': return <HospitalCodePage />;
+    case '/password': return <PasswordPage />;
     default: return <Home />;
   }
 }
