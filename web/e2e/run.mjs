@@ -547,3 +547,29 @@ test('password: a doctor changes the password, logs in with the new one, and cha
   await page.getByText('パスワードを変更しました', { exact: false }).waitFor();
   await page.context().close();
 });
+
+test('API tokens: the hospital admin creates a token (shown once), then revokes it', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('link', { name: 'APIトークン' }).click();
+  await page.getByRole('heading', { name: 'APIトークン', exact: true }).waitFor();
+  await check(page, '42-api-tokens');
+  await page.getByLabel(/^名前（使うシステム）/).fill('電子カルテ連携 e2e');
+  await page.getByLabel(/^有効期限/).fill(inDays(30));
+  await page.locator('input[id^="tk-scope-"]').first().check();
+  await page.getByRole('button', { name: '発行する' }).click();
+  const once = page.getByLabel('APIトークン（再表示できません）');
+  await once.waitFor();
+  const token = await once.inputValue();
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'a JWT');
+  await check(page, '43-api-token-created');
+  const table = await page.locator('table').innerText();
+  assert.match(table, /電子カルテ連携 e2e/);
+  assert.ok(!table.includes(token), 'the list never shows the token');
+  await page.getByRole('button', { name: '失効: 電子カルテ連携 e2e' }).first().click();
+  await page.getByRole('button', { name: '失効させる' }).click();
+  await page.getByText(/を失効させました/).waitFor();
+  assert.equal(await page.getByLabel('APIトークン（再表示できません）').count(), 0, 'shown once: gone after the next action');
+  await check(page, '44-api-token-revoked');
+  await page.context().close();
+});

@@ -10,6 +10,7 @@ import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/
 import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
 import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { PasswordPage } from './screens/Password';
+import { ApiTokensPage } from './screens/ApiTokens';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 
 const ready = signal(false);
@@ -43,6 +44,7 @@ function Screen({ path }: { path: string }) {
     case '/secondary': return <SecondaryPage />;
     case '/hospital-code': return <HospitalCodePage />;
     case '/password': return <PasswordPage />;
+    case '/api-tokens': return <ApiTokensPage />;
     default: return <Home />;
   }
 }
