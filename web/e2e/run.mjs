@@ -573,3 +573,35 @@ test('API tokens: the hospital admin creates a token (shown once), then revokes 
   await check(page, '44-api-token-revoked');
   await page.context().close();
 });
+
+test('accounts: the municipality changes a doctor\'s designation expiry (enrolment code once); a hospital admin deletes an ID with its reason', async () => {
+  const page = await newPage();
+  await login(page, '130001-0001');
+  await page.getByRole('link', { name: 'ユーザID一覧' }).click();
+  await page.getByLabel('氏名・カナ・ログインID').fill('1310123455-0003');
+  await page.getByRole('button', { name: '検索', exact: true }).click();
+  await page.getByRole('button', { name: '有効期限変更: 1310123455-0003' }).click();
+  await page.getByLabel(/^新しい有効期限/).fill('2031-03-31');
+  await check(page, '47-designation-confirm');
+  await page.getByRole('button', { name: '変更する' }).click();
+  await page.getByText('登録コード（再表示できません）').waitFor();
+  assert.ok((await page.locator('.alert-success dd code.secret').innerText()).length > 0);
+  await check(page, '48-designation-changed');
+  await page.context().close();
+
+  assert.ok(issued, 'needs the account issued above');
+  const admin = await newPage();
+  await login(admin, '1411109875-0001');
+  await admin.getByRole('heading', { name: 'ユーザID一覧' }).waitFor();
+  await admin.getByLabel('氏名・カナ・ログインID').fill(issued.login_id);
+  await admin.getByRole('button', { name: '検索', exact: true }).click();
+  await admin.getByRole('button', { name: `削除: ${issued.login_id}` }).click();
+  await admin.getByRole('button', { name: '削除する' }).click();
+  await admin.getByText(/E_DELETION_REASON/).waitFor();
+  await admin.getByLabel(/^削除理由/).selectOption('mistaken');
+  await check(admin, '49-account-delete-confirm');
+  await admin.getByRole('button', { name: '削除する' }).click();
+  await admin.getByText(`ユーザID ${issued.login_id} を削除しました`, { exact: false }).waitFor();
+  await check(admin, '50-account-deleted');
+  await admin.context().close();
+});

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach } from 'vitest';
-import { vocab, callers, vocabFromOpenApi, callersFromOpenApi, label, labelled, options, mayCall, vocabFromVocabulary } from './vocab';
+import { labelsFromDescription, vocab, callers, vocabFromOpenApi, callersFromOpenApi, label, labelled, options, mayCall, vocabFromVocabulary } from './vocab';
 
 const doc = {
   paths: {
@@ -39,5 +39,13 @@ describe('vocabulary from the OpenAPI document', () => {
     expect(mayCall('municipality_staff', '/rpc/register_patient')).toBe(false);
     expect(mayCall('operator_admin', '/secondary_hospitals')).toBe(true);
     expect(mayCall(undefined, '/rpc/register_patient')).toBe(false);
+  });
+});
+
+describe('labelsFromDescription', () => {
+  it('reads the codes and labels a parameter\'s description lists', () => {
+    expect(labelsFromDescription('削除理由: resigned 退職、moved 転出、kind_switch 区分変更 / reason of the deletion'))
+      .toEqual({ resigned: '退職', moved: '転出', kind_switch: '区分変更' });
+    expect(labelsFromDescription(undefined)).toEqual({});
   });
 });

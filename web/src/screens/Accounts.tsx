@@ -45,7 +45,30 @@ export function AccountsPage() {
   const [pending, setPending] = useState<{ row: AccountRow; fn: Action } | null>(null);
   const [result, setResult] = useState<any>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
+  const [del, setDel] = useState<{ row: AccountRow; reason: string } | null>(null);
+  const [desig, setDesig] = useState<{ row: AccountRow; date: string; number: string } | null>(null);
+  const [deleted2, setDeleted2] = useState<any>(null);
   const myRole = me.value?.role;
+  const clear = () => { setPending(null); setDel(null); setDesig(null); setResult(null); setDeleted2(null); setActionError(null); };
+
+  async function runDelete(e: Event) {
+    e.preventDefault();
+    if (!del) return;
+    setActionError(null);
+    try { setDeleted2(await rpc('delete_account', { account_id: del.row.id, reason: del.reason } as any)); setDel(null); await load(); }
+    catch (err) { setActionError(err as ApiError); }
+  }
+  async function runDesignation(e: Event) {
+    e.preventDefault();
+    if (!desig) return;
+    setActionError(null);
+    try {
+      setResult(await rpc('update_doctor_designation', { account_id: desig.row.id, designation_expires_on: desig.date || null,
+        designated_doctor_number: desig.number.trim() || undefined } as any));
+      setDesig(null); await load();
+    } catch (err) { setActionError(err as ApiError); }
+  }
+  const actErr = (codes: string[]) => (actionError && codes.includes(actionError.code) ? `${actionError.message}（${actionError.code}）` : null);
 
   async function load(e?: Event, at = e ? 0 : offset) {
     e?.preventDefault(); setError(null);
@@ -85,6 +108,40 @@ export function AccountsPage() {
       </form>
       <ErrorBox error={error} />
       {result && <Secret r={result} />}
+      {deleted2 && <Notice kind="success"><p>ユーザID {deleted2.login_id} を削除しました（{label('DeletionReason', deleted2.reason)}）。</p>
+        {deleted2.hospital_left_without_admin && <p>この医療機関には責任者がいなくなりました。</p>}</Notice>}
+      {del && (
+        <form class="alert alert-warning" role="alertdialog" aria-labelledby="del-title" aria-describedby="del-desc" onSubmit={runDelete} noValidate>
+          <h2 id="del-title">ユーザIDの削除: {del.row.name}（{del.row.login_id}）</h2>
+          <p id="del-desc">このユーザIDではログインできなくなり、すべてのセッションが終了します。元に戻せません。</p>
+          {actionError && !actErr(['E_DELETION_REASON']) && <ErrorBox error={actionError} />}
+          <Field id="del-reason" label="削除理由" required error={actErr(['E_DELETION_REASON'])}>
+            {(a) => <select {...a} value={del.reason} onChange={(e) => setDel({ ...del, reason: (e.target as HTMLSelectElement).value })}>
+              <option value="">選択してください</option>
+              {options('DeletionReason').filter((o) => o.code !== 'kind_switch' || del.row.role === 'doctor').map((o) => <option value={o.code}>{o.label}</option>)}
+            </select>}
+          </Field>
+          <button class="btn btn-primary" type="submit">削除する</button>{' '}
+          <button class="btn" type="button" onClick={clear}>やめる</button>
+        </form>
+      )}
+      {desig && (
+        <form class="alert alert-warning" role="alertdialog" aria-labelledby="desig-title" aria-describedby="desig-desc" onSubmit={runDesignation} noValidate>
+          <h2 id="desig-title">指定医の有効期限の変更: {desig.row.name}（{desig.row.login_id}）</h2>
+          <p id="desig-desc">変更すると今の暗号化キーは使えなくなり、すべてのセッションが終了します。指定医は次のログインで、表示される登録コードを使って新しいキーを登録します。</p>
+          {actionError && !actErr(['E_EXPIRY_REQUIRED', 'E_DESIGNATED_NUMBER_INVALID', 'E_DUPLICATE_DOCTOR_ID']) && <ErrorBox error={actionError} />}
+          <div class="grid-2">
+            <Field id="desig-date" label="新しい有効期限" required error={actErr(['E_EXPIRY_REQUIRED'])}>
+              {(a) => <input {...a} type="date" value={desig.date} onInput={(e) => setDesig({ ...desig, date: (e.target as HTMLInputElement).value })} />}
+            </Field>
+            <Field id="desig-number" label="指定医番号（変わる場合）" error={actErr(['E_DESIGNATED_NUMBER_INVALID', 'E_DUPLICATE_DOCTOR_ID'])}>
+              {(a) => <input {...a} type="text" value={desig.number} onInput={(e) => setDesig({ ...desig, number: (e.target as HTMLInputElement).value })} />}
+            </Field>
+          </div>
+          <button class="btn btn-primary" type="submit">変更する</button>{' '}
+          <button class="btn" type="button" onClick={clear}>やめる</button>
+        </form>
+      )}
       {pending && (
         <div class="alert alert-warning" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-desc">
           <h2 id="confirm-title">{ACTIONS.find((a) => a.fn === pending.fn)!.text}: {pending.row.name}（{pending.row.login_id}）</h2>
@@ -109,8 +166,14 @@ export function AccountsPage() {
               <td class="actions">{!(r as any).deleted_at && ACTIONS.filter((a) => mayCall(myRole, `/rpc/${a.fn}`)
                 && (a.fn !== 'unlock_account' || (r as any).locked)
                 && (a.fn !== 'transfer_hospital_admin' || (me.value?.is_hospital_admin && r.id !== me.value?.id))).map((a) => (
-                <button class="btn btn-small" onClick={() => { setPending({ row: r, fn: a.fn }); setResult(null); setActionError(null); }}
-                  aria-label={`${a.text}: ${r.login_id}`}>{a.text}</button>))}</td>
+                <button class="btn btn-small" onClick={() => { clear(); setPending({ row: r, fn: a.fn }); }}
+                  aria-label={`${a.text}: ${r.login_id}`}>{a.text}</button>))}
+                {!(r as any).deleted_at && r.role === 'doctor' && mayCall(myRole, '/rpc/update_doctor_designation') && (
+                  <button class="btn btn-small" aria-label={`有効期限変更: ${r.login_id}`}
+                    onClick={() => { clear(); setDesig({ row: r, date: String((r as any).designation_expires_on ?? ''), number: '' }); }}>有効期限変更</button>)}
+                {!(r as any).deleted_at && r.id !== me.value?.id && mayCall(myRole, '/rpc/delete_account') && (
+                  <button class="btn btn-small" aria-label={`削除: ${r.login_id}`}
+                    onClick={() => { clear(); setDel({ row: r, reason: '' }); }}>削除</button>)}</td>
             </tr>))}
           </tbody>
         </table></div>
