@@ -574,6 +574,27 @@ test('API tokens: the hospital admin creates a token (shown once), then revokes 
   await page.context().close();
 });
 
+test('export: a doctor downloads the hospital\'s forms as bulk XML and CSV; the data dictionary of a form version', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('link', { name: '票の出力' }).click();
+  await page.getByRole('heading', { name: '票の出力' }).waitFor();
+  await check(page, '45-export');
+  const [xml] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'XMLで出力する' }).click()]);
+  assert.ok(readFileSync(await xml.path(), 'utf8').startsWith('<?xml'), 'the bulk XML');
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSVで出力する' }).click()]);
+  assert.match(readFileSync(await csv.path(), 'utf8').split('\n')[0], /form_id/);
+  const first = await page.locator('#dd-version option').nth(1).getAttribute('value');
+  await page.getByLabel(/^様式の版/).selectOption(first);
+  await page.getByRole('button', { name: '表示する' }).click();
+  await page.locator('table.dictionary').waitFor();
+  assert.ok(await page.locator('table.dictionary tbody tr').count() > 0);
+  await check(page, '46-data-dictionary');
+  const [dd] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSVでダウンロード' }).click()]);
+  assert.match(readFileSync(await dd.path(), 'utf8').split('\n')[0], /item_id/);
+  await page.context().close();
+});
+
 test('accounts: the municipality changes a doctor\'s designation expiry (enrolment code once); a hospital admin deletes an ID with its reason', async () => {
   const page = await newPage();
   await login(page, '130001-0001');

@@ -11,6 +11,7 @@ import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
 import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
+import { ExportPage } from './screens/Export';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 
 const ready = signal(false);
@@ -45,6 +46,7 @@ function Screen({ path }: { path: string }) {
     case '/hospital-code': return <HospitalCodePage />;
     case '/password': return <PasswordPage />;
     case '/api-tokens': return <ApiTokensPage />;
+    case '/export': return <ExportPage />;
     default: return <Home />;
   }
 }

@@ -24,6 +24,7 @@ export function navFor(): Nav[] {
     { href: '#/accounts/bulk', text: 'ユーザID一括発行', show: mayCall(role, '/rpc/issue_accounts_from_csv') },
     { href: '#/secondary', text: '兼務先', show: mayCall(role, '/rpc/apply_secondary_hospital') || mayCall(role, '/rpc/decide_secondary_hospital') },
     { href: '#/hospital-code', text: '医療機関コード変更', show: mayCall(role, '/rpc/change_medical_institution_code') },
+    { href: '#/export', text: '票の出力', show: mayCall(role, '/rpc/export_forms_xml') },
     { href: '#/api-tokens', text: 'APIトークン', show: admin && mayCall(role, '/rpc/create_api_token') },
     { href: '#/password', text: 'パスワード変更', show: mayCall(role, '/rpc/change_password') },
   ].filter((n) => n.show);
