@@ -526,7 +526,7 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
   ('CodeLabel', '{"type": "object", "required": ["code", "label"],
      "properties": {"code": {"type": "string"}, "label": {"type": "string", "description": "日本語の名称 / the Japanese label"}}}'),
   ('Vocabulary', '{"type": "object",
-     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "import_results", "form_history_parts", "sexes"],
+     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "deletion_reasons", "import_results", "form_history_parts", "sexes"],
      "properties": {
        "programs": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"law_code": {"type": "string", "description": "法別番号 / the law code of the public payer number"}}}]}},
        "form_purposes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
@@ -540,6 +540,7 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
        "api_token_scopes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "doctor_kinds": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "secondary_hospital_statuses": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "deletion_reasons": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "import_results": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "form_history_parts": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "sexes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');

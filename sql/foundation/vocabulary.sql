@@ -38,6 +38,11 @@ AS $$
     'secondary_hospital_statuses', jsonb_build_array(
       jsonb_build_object('code', 'applied', 'label', '申請中'), jsonb_build_object('code', 'approved', 'label', '承認'),
       jsonb_build_object('code', 'rejected', 'label', '却下'), jsonb_build_object('code', 'withdrawn', 'label', '取下げ・終了')),
+    -- why a user id was deleted (accounts.deletion_reason, its CHECK in the accounts baseline)
+    'deletion_reasons', jsonb_build_array(
+      jsonb_build_object('code', 'resigned', 'label', '退職'), jsonb_build_object('code', 'moved', 'label', '転出'),
+      jsonb_build_object('code', 'stopped_using', 'label', '利用終了'), jsonb_build_object('code', 'mistaken', 'label', '誤登録'),
+      jsonb_build_object('code', 'kind_switch', 'label', '区分変更')),
     -- a bulk upload's result per form (sql/bulk_import/import.sql)
     'import_results', jsonb_build_array(
       jsonb_build_object('code', 'accepted', 'label', '受付'), jsonb_build_object('code', 'rejected', 'label', '不受理'),

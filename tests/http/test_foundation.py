@@ -71,6 +71,7 @@ def test_the_vocabulary_gives_every_code_its_japanese_label_to_anyone(http):
     assert label("primary_judgments", "needs_review") == "要審査"
     assert label("secondary_hospital_statuses", "applied") == "申請中"
     assert label("import_results", "rejected") == "不受理" and label("form_history_parts", "clinical") == "臨床情報"
+    assert label("deletion_reasons", "moved") == "転出"
     assert [s["code"] for s in v["form_statuses"]][0] == "draft"
     assert any(t["from"] == "draft" and t["to"] == "confirmed" and t["action"] for t in v["form_status_transitions"])
     assert {r["code"] for r in v["roles"]} >= {"doctor", "clerk", "municipality_staff", "operator_admin"}

@@ -1613,6 +1613,7 @@ export interface components {
             import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
             api_token_scopes: components["schemas"]["CodeLabel"][];
+            deletion_reasons: components["schemas"]["CodeLabel"][];
             primary_judgments: components["schemas"]["CodeLabel"][];
             form_history_parts: components["schemas"]["CodeLabel"][];
             organisation_kinds: components["schemas"]["CodeLabel"][];

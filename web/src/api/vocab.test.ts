@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach } from 'vitest';
-import { labelsFromDescription, vocab, callers, vocabFromOpenApi, callersFromOpenApi, label, labelled, options, mayCall, vocabFromVocabulary } from './vocab';
+import { vocab, callers, vocabFromOpenApi, callersFromOpenApi, label, labelled, options, mayCall, vocabFromVocabulary } from './vocab';
 
 const doc = {
   paths: {
@@ -23,6 +23,7 @@ describe('vocabulary from the OpenAPI document', () => {
     expect(label('Sex', '1')).toBe('男性');
     expect(label('Sex', '2')).toBe('2'); // only what the server sends
     expect(vocabFromVocabulary({ secondary_hospital_statuses: [{ code: 'applied', label: '申請中' }] })).toEqual({ SecondaryHospitalStatus: { applied: '申請中' } });
+    expect(vocabFromVocabulary({ deletion_reasons: [{ code: 'moved', label: '転出' }] })).toEqual({ DeletionReason: { moved: '転出' } });
     expect(vocabFromVocabulary({ sexes: [{ code: '2', label: '女' }], form_statuses: [{ code: 'confirmed', label: '確定', position: 2 }, { code: 'draft', label: '下書き', position: 1 }] })).toEqual({ Sex: { '2': '女' }, FormStatus: { draft: '下書き', confirmed: '確定' } });
     expect(vocab.value.Error).toBeUndefined();
   });
@@ -39,13 +40,5 @@ describe('vocabulary from the OpenAPI document', () => {
     expect(mayCall('municipality_staff', '/rpc/register_patient')).toBe(false);
     expect(mayCall('operator_admin', '/secondary_hospitals')).toBe(true);
     expect(mayCall(undefined, '/rpc/register_patient')).toBe(false);
-  });
-});
-
-describe('labelsFromDescription', () => {
-  it('reads the codes and labels a parameter\'s description lists', () => {
-    expect(labelsFromDescription('削除理由: resigned 退職、moved 転出、kind_switch 区分変更 / reason of the deletion'))
-      .toEqual({ resigned: '退職', moved: '転出', kind_switch: '区分変更' });
-    expect(labelsFromDescription(undefined)).toEqual({});
   });
 });

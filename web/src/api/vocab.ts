@@ -14,7 +14,7 @@ const VOCABULARY_KINDS: Record<string, string> = {
   form_purposes: 'FormPurpose', form_statuses: 'FormStatus', review_results: 'ReviewResult',
   primary_judgments: 'PrimaryJudgment', organisation_kinds: 'OrganisationKind', api_token_scopes: 'ApiTokenScope',
   secondary_hospital_statuses: 'SecondaryHospitalStatus', import_results: 'ImportResult',
-  form_history_parts: 'FormHistoryPart',
+  form_history_parts: 'FormHistoryPart', deletion_reasons: 'DeletionReason',
 };
 
 /** api.vocabulary() → Vocab: every list of {code, label} (ordered by position when given). */
@@ -33,22 +33,6 @@ export function vocabFromOpenApi(doc: any): Vocab {
   const schemas = doc?.components?.schemas ?? {};
   for (const [name, s] of Object.entries<any>(schemas)) {
     if (s && s['x-enum-labels']) out[name] = s['x-enum-labels'];
-  }
-  // lists the server names only in a parameter's description
-  // (「削除理由: resigned 退職、moved 転出、… / reason of the deletion」)
-  const reason = doc?.paths?.['/rpc/delete_account']?.post?.requestBody?.content?.['application/json']?.schema?.properties?.reason?.description;
-  const deletion = labelsFromDescription(reason);
-  if (Object.keys(deletion).length) out.DeletionReason = deletion;
-  return out;
-}
-
-/** 「名前: code ラベル、code ラベル / english」 → {code: ラベル}. */
-export function labelsFromDescription(desc: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  const list = (desc ?? '').split(' / ')[0].replace(/^[^:：]*[:：]\s*/, '');
-  for (const part of list.split('、')) {
-    const m = part.trim().match(/^([a-z_][a-z0-9_]*)\s+(.+)$/);
-    if (m) out[m[1]] = m[2].trim();
   }
   return out;
 }

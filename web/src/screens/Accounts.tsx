@@ -118,7 +118,7 @@ export function AccountsPage() {
           <Field id="del-reason" label="削除理由" required error={actErr(['E_DELETION_REASON'])}>
             {(a) => <select {...a} value={del.reason} onChange={(e) => setDel({ ...del, reason: (e.target as HTMLSelectElement).value })}>
               <option value="">選択してください</option>
-              {options('DeletionReason').filter((o) => o.code !== 'kind_switch' || del.row.role === 'doctor').map((o) => <option value={o.code}>{o.label}</option>)}
+              {options('DeletionReason').map((o) => <option value={o.code}>{o.label}</option>)}
             </select>}
           </Field>
           <button class="btn btn-primary" type="submit">削除する</button>{' '}
