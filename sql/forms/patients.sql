@@ -13,15 +13,6 @@ STABLE
 -- (no SET clause, so a query can inline it: the import checks each row)
 AS $$ SELECT nanbyo.patient_problem(name, name_kana, birth_date, sex, address, postal_code, current_date) $$;
 
--- A postal code as typed, made half-width (１００－０００１, 100ー0001 →
--- 100-0001); the register's rule then checks its shape. Empty is none.
-CREATE OR REPLACE FUNCTION app.typed_postal_code(postal_code text)
-RETURNS text
-LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT nullif(btrim(translate(normalize(postal_code, NFKC), 'ー‐−–', '----')), '') $$;
-
 -- The patient block of a form (patient@1) filled from a patient record.
 CREATE OR REPLACE FUNCTION app.patient_block(p app.patients)
 RETURNS jsonb
@@ -82,7 +73,7 @@ BEGIN
     PERFORM app.raise('42501', 'E_NOT_HOSPITAL_STAFF', 'この医療機関の患者は登録できません。');
   END IF;
   -- (the reading as the register keeps it: half-width katakana made full-width;
-  -- a postal code typed full-width or with a long-vowel mark as its hyphen)
+  -- a postal code as the lookup reads it, sql/master/postal_codes.sql)
   name_kana := btrim(normalize(name_kana, NFKC));
   postal_code := app.typed_postal_code(postal_code);
   problem := app.patient_problem(name, name_kana, birth_date, sex, address, postal_code);

@@ -16,6 +16,20 @@ AS $$
     FROM regexp_match(btrim(normalize(typed, NFKC)), '^〒?\s*([0-9]{3})[-ー‐‑–—―−]?([0-9]{4})$') AS m
 $$;
 
+-- A patient's postal code as the register keeps it: what the lookup reads
+-- as a code, written 123-4567 (１００－０００１ → 100-0001); anything else
+-- as typed, for the register's rule to refuse (E_PATIENT_POSTAL_CODE).
+-- Empty is none.
+CREATE OR REPLACE FUNCTION app.typed_postal_code(typed text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(left(code, 3) || '-' || right(code, 4), nullif(btrim(typed), ''))
+    FROM (SELECT app.normalize_postal_code(typed) AS code) c
+$$;
+
 -- GET or POST /rpc/lookup_postal_code {"postal_code": "100-0001"}: every
 -- address of the code, in Japan Post's order; [] for a code that has none.
 -- Master data, not personal data: no audit row, but only for logged-in users.
