@@ -2,9 +2,10 @@
 # The browser client's tests, callable from .ci/test-all.sh:
 #   web/scripts/e2e.sh
 # 1. installs what it needs, idempotently: Debian's chromium and fonts-noto-cjk
-#    when missing, node_modules by `npm ci` when package-lock.json changed;
+#    when missing; node_modules and web/dist by .ci/web-build.sh (npm ci when
+#    package-lock.json changed, the build when the sources changed);
 # 2. runs the Vitest component tests and checks the generated API types;
-# 3. builds the client, starts a fresh demo stack (.ci/stack.sh, name web-e2e)
+# 3. starts a fresh demo stack (.ci/stack.sh, name web-e2e)
 #    and `vite preview` proxying /api/ to it, and runs the Playwright e2e
 #    (screenshots in web/e2e/artifacts/); stops what it started.
 # With NANBYO_WEB_URL set (e.g. https://127.0.0.1:8443 behind nginx) the e2e
@@ -21,13 +22,9 @@ if ! [ -x /usr/bin/chromium ] || [ "${cjk:-0}" = 0 ]; then
   log "installing chromium and fonts-noto-cjk (Debian)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
-stamp="$web/node_modules/.package-lock.sha256"
-want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "npm ci"
-  (cd "$web" && npm ci --no-audit --no-fund --silent)
-  echo "$want" > "$stamp"
-fi
+# node_modules (npm ci when package-lock.json changed) and web/dist (the type
+# check and vite build when the sources changed): the same script as make run
+bash "$root/.ci/web-build.sh"
 
 cd "$web"
 log "component tests (vitest)"
@@ -44,8 +41,6 @@ if [ -z "${NANBYO_WEB_URL:-}" ]; then
   source "$root/.ci/config.sh"
   pg_port=${WEB_E2E_PG_PORT:-54389} api_port=${WEB_E2E_API_PORT:-3031} web_port=${WEB_E2E_PORT:-4173}
   https_port=${WEB_E2E_HTTPS_PORT:-8471} http_port=${WEB_E2E_HTTP_PORT:-8472}
-  log "build"
-  npx tsc --noEmit -p . && npx vite build --logLevel warn
   # behind nginx (TLS, the session cookie, CSP) when the edge is there; else vite preview's proxy
   edge=()
   if [ -x "$root/.ci/edge.sh" ] && command -v nginx >/dev/null; then edge=(--edge="$https_port,$http_port"); fi
