@@ -13,9 +13,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT EXISTS (SELECT FROM app.form_versions x WHERE x.id = check_form.form_version_id) THEN
-    PERFORM app.raise('P0002', 'E_FORM_VERSION_NOT_FOUND', format('様式（ID %s）が見つかりません。', form_version_id));
-  END IF;
+  -- (an unknown version is the extension's E_FORM_VERSION_NOT_FOUND, 404)
   RETURN nanbyo.judge(form_version_id, app.require_object(coalesce(data, '{}')));
 END
 $$;

@@ -602,6 +602,9 @@ SELECT name, source, status, sqlstate, code
     -- a disease with no form version in force
     ('extension/pg/src/forms.rs', 404, 'P0002', ARRAY['create_form', 'carry_over_form'],
      ARRAY['E_UNKNOWN_DISEASE']),
+    -- a form version that does not exist
+    ('extension/pg/src/forms.rs', 404, 'P0002', ARRAY['check_form'],
+     ARRAY['E_FORM_VERSION_NOT_FOUND']),
     ('extension/pg/src/bulk_export.rs', 400, '22023', ARRAY['export_forms_xml'],
      ARRAY['E_EXPORT_FORM'])
   ) g(source, status, sqlstate, names, codes),
