@@ -13,6 +13,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF form_version_id IS NULL THEN
+    PERFORM app.raise('22023', 'E_FORM_VERSION_REQUIRED', '様式（form_version_id）を指定してください。');
+  END IF;
   -- (an unknown version is the extension's E_FORM_VERSION_NOT_FOUND, 404)
   RETURN nanbyo.judge(form_version_id, app.require_object(coalesce(data, '{}')));
 END

@@ -81,6 +81,9 @@ def test_check_form_refuses_what_a_save_refuses_and_who_may_not(http, clinic):
     assert (r.status_code, r.json()["details"]) == (400, "E_DATA_NOT_OBJECT"), r.text
     r = rpc(http, "check_form", clinic["doctor_token"], form_version_id=2**40, data={})
     assert (r.status_code, r.json()["details"]) == (404, "E_FORM_VERSION_NOT_FOUND"), r.text
+    # (no version at all: an error, not a 200 with null; schemathesis found it)
+    r = rpc(http, "check_form", clinic["doctor_token"], form_version_id=None, data=None)
+    assert (r.status_code, r.json()["details"]) == (400, "E_FORM_VERSION_REQUIRED"), r.text
     r = rpc(http, "form_layout", clinic["doctor_token"], form_version_id=2**40)
     assert (r.status_code, r.json()["details"]) == (404, "E_FORM_VERSION_NOT_FOUND"), r.text
     # the operator reads forms but does not enter them; nobody anonymous
