@@ -2566,7 +2566,7 @@ export interface operations {
                     "application/json": components["schemas"]["Judgment"];
                 };
             };
-            /** @description E_DATA_NOT_OBJECT (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
+            /** @description E_DATA_NOT_OBJECT (22023), E_FORM_VERSION_REQUIRED (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2626,7 +2626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Judgment"];
                 };
             };
-            /** @description E_DATA_NOT_OBJECT (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
+            /** @description E_DATA_NOT_OBJECT (22023), E_FORM_VERSION_REQUIRED (22023), E_NUMBER_OUT_OF_RANGE (22003), E_VALUE_SHAPE (22023) */
             400: {
                 headers: {
                     [name: string]: unknown;
