@@ -185,7 +185,7 @@ export function DiseasesPage() {
       <form class="filters" onSubmit={search} role="search" aria-label="疾病の検索">
         <div class="grid-2">
           <Field id="dz-q" label="疾病名・疾病コード">
-            {(a) => <input {...a} type="search" value={draft.q} onInput={(e) => setDraft({ ...draft, q: (e.target as HTMLInputElement).value })} />}
+            {(a) => <input {...a} type="text" value={draft.q} onInput={(e) => setDraft({ ...draft, q: (e.target as HTMLInputElement).value })} />}
           </Field>
           <Field id="dz-program" label="制度">
             {(a) => <select {...a} value={draft.program} onChange={(e) => setDraft({ ...draft, program: (e.target as HTMLSelectElement).value, group: '' })}>
@@ -223,7 +223,7 @@ export function DiseasesPage() {
                 <td>{day(d.effective_from)}</td>
                 <td>{day(d.effective_until)}</td>
                 <td>{d.machine_judged ? <span class="tag-auto">機械判定あり</span> : '—'}</td>
-                {maintainer && <td class="actions"><button class="btn btn-small" aria-label={`変更: ${d.disease_code} ${d.name}`}
+                {maintainer && <td><button class="btn btn-small" aria-label={`変更: ${d.disease_code} ${d.name}`}
                   aria-expanded={editing === d.disease_code} onClick={() => { setEditing(editing === d.disease_code ? null : d.disease_code); setDone(null); }}>変更・履歴</button></td>}
               </tr>))}</tbody>
           </table></div>
