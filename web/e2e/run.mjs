@@ -626,3 +626,42 @@ test('accounts: the municipality changes a doctor\'s designation expiry (enrolme
   await check(admin, '50-account-deleted');
   await admin.context().close();
 });
+
+// --- the disease master (#19) ---
+test('disease master: every user searches it (machine-judged badge); the operator admin adds and renames a disease, with its history', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('link', { name: '疾病マスタ' }).click();
+  await page.getByLabel('疾病名・疾病コード').fill('パーキンソン');
+  await page.getByRole('button', { name: '検索する' }).click();
+  const row = page.getByRole('row', { name: /N006 パーキンソン病/ });
+  await row.waitFor();
+  assert.match(await row.innerText(), /機械判定あり/);
+  assert.equal(await page.getByRole('heading', { name: '疾病の追加' }).count(), 0, 'a doctor does not edit the master');
+  await check(page, '51-diseases');
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, 'OP01-0001');
+  await admin.getByRole('link', { name: '疾病マスタ' }).click();
+  await admin.getByRole('heading', { name: '疾病の追加' }).waitFor();
+  const code = `N${400 + Math.floor(Math.random() * 590)}`;
+  await admin.getByLabel(/^疾病コード/).fill('N06');
+  await admin.getByLabel(exactly('疾病名')).fill('試験疾病 e2e');
+  await admin.getByLabel(/^施行日/).fill('2026-04-01');
+  await admin.locator('#dz-source').fill('e2e の告示');
+  await admin.getByRole('button', { name: '追加する' }).click();
+  await admin.getByText(/E_DISEASE_CODE_FORMAT/).waitFor();
+  await admin.getByLabel(/^疾病コード/).fill(code);
+  await admin.getByRole('button', { name: '追加する' }).click();
+  await admin.getByText(`${code} 試験疾病 e2e を追加しました。`).waitFor();
+  await admin.getByRole('button', { name: `変更: ${code} 試験疾病 e2e` }).click();
+  await admin.getByLabel('新しい疾病名').fill('試験疾病 e2e（改称）');
+  await admin.locator(`#edit-${code}-source`).fill('e2e の改正告示');
+  await admin.getByRole('button', { name: '疾病名を変更する' }).click();
+  await admin.getByText(`${code} の疾病名を変更しました。`).waitFor();
+  await admin.getByRole('button', { name: `変更: ${code} 試験疾病 e2e（改称）` }).click();
+  await admin.getByLabel(`${code} の変更履歴`).getByText(/名称変更/).waitFor();
+  await check(admin, '52-disease-renamed');
+  await admin.context().close();
+});
