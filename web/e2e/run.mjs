@@ -348,7 +348,10 @@ test('forms: a clerk drafts an SLE form and comments, the doctor checks it live 
   const patientSel = page.locator('#nf-patient');
   await patientSel.locator('option', { hasText: '難病 一郎' }).first().waitFor({ state: 'attached' });
   await patientSel.selectOption(await patientSel.locator('option', { hasText: '難病 一郎' }).first().getAttribute('value'));
-  await page.getByLabel('疾病（様式）').selectOption({ index: 4 }); // N049 全身性エリテマトーデス
+  // ~1,100 diseases of the master: narrowed by the search box, then chosen
+  await page.getByLabel('疾病を検索（名称・コード）').fill('エリテマトーデス');
+  await page.locator('#nf-disease option[value="N049"]').waitFor({ state: 'attached' });
+  await page.locator('#nf-disease').selectOption('N049');
   await page.getByRole('radio', { name: '新規' }).check();
   const doctorSel = page.locator('#nf-doctor');
   await doctorSel.locator('option', { hasText: '中央 太郎' }).first().waitFor({ state: 'attached' });
