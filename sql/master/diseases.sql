@@ -264,12 +264,13 @@ DECLARE
 BEGIN
   IF new_code ~ '^N[0-9]{3}$' AND new_code <> 'N000' THEN
     program := 'nanbyo'; number := substr(new_code, 2)::integer;
-  ELSIF new_code ~ '^S[0-9]{4}$' AND substr(new_code, 4) <> '00'
+  -- shōman: the number in 2 digits, or 3 from No.100 (S08100)
+  ELSIF (new_code ~ '^S[0-9]{4}$' AND substr(new_code, 4) <> '00' OR new_code ~ '^S[0-9]{2}[1-9][0-9]{2}$')
         AND EXISTS (SELECT FROM app.disease_groups g WHERE g.code = substr(new_code, 2, 2)) THEN
     program := 'shoman'; grp := substr(new_code, 2, 2); number := substr(new_code, 4)::integer;
   ELSE
     PERFORM app.raise('22023', 'E_DISEASE_CODE_FORMAT',
-      '疾病コードは、指定難病は N＋告示番号3桁（例: N006）、小児慢性特定疾病は S＋疾患群2桁（01〜16）＋告示番号2桁（例: S0701）で入力してください。');
+      '疾病コードは、指定難病は N＋告示番号3桁（例: N006）、小児慢性特定疾病は S＋疾患群2桁（01〜16）＋告示番号2桁（100番以降は3桁）（例: S0701、S08100）で入力してください。');
   END IF;
   IF effective_from IS NULL THEN
     PERFORM app.raise('22023', 'E_DISEASE_EFFECTIVE_FROM_REQUIRED', '施行日を入力してください。');
