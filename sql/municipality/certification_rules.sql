@@ -272,6 +272,40 @@ BEGIN
    CROSS JOIN LATERAL app.certification_problems(f, u.c) p
    LIMIT 1;
   IF FOUND THEN
+    -- the first rule broken, with its own code (the field in "hint"); the
+    -- codes app.certification_problems answers, listed for the OpenAPI
+    -- document (app.openapi_error_codes reads this source; a pgTAP test
+    -- checks the list against the rules):
+  --   app.raise('22023', 'E_CERT_ADMIN_BOX')
+  --   app.raise('22023', 'E_CERT_ADMIN_BOX_ITEM')
+  --   app.raise('22023', 'E_CERT_DATE')
+  --   app.raise('22023', 'E_CERT_DIAGNOSIS_DATE_MISSING')
+  --   app.raise('22023', 'E_CERT_INCOME_TIER')
+  --   app.raise('22023', 'E_CERT_INCOME_TIER_REQUIRED')
+  --   app.raise('22023', 'E_CERT_NOT_GRANTED_FIELD')
+  --   app.raise('22023', 'E_CERT_OUTCOME')
+  --   app.raise('22023', 'E_CERT_PAYER_LAW_CODE')
+  --   app.raise('22023', 'E_CERT_PAYER_NUMBER')
+  --   app.raise('22023', 'E_CERT_PAYER_NUMBER_REQUIRED')
+  --   app.raise('22023', 'E_CERT_PAYER_PREFECTURE')
+  --   app.raise('22023', 'E_CERT_RECEIVED_BEFORE_ISSUE')
+  --   app.raise('22023', 'E_CERT_RECEIVED_FUTURE')
+  --   app.raise('22023', 'E_CERT_RECIPIENT_NUMBER')
+  --   app.raise('22023', 'E_CERT_RECIPIENT_NUMBER_REQUIRED')
+  --   app.raise('22023', 'E_CERT_REFUSAL_NOTE_REQUIRED')
+  --   app.raise('22023', 'E_CERT_REFUSAL_REASON')
+  --   app.raise('22023', 'E_CERT_REFUSAL_REASON_NOT_REFUSED')
+  --   app.raise('22023', 'E_CERT_REFUSAL_REASON_REQUIRED')
+  --   app.raise('22023', 'E_CERT_SPECIAL_CASE')
+  --   app.raise('22023', 'E_CERT_SPECIAL_CASE_TIER')
+  --   app.raise('22023', 'E_CERT_START_BEFORE_DIAGNOSIS')
+  --   app.raise('22023', 'E_CERT_START_TOO_EARLY')
+  --   app.raise('22023', 'E_CERT_START_TOO_EARLY_WITH_REASON')
+  --   app.raise('22023', 'E_CERT_TEXT_TOO_LONG')
+  --   app.raise('22023', 'E_CERT_UNKNOWN_FIELD')
+  --   app.raise('22023', 'E_CERT_VALIDITY_ORDER')
+  --   app.raise('22023', 'E_CERT_VALIDITY_REQUIRED')
+  --   app.raise('22023', 'E_CERT_VALIDITY_TOO_LONG')
     PERFORM app.raise('22023', problem.code, problem.message, problem.field);
   END IF;
 
