@@ -157,6 +157,17 @@ SELECT is(pg_temp.run_as('doctor_a', format($q$SELECT count(*) FROM app.form_his
   '0', 'nor the certification''s history');
 SELECT is(pg_temp.run_as('municipality_staff_b', $q$SELECT count(*) FROM app.certifications$q$), '0', 'another municipality reads none');
 SELECT is(pg_temp.run_as('operator_staff_a', $q$SELECT count(*) FROM app.certifications$q$), '1', 'the operator reads them');
+-- the 行政記載欄 on the print
+SELECT matches(pg_temp.run_as('municipality_staff_a', format('SELECT api.print_form(%s)', (SELECT id FROM form))),
+  '行政記載欄.*受付番号</th><td>R-0001.*備考</th><td>備考です', 'the municipality''s print carries its 行政記載欄');
+SELECT matches(pg_temp.run_as('municipality_staff_a', format('SELECT api.print_form_masked(%s)', (SELECT id FROM form))),
+  '受付番号</th><td>R-0001', 'the review board''s masked print carries the 受付番号');
+SELECT doesnt_match(pg_temp.run_as('municipality_staff_a', format('SELECT api.print_form_masked(%s)', (SELECT id FROM form))),
+  '備考', 'but not the free text');
+SELECT matches(pg_temp.run_as('doctor_a', format('SELECT api.print_form(%s)', (SELECT id FROM form))),
+  '受付番号</th><td></td>', 'the doctor''s print has the box, blank');
+SELECT doesnt_match(pg_temp.run_as('doctor_a', format('SELECT api.print_form(%s)', (SELECT id FROM form))),
+  'R-0001', 'and none of the municipality''s entries');
 -- a refusal for severity alone: 登録者証
 SELECT is((pg_temp.record('municipality_staff_a', '{"outcome": "refused", "refusal_reason": "severity_not_met"}'))::jsonb
             #>> '{certification,registration_card_eligible}', 'true', 'a nanbyō refusal for severity alone: eligible for a 登録者証');
