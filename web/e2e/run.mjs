@@ -657,7 +657,7 @@ test('certification: the municipality takes the demo form over, records a grant 
   await check(page, '60-certification-form');
   await panel.getByRole('button', { name: '認定結果を記録する' }).click();
   await page.getByText('自己負担上限月額は 5,000円 です。', { exact: false }).waitFor();
-  assert.match(await page.getByLabel('記録された認定結果').innerText(), /5,000円/);
+  await page.getByLabel('記録された認定結果').getByText('5,000円').waitFor();
   assert.match(await page.getByLabel('記録された認定結果').innerText(), /一般所得Ⅰ/);
   await page.getByText('審査済み').first().waitFor();
   await check(page, '61-certification-granted');
@@ -671,7 +671,7 @@ test('certification: the municipality takes the demo form over, records a grant 
   await panel.getByRole('radio', { name: /重症度分類等を満たさない/ }).check();
   await panel.getByRole('button', { name: '認定結果を記録する' }).click();
   await page.getByText('登録者証の交付の対象です。', { exact: false }).waitFor();
-  assert.match(await page.getByLabel('記録された認定結果').innerText(), /交付の対象/);
+  await page.getByLabel('記録された認定結果').getByText(/交付の対象/).waitFor();
   await check(page, '62-certification-refused-registration-card');
   await page.context().close();
 });

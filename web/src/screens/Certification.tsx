@@ -84,10 +84,10 @@ export function CertificationPanel({ formId, program, status, cert, onSaved }: {
     try {
       const r = await call<{ certification: Certification }>('record_certification', { form_id: formId, certification });
       const c = r.certification;
+      await onSaved();  // (the summary shows the recorded decision before the notice says so)
       setNotice(`認定結果「${label('ReviewResult', c.outcome)}」を記録しました。`
         + (c.outcome === 'granted' ? `自己負担上限月額は ${yen(c.monthly_cap_yen)} です。` : '')
         + (c.registration_card_eligible ? '登録者証の交付の対象です。' : ''));
-      await onSaved();
     } catch (err) {
       const ae = err as ApiError;
       setError(ae);
@@ -103,9 +103,9 @@ export function CertificationPanel({ formId, program, status, cert, onSaved }: {
     setError(null); setNotice(null);
     try {
       await call(fn, fn === 'record_research_consent' ? { form_id: formId, consented_on: consentOn } : { form_id: formId });
-      setNotice(fn === 'record_research_consent' ? '研究利用への同意を記録しました。' : '研究利用への同意の撤回を記録しました。');
       setConsentOn('');
       await onSaved();
+      setNotice(fn === 'record_research_consent' ? '研究利用への同意を記録しました。' : '研究利用への同意の撤回を記録しました。');
     } catch (err) { setError(err as ApiError); }
   }
 
