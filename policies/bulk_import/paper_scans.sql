@@ -18,6 +18,8 @@ CREATE POLICY paper_scans_operator ON app.paper_scans FOR SELECT TO operator_use
 CREATE POLICY paper_scans_contractor ON app.paper_scans FOR SELECT TO contractor_users
   USING (app.paper_scan_assigned_to(id, (SELECT app.current_organisation_id())));
 GRANT SELECT ON app.paper_scans TO municipality_users, operator_users, contractor_users;
+-- (the contractors' policy asks the assignments, which they cannot read)
+GRANT EXECUTE ON FUNCTION app.paper_scan_assigned_to(bigint, bigint) TO contractor_users;
 
 GRANT EXECUTE ON FUNCTION api.upload_paper_scan(jsonb, text, integer, text, bigint) TO municipality_users;
 GRANT EXECUTE ON FUNCTION api.list_paper_scans(text, integer, text, bigint, integer, integer)
