@@ -12,6 +12,7 @@ import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
+import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 
 const ready = signal(false);
@@ -47,6 +48,7 @@ function Screen({ path }: { path: string }) {
     case '/password': return <PasswordPage />;
     case '/api-tokens': return <ApiTokensPage />;
     case '/export': return <ExportPage />;
+    case '/paper-scans': return <PaperScansPage />;
     default: return <Home />;
   }
 }

@@ -447,8 +447,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）
-         * @description スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）
+         * スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）: 名前で、または自治体が登録したスキャンのIDで
+         * @description スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）: 名前で、または自治体が登録したスキャンのIDで
          *
          *     Assign scans (paper forms) to a contractor for data entry (operator).
          */
@@ -1015,6 +1015,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/list_paper_scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャンの一覧: 自治体は自分の登録したもの、運営主体はすべて、外部委託事業者は入力を依頼されたもの
+         * @description 紙の票のスキャンの一覧: 自治体は自分の登録したもの、運営主体はすべて、外部委託事業者は入力を依頼されたもの
+         *
+         *     The scans the caller sees, newest first (metadata only): a municipality its own, the operator all, a contractor those assigned to it. The read is audit-logged.
+         */
+        post: operations["list_paper_scans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/register_patient": {
         parameters: {
             query?: never;
@@ -1125,6 +1147,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/upload_paper_scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャン（PDF）の登録（自治体）: 制度・疾病・年度・様式を添えて。PDFであること、大きさ、重複を確かめる
+         * @description 紙の票のスキャン（PDF）の登録（自治体）: 制度・疾病・年度・様式を添えて。PDFであること、大きさ、重複を確かめる
+         *
+         *     Upload a scan of a paper form (PDF, base64 in JSON, at most 20 MiB) with its program, fiscal year, and disease and form version when known (municipality). A file that is not a PDF, too large, already uploaded, or of a form version whose paper period ended is refused.
+         */
+        post: operations["upload_paper_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/complete_enrolment": {
         parameters: {
             query?: never;
@@ -1169,6 +1213,50 @@ export interface paths {
          *     Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post's data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).
          */
         post: operations["lookup_postal_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/complete_paper_scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャンの完了（運営主体）: 入力済みのスキャンを完了にする
+         * @description 紙の票のスキャンの完了（運営主体）: 入力済みのスキャンを完了にする
+         *
+         *     Mark a keyed scan done (operator).
+         */
+        post: operations["complete_paper_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/download_paper_scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャン（PDF）の取得（運営主体。入力を依頼された外部委託事業者も）: 運営主体の最初の取得で「運営主体が取得済み」になる
+         * @description 紙の票のスキャン（PDF）の取得（運営主体。入力を依頼された外部委託事業者も）: 運営主体の最初の取得で「運営主体が取得済み」になる
+         *
+         *     Download a scan's PDF (base64 in JSON): the operator (its first download moves the scan to downloaded) and the contractor it was assigned to. Audit-logged.
+         */
+        post: operations["download_paper_scan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1509,6 +1597,49 @@ export interface components {
             /** @description 日本語の名称 / the Japanese label */
             label: string;
         };
+        /** @description 紙の票のスキャン（PDFの内容は含まない）/ a paper form's scan (metadata, never the PDF) */
+        PaperScan: {
+            id: number;
+            /**
+             * @description uploaded アップロード済み、downloaded 運営主体が取得済み、keyed 入力済み、done 完了 (vocabulary: paper_scan_statuses)
+             * @enum {string}
+             */
+            status: "uploaded" | "downloaded" | "keyed" | "done";
+            /** Format: date-time */
+            done_at: string | null;
+            /** @description 入力された票 / the form keyed from it */
+            form_id: number | null;
+            program: components["schemas"]["Program"];
+            /** Format: date-time */
+            keyed_at: string | null;
+            byte_size: number;
+            file_name: string;
+            /** @description 入力依頼とXMLの scan 属性で使う名前 / the name in assignments and the XML's scan attribute */
+            reference: string;
+            assignment: {
+                /** Format: date-time */
+                assigned_at: string;
+                hospital_id: number;
+                hospital_name: string;
+                contractor_name: string;
+                contractor_organisation_id: number;
+            } | null;
+            fiscal_year: number;
+            /** Format: date-time */
+            uploaded_at: string;
+            disease_code: string | null;
+            disease_name: string | null;
+            municipality: {
+                id: number;
+                code: string;
+                name: string;
+            };
+            /** Format: date-time */
+            downloaded_at: string | null;
+            version_label: string | null;
+            content_sha256: string;
+            form_version_id: number | null;
+        };
         /** @description 操作ログ（追記のみ） */
         audit_log: {
             /** Format: date-time */
@@ -1617,6 +1748,9 @@ export interface components {
             primary_judgments: components["schemas"]["CodeLabel"][];
             form_history_parts: components["schemas"]["CodeLabel"][];
             organisation_kinds: components["schemas"]["CodeLabel"][];
+            paper_scan_statuses: (components["schemas"]["CodeLabel"] & {
+                position?: number;
+            })[];
             form_status_transitions: {
                 to: string;
                 from: string;
@@ -3149,13 +3283,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description スキャンの名前（1〜10,000件）/ names of the scans (1 to 10,000) */
-                    scans: string[];
+                    /** @description スキャンの名前（システム外で届いたスキャン、1〜10,000件）/ names of scans delivered outside the system (1 to 10,000) */
+                    scans?: string[];
                     /**
                      * Format: int64
                      * @description 医療機関 / hospital
                      */
                     hospital_id: number;
+                    /** @description 自治体が登録したスキャンのID（運営主体が取得済みのもの）/ ids of scans municipalities uploaded (downloaded by the operator) */
+                    paper_scan_ids?: number[];
                     /**
                      * Format: int64
                      * @description 外部委託事業者 / contractor
@@ -3174,6 +3310,8 @@ export interface operations {
                     "application/json": {
                         /** @description 新しく割り当てた件数 / newly assigned */
                         assigned: number;
+                        /** @description XMLの scan 属性に書く名前（PS-<id>）/ the names the XML gives in its scan attribute */
+                        references?: string[];
                         hospital_id: number;
                         contractor_organisation_id: number;
                     };
@@ -3197,8 +3335,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_ORGANISATION_NOT_FOUND (P0002) */
+            /** @description E_ORGANISATION_NOT_FOUND (P0002), E_PAPER_SCAN_NOT_FOUND (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_ASSIGNED (55000), E_PAPER_SCAN_STATUS (55000) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4878,6 +5025,74 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    list_paper_scans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int32
+                     * @description 件数（1〜1,000）/ rows (1 to 1,000)
+                     */
+                    limit?: number;
+                    /**
+                     * Format: int32
+                     * @description 読み飛ばす件数 / rows to skip
+                     */
+                    offset?: number;
+                    /** @description 状態 / status */
+                    status?: components["schemas"]["FormStatus"];
+                    /** @description 制度 / program */
+                    program?: components["schemas"]["Program"];
+                    /**
+                     * Format: int32
+                     * @description 年度 / fiscal year
+                     */
+                    fiscal_year?: number;
+                    /**
+                     * Format: int64
+                     * @description 自治体 / municipality
+                     */
+                    municipality_id?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperScan"][];
+                };
+            };
+            /** @description E_PAGE (22023), E_PAPER_SCAN_STATUS_UNKNOWN (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     register_patient: {
         parameters: {
             query?: never;
@@ -5183,6 +5398,93 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    upload_paper_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description ファイル {"name": ファイル名, "content_base64": PDFの内容（Base64）} / the file {name, content_base64} */
+                    file: unknown;
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /**
+                     * Format: int32
+                     * @description 年度 / fiscal year
+                     */
+                    fiscal_year: number;
+                    /** @description 疾病コード（分かれば）/ disease code, if known */
+                    disease_code?: string;
+                    /**
+                     * Format: int64
+                     * @description 紙の票の様式（分かれば）/ the paper form's version, if known
+                     */
+                    form_version_id?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperScan"];
+                };
+            };
+            /** @description E_FILE_BASE64 (22023), E_FILE_NAME (22023), E_FILE_REQUIRED (22023), E_FISCAL_YEAR (22023), E_NOT_PDF (22023), E_PAPER_SCAN_DISEASE (22023), E_PAPER_SCAN_VERSION_MISMATCH (22023), E_PROGRAM (22023), E_PROGRAM_NOT_RUN (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_PERIOD_ENDED (55000), E_PAPER_SCAN_DUPLICATE (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FILE_TOO_LARGE (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     complete_enrolment: {
         parameters: {
             query?: never;
@@ -5315,6 +5617,120 @@ export interface operations {
             };
             /** @description E_POSTAL_CODES_NOT_LOADED (55000) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    complete_paper_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description スキャンのID / the scan
+                     */
+                    paper_scan_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperScan"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_STATUS (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    download_paper_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description スキャンのID / the scan
+                     */
+                    paper_scan_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        scan: components["schemas"]["PaperScan"];
+                        file_name: string;
+                        /** @constant */
+                        media_type: "application/pdf";
+                        /** @description PDFの内容（Base64）/ the PDF, base64 */
+                        content_base64: string;
+                    };
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_NOT_FOUND (P0002) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
