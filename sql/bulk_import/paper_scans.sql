@@ -100,7 +100,8 @@ AS $$
 $$;
 
 -- A scan the caller sees, locked for its next step, or 404 (the same
--- answer for one that does not exist: nobody learns of others' scans).
+-- answer for one that does not exist: nobody learns of others' scans; the
+-- refusal is recorded by app.raise).
 CREATE OR REPLACE FUNCTION app.paper_scan_for_update(me app.accounts, paper_scan_id bigint)
 RETURNS app.paper_scans
 LANGUAGE plpgsql
@@ -112,7 +113,6 @@ DECLARE
 BEGIN
   SELECT * INTO scan FROM app.paper_scans s WHERE s.id = paper_scan_for_update.paper_scan_id FOR UPDATE;
   IF NOT FOUND OR NOT app.paper_scan_visible(me, scan) THEN
-    PERFORM app.audit('paper_scan.not_found', 'refused', 'paper_scan', paper_scan_id::text);
     PERFORM app.raise('P0002', 'E_PAPER_SCAN_NOT_FOUND', 'スキャンが見つかりません。');
   END IF;
   RETURN scan;
@@ -274,6 +274,8 @@ BEGIN
     INTO rows, ids
     FROM (SELECT * FROM app.paper_scans s
            WHERE app.paper_scan_visible(me, s)
+             -- (the same, for the planner: a municipality's scans by their index)
+             AND (me.role NOT IN ('municipality_admin', 'municipality_staff') OR s.municipality_id = me.organisation_id)
              AND (status IS NULL OR s.status = status) AND (fiscal_year IS NULL OR s.fiscal_year = fiscal_year)
              AND (program IS NULL OR s.program = program)
              AND (municipality_id IS NULL OR s.municipality_id = municipality_id)
