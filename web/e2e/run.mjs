@@ -626,3 +626,64 @@ test('accounts: the municipality changes a doctor\'s designation expiry (enrolme
   await check(admin, '50-account-deleted');
   await admin.context().close();
 });
+
+// --- the paper path (C4) (#19) ---
+/** A minimal valid PDF (one page, one line of text) with a correct xref table. */
+function minimalPdf(text) {
+  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((body, i) => { const at = out.length; out += `${i + 1} 0 obj\n${body}\nendobj\n`; return at; });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n` + offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+test('paper path: a municipality uploads a scanned PDF (a non-PDF is refused), the operator downloads it and the status moves', async () => {
+  const pdf = minimalPdf(`paper form e2e ${Date.now()}`);
+  const page = await newPage();
+  await login(page, '130001-0002');
+  await page.getByRole('link', { name: '紙の票のスキャン' }).click();
+  await page.getByRole('heading', { name: '紙の票のスキャン' }).waitFor();
+  await page.getByLabel(/^スキャンしたPDFファイル/).setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from('氏名,カナ\n難病 一郎,ナンビョウ イチロウ\n') });
+  await page.getByRole('button', { name: '登録する' }).click();
+  const refused = page.locator('#paper-upload-error');
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /PDFファイルではありません/);
+  assert.match(await refused.innerText(), /E_NOT_PDF/);
+  await check(page, '60-paper-scan-not-pdf');
+  await page.getByLabel(/^スキャンしたPDFファイル/).setInputFiles({ name: '臨床調査個人票-e2e.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await page.getByLabel('疾病（分かれば）').selectOption('N006');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByText(/「臨床調査個人票-e2e.pdf」を登録しました（アップロード済み）/).waitFor();
+  const row = page.locator('table.paper-scans tbody tr', { hasText: '臨床調査個人票-e2e.pdf' });
+  assert.match(await row.innerText(), /アップロード済み/);
+  const reference = (await row.locator('td').first().innerText()).trim();
+  assert.match(reference, /^PS-\d+$/);
+  await check(page, '61-paper-scan-uploaded');
+  await page.context().close();
+
+  const op = await newPage();
+  await login(op, 'OP01-0002');
+  await op.getByRole('link', { name: '紙の票のスキャン' }).click();
+  const opRow = op.locator('table.paper-scans tbody tr', { hasText: reference });
+  await opRow.waitFor();
+  assert.match(await opRow.innerText(), /東京都/);
+  assert.match(await opRow.innerText(), /アップロード済み/);
+  const [download] = await Promise.all([op.waitForEvent('download'), op.getByRole('button', { name: `${reference} をダウンロード` }).click()]);
+  assert.equal(download.suggestedFilename(), '臨床調査個人票-e2e.pdf');
+  assert.ok(readFileSync(await download.path()).equals(pdf), 'the bytes the municipality uploaded');
+  await op.getByText(`${reference}「臨床調査個人票-e2e.pdf」をダウンロードしました。`).waitFor();
+  await opRow.getByText('運営主体が取得済み').waitFor();
+  await check(op, '62-paper-scan-downloaded');
+  await op.context().close();
+
+  const again = await newPage();
+  await login(again, '130001-0002');
+  await again.getByRole('link', { name: '紙の票のスキャン' }).click();
+  await again.locator('table.paper-scans tbody tr', { hasText: reference }).getByText('運営主体が取得済み').waitFor();
+  await again.context().close();
+});
