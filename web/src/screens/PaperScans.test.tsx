@@ -78,6 +78,29 @@ describe('PaperScansPage (municipality)', () => {
   });
 });
 
+describe('PaperScansPage (operator assigns)', () => {
+  it('gives a downloaded scan to a contractor for a hospital through assign_scans', async () => {
+    me.value = { role: 'operator_staff' } as any;
+    callers.value = { ...callers.value, '/rpc/assign_scans': ['operator_staff'] };
+    const bodies: { url: string; body: any }[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit = {}) => {
+      bodies.push({ url: String(url), body: init.body ? JSON.parse(String(init.body)) : null });
+      if (String(url).includes('/rpc/assign_scans')) return json(200, { contractor_organisation_id: 3, hospital_id: 8, assigned: 1, references: ['PS-12'] });
+      if (String(url).includes('/rpc/list_paper_scans')) return json(200, [scan({ status: 'downloaded' }), scan({ id: 13, reference: 'PS-13', status: 'uploaded' })]);
+      return json(200, [{ id: 3, kind: 'contractor', code: 'CT01', name: 'デモ入力センター' }, { id: 8, kind: 'hospital', code: '1310123455', name: 'デモ中央病院' }]);
+    }));
+    render(<PaperScansPage />);
+    await screen.findByRole('option', { name: 'デモ入力センター' });
+    expect(screen.queryByRole('option', { name: /PS-13/ })).toBeNull();
+    fireEvent.change(screen.getByLabelText(/^スキャン※必須|^スキャン/, { selector: 'select' }), { target: { value: '12' } });
+    fireEvent.change(screen.getByLabelText(/外部委託事業者/), { target: { value: '3' } });
+    fireEvent.change(screen.getByLabelText(/票の医療機関/), { target: { value: '8' } });
+    fireEvent.click(screen.getByRole('button', { name: '依頼する' }));
+    await screen.findByText(/PS-12 の入力を依頼しました/);
+    expect(bodies.find((b) => b.url.includes('/rpc/assign_scans'))!.body).toEqual({ contractor_organisation_id: 3, hospital_id: 8, paper_scan_ids: [12] });
+  });
+});
+
 describe('PaperScansPage (operator)', () => {
   it('downloads a scan as its PDF and marks a keyed one done', async () => {
     me.value = { role: 'operator_staff' } as any;

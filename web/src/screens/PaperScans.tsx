@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { rpc, ApiError } from '../api/client';
+import { rpc, view, ApiError } from '../api/client';
 import { label, mayCall, options } from '../api/vocab';
 import { me } from '../session';
 import { formVersions, type FormVersion } from '../forms/api';
@@ -92,6 +92,58 @@ function UploadForm({ versions, onUploaded }: { versions: FormVersion[]; onUploa
   );
 }
 
+type Org = { id: number; kind: string; code: string; name: string };
+
+/** The operator gives downloaded scans to a contractor (api.assign_scans, paper_scan_ids). */
+function AssignForm({ scans, onAssigned }: { scans: PaperScan[]; onAssigned: (text: string) => void }) {
+  const [orgs, setOrgs] = useState<Org[]>([]);
+  const [scanId, setScanId] = useState('');
+  const [contractor, setContractor] = useState('');
+  const [hospital, setHospital] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    view<Org>('organisations', (q) => q.select('id,kind,code,name').in('kind', ['contractor', 'hospital']).order('code'))
+      .then(setOrgs).catch((e) => setError(e));
+  }, []);
+  const open = scans.filter((s) => s.status === 'downloaded' && !s.assignment);
+  async function assign(e: Event) {
+    e.preventDefault(); setError(null);
+    try {
+      const r = (await rpc('assign_scans', { contractor_organisation_id: Number(contractor), hospital_id: Number(hospital),
+        paper_scan_ids: [Number(scanId)] } as any)) as any;
+      setScanId('');
+      onAssigned(`${(r.references ?? []).join('、')} の入力を依頼しました（XMLの scan 属性にこの番号を書きます）。`);
+    } catch (x) { setError(x as ApiError); }
+  }
+  return (
+    <>
+      <h2 id="paper-assign-title">入力の依頼</h2>
+      <form class="search-form" aria-labelledby="paper-assign-title" onSubmit={assign}>
+        <Field id="pa-scan" label="スキャン" required hint="運営主体が取得済みで、まだ依頼していないもの">
+          {(a) => <select {...a} value={scanId} onChange={(e) => setScanId((e.target as HTMLSelectElement).value)}>
+            <option value="">選択してください</option>
+            {open.map((s) => <option value={String(s.id)}>{s.reference} {s.file_name}</option>)}
+          </select>}
+        </Field>
+        <Field id="pa-contractor" label="外部委託事業者" required>
+          {(a) => <select {...a} value={contractor} onChange={(e) => setContractor((e.target as HTMLSelectElement).value)}>
+            <option value="">選択してください</option>
+            {orgs.filter((o) => o.kind === 'contractor').map((o) => <option value={String(o.id)}>{o.name}</option>)}
+          </select>}
+        </Field>
+        <Field id="pa-hospital" label="票の医療機関" required>
+          {(a) => <select {...a} value={hospital} onChange={(e) => setHospital((e.target as HTMLSelectElement).value)}>
+            <option value="">選択してください</option>
+            {orgs.filter((o) => o.kind === 'hospital').map((o) => <option value={String(o.id)}>{o.name}（{o.code}）</option>)}
+          </select>}
+        </Field>
+        <button class="btn btn-primary" type="submit" disabled={!scanId || !contractor || !hospital}>依頼する</button>
+      </form>
+      <ErrorBox error={error} id="paper-assign-error" />
+    </>
+  );
+}
+
 /** 紙の票のスキャン (C4): a municipality uploads and follows its scans; the
  *  operator downloads them and marks keyed ones done; a contractor downloads
  *  the scans given to it. What each may do comes from the grants (x-roles). */
@@ -100,6 +152,7 @@ export function PaperScansPage() {
   const mayUpload = mayCall(role, '/rpc/upload_paper_scan');
   const mayDownload = mayCall(role, '/rpc/download_paper_scan');
   const mayComplete = mayCall(role, '/rpc/complete_paper_scan');
+  const mayAssign = mayCall(role, '/rpc/assign_scans');
   const [versions, setVersions] = useState<FormVersion[]>([]);
   const [rows, setRows] = useState<PaperScan[] | null>(null);
   const [f, setF] = useState({ status: '', year: '', program: '' });
@@ -144,6 +197,8 @@ export function PaperScansPage() {
       {mayUpload && <UploadForm versions={versions} onUploaded={(s) => {
         setNotice(`${s.reference}「${s.file_name}」を登録しました（${label('PaperScanStatus', s.status)}）。`); setActionError(null); load();
       }} />}
+
+      {mayAssign && rows && <AssignForm scans={rows} onAssigned={(text) => { setNotice(text); setActionError(null); load(); }} />}
 
       <h2>スキャンの一覧</h2>
       <form class="search-form" aria-label="スキャンの絞り込み" onSubmit={(e) => { e.preventDefault(); load(); }}>
