@@ -642,7 +642,7 @@ function minimalPdf(text) {
   return Buffer.from(out, 'latin1');
 }
 
-test('paper path: a municipality uploads a scanned PDF (a non-PDF is refused), the operator downloads it and the status moves', async () => {
+test('paper path: a municipality uploads a scanned PDF (a non-PDF is refused); the operator downloads and assigns it, the contractor keys it, the operator marks it done', async () => {
   const pdf = minimalPdf(`paper form e2e ${Date.now()}`);
   const page = await newPage();
   await login(page, '130001-0002');
@@ -679,11 +679,42 @@ test('paper path: a municipality uploads a scanned PDF (a non-PDF is refused), t
   await op.getByText(`${reference}「臨床調査個人票-e2e.pdf」をダウンロードしました。`).waitFor();
   await opRow.getByText('運営主体が取得済み').waitFor();
   await check(op, '62-paper-scan-downloaded');
+  // the operator gives it to the contractor, for the hospital on the paper
+  await op.getByLabel(/^スキャン(※必須)?$/).selectOption({ label: `${reference} 臨床調査個人票-e2e.pdf` });
+  await op.getByLabel(/^外部委託事業者/).selectOption({ label: 'デモ入力センター株式会社' });
+  await op.getByLabel(/^票の医療機関/).selectOption({ label: 'デモ中央病院（1310123455）' });
+  await op.getByRole('button', { name: '依頼する' }).click();
+  await op.getByText(`${reference} の入力を依頼しました`, { exact: false }).waitFor();
+  await opRow.getByText('デモ入力センター株式会社', { exact: false }).waitFor();
+  await check(op, '63-paper-scan-assigned');
+
+  // the contractor downloads it and imports the form it keyed, naming the scan
+  const ct = await newPage();
+  await login(ct, 'CT01-0001');
+  const ctRow = ct.locator('table.paper-scans tbody tr', { hasText: reference });
+  await ctRow.waitFor();
+  const [ctDownload] = await Promise.all([ct.waitForEvent('download'), ct.getByRole('button', { name: `${reference} をダウンロード` }).click()]);
+  assert.ok(readFileSync(await ctDownload.path()).equals(pdf), 'the contractor gets the same PDF');
+  const keyed = readFileSync(join(here, '..', '..', 'docs', 'bulk-xml', 'examples', 'valid.xml'), 'utf8')
+    .replaceAll('external-id="EHR-', `external-id="PAPER-${Date.now()}-`).replaceAll('status="confirmed"', 'status="draft"')
+    .replace('purpose="renewal"', `purpose="renewal" scan="${reference}"`);
+  const report = await ct.evaluate(async (body) => (await fetch('/api/rpc/import_forms_xml', { method: 'POST',
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Requested-With': 'nanbyo-web' }, body })).json(), keyed);
+  assert.equal(report.accepted, 1, JSON.stringify(report));
+  await ct.context().close();
+
+  // keyed: the operator checks and marks it done
+  await op.reload();
+  await opRow.getByText('入力済み').waitFor();
+  await op.getByRole('button', { name: `${reference} を完了にする` }).click();
+  await op.getByText(`${reference} を「完了」にしました。`).waitFor();
+  await opRow.getByText('完了', { exact: true }).waitFor();
+  await check(op, '64-paper-scan-done');
   await op.context().close();
 
   const again = await newPage();
   await login(again, '130001-0002');
   await again.getByRole('link', { name: '紙の票のスキャン' }).click();
-  await again.locator('table.paper-scans tbody tr', { hasText: reference }).getByText('運営主体が取得済み').waitFor();
+  await again.locator('table.paper-scans tbody tr', { hasText: reference }).getByText('完了', { exact: true }).waitFor();
   await again.context().close();
 });
