@@ -10,4 +10,4 @@ GRANT EXECUTE ON FUNCTION api.import_forms_xml(xml), api.check_forms_xml(text), 
   TO doctor, clerk, contractor;
 ALTER TABLE app.scan_assignments ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON app.scan_assignments FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.assign_scans(bigint, bigint, text[]) TO operator_users;
+GRANT EXECUTE ON FUNCTION api.assign_scans(bigint, bigint, text[], bigint[]) TO operator_users;

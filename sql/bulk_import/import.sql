@@ -229,7 +229,20 @@ BEGIN
       FROM settled s
      WHERE me.role = 'contractor' AND s.result = 'accepted' AND sa.contractor_organisation_id = me.organisation_id
        AND sa.hospital_id = hospital.id AND sa.scan = s.rec ->> 'scan'
-    RETURNING sa.id
+    RETURNING sa.id, sa.paper_scan_id, sa.form_id
+  ), paper_keyed AS (
+    -- a scan a municipality uploaded (C4, sql/bulk_import/paper_scans.sql) is keyed now
+    UPDATE app.paper_scans ps SET status = 'keyed', keyed_at = now(), form_id = k.form_id
+      FROM scans_keyed k
+     WHERE ps.id = k.paper_scan_id
+    RETURNING ps.id, ps.form_id
+  ), paper_audited AS (
+    INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
+                               action, outcome, target_kind, target_id, detail)
+    SELECT this_request_id, me.id, me.login_id, me.role, me.organisation_id, 'paper_scan.keyed', 'success',
+           'paper_scan', k.id::text, jsonb_build_object('form_id', k.form_id)
+      FROM paper_keyed k ORDER BY k.id
+    RETURNING id
   ), audited AS (
     INSERT INTO app.audit_log (request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
                                action, outcome, target_kind, target_id, detail)

@@ -470,12 +470,14 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('assign_scans', 'Assign scans (paper forms) to a contractor for data entry (operator).',
    '{"contractor_organisation_id": "外部委託事業者 / contractor",
      "hospital_id": "医療機関 / hospital",
-     "scans": "スキャンの名前（1〜10,000件）/ names of the scans (1 to 10,000)"}',
+     "scans": "スキャンの名前（システム外で届いたスキャン、1〜10,000件）/ names of scans delivered outside the system (1 to 10,000)",
+     "paper_scan_ids": "自治体が登録したスキャンのID（運営主体が取得済みのもの）/ ids of scans municipalities uploaded (downloaded by the operator)"}',
    '{"type": "object",
      "required": ["contractor_organisation_id", "hospital_id", "assigned"],
      "properties": {"contractor_organisation_id": {"type": "integer"},
                     "hospital_id": {"type": "integer"},
-                    "assigned": {"type": "integer", "minimum": 0, "description": "新しく割り当てた件数 / newly assigned"}}}', NULL),
+                    "assigned": {"type": "integer", "minimum": 0, "description": "新しく割り当てた件数 / newly assigned"},
+                    "references": {"type": "array", "items": {"type": "string"}, "description": "XMLの scan 属性に書く名前（PS-<id>）/ the names the XML gives in its scan attribute"}}}', NULL),
   -- the browser session (issue #18)
   ('renew_session', 'Renew the session: a live full session lasts another 30 minutes from now; answers the new expiry and a new JWT of the same session (for the web client, X-Requested-With: nanbyo-web, the JWT goes into the HttpOnly cookie nanbyo_session instead).', '{}', '{"$ref": "#/components/schemas/SessionRenewed"}', NULL),
   -- views
@@ -528,7 +530,7 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
   ('CodeLabel', '{"type": "object", "required": ["code", "label"],
      "properties": {"code": {"type": "string"}, "label": {"type": "string", "description": "日本語の名称 / the Japanese label"}}}'),
   ('Vocabulary', '{"type": "object",
-     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "deletion_reasons", "import_results", "form_history_parts", "income_tiers", "special_cases", "refusal_reasons", "monthly_caps", "admin_box_items", "sexes"],
+     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "deletion_reasons", "import_results", "form_history_parts", "income_tiers", "special_cases", "refusal_reasons", "monthly_caps", "admin_box_items", "paper_scan_statuses", "sexes"],
      "properties": {
        "programs": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"law_code": {"type": "string", "description": "法別番号 / the law code of the public payer number"}}}]}},
        "form_purposes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
@@ -557,6 +559,7 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
          "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "required": ["value_type", "max_length", "on_masked_print"],
                    "properties": {"value_type": {"enum": ["text", "date"]}, "max_length": {"type": ["integer", "null"]},
                                   "on_masked_print": {"type": "boolean", "description": "審査会用のマスク済み印刷にも載る / printed on the masked print too"}}}]}},
+       "paper_scan_statuses": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"position": {"type": "integer"}}}]}},
        "sexes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
 
 INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
@@ -592,8 +595,8 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
      "required": ["program", "disease_code", "notice_number", "name", "disease_group_code", "disease_group",
                   "effective_from", "effective_until", "machine_judged", "source", "updated_at"],
      "properties": {"program": {"$ref": "#/components/schemas/Program"},
-                    "disease_code": {"type": "string", "pattern": "^(N[0-9]{3}|S[0-9]{4})$",
-                                     "description": "N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁 / N + notice number (3 digits); S + disease group (2) + notice number in the group (2)"},
+                    "disease_code": {"type": "string", "pattern": "^(N[0-9]{3}|S[0-9]{4}|S[0-9]{2}[1-9][0-9]{2})$",
+                                     "description": "N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁（100番以降は3桁）/ N + notice number (3 digits); S + disease group (2) + notice number in the group (2; 3 from No.100)"},
                     "notice_number": {"type": "integer", "description": "告示番号（小慢は疾患群の中の番号）/ notice number (shōman: within the group)"},
                     "name": {"type": "string"},
                     "disease_group_code": {"type": ["string", "null"], "description": "小慢の疾患群 01〜16 / shōman disease group"},
@@ -629,6 +632,52 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('disease_history', 'Every change of a disease, newest first: added, updated from the data file, renamed, end date set.',
    '{"disease_code": "疾病コード / disease code"}',
    '{"type": "array", "items": {"$ref": "#/components/schemas/DiseaseChange"}}', NULL);
+-- The paper path (C4, sql/bulk_import/paper_scans.sql).
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('PaperScan', '{"type": "object", "description": "紙の票のスキャン（PDFの内容は含まない）/ a paper form''s scan (metadata, never the PDF)",
+     "required": ["id", "reference", "municipality", "program", "disease_code", "disease_name", "fiscal_year", "form_version_id",
+                  "version_label", "file_name", "byte_size", "content_sha256", "status", "uploaded_at", "downloaded_at",
+                  "keyed_at", "form_id", "done_at", "assignment"],
+     "properties": {"id": {"type": "integer"},
+                    "reference": {"type": "string", "pattern": "^PS-[0-9]+$", "description": "入力依頼とXMLの scan 属性で使う名前 / the name in assignments and the XML''s scan attribute"},
+                    "municipality": {"type": "object", "required": ["id", "code", "name"],
+                                     "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}}},
+                    "program": {"$ref": "#/components/schemas/Program"},
+                    "disease_code": {"type": ["string", "null"]}, "disease_name": {"type": ["string", "null"]},
+                    "fiscal_year": {"type": "integer"},
+                    "form_version_id": {"type": ["integer", "null"]}, "version_label": {"type": ["string", "null"]},
+                    "file_name": {"type": "string"}, "byte_size": {"type": "integer", "minimum": 1},
+                    "content_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "status": {"type": "string", "enum": ["uploaded", "downloaded", "keyed", "done"],
+                               "description": "uploaded アップロード済み、downloaded 運営主体が取得済み、keyed 入力済み、done 完了 (vocabulary: paper_scan_statuses)"},
+                    "uploaded_at": {"type": "string", "format": "date-time"},
+                    "downloaded_at": {"type": ["string", "null"], "format": "date-time"},
+                    "keyed_at": {"type": ["string", "null"], "format": "date-time"},
+                    "form_id": {"type": ["integer", "null"], "description": "入力された票 / the form keyed from it"},
+                    "done_at": {"type": ["string", "null"], "format": "date-time"},
+                    "assignment": {"type": ["object", "null"], "required": ["contractor_organisation_id", "contractor_name", "hospital_id", "hospital_name", "assigned_at"],
+                                   "properties": {"contractor_organisation_id": {"type": "integer"}, "contractor_name": {"type": "string"},
+                                                  "hospital_id": {"type": "integer"}, "hospital_name": {"type": "string"},
+                                                  "assigned_at": {"type": "string", "format": "date-time"}}}}}');
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('upload_paper_scan', 'Upload a scan of a paper form (PDF, base64 in JSON, at most 20 MiB) with its program, fiscal year, and disease and form version when known (municipality). A file that is not a PDF, too large, already uploaded, or of a form version whose paper period ended is refused.',
+   '{"file": "ファイル {\"name\": ファイル名, \"content_base64\": PDFの内容（Base64）} / the file {name, content_base64}",
+     "program": "制度 / program", "fiscal_year": "年度 / fiscal year",
+     "disease_code": "疾病コード（分かれば）/ disease code, if known",
+     "form_version_id": "紙の票の様式（分かれば）/ the paper form''s version, if known"}',
+   '{"$ref": "#/components/schemas/PaperScan"}', NULL),
+  ('list_paper_scans', 'The scans the caller sees, newest first (metadata only): a municipality its own, the operator all, a contractor those assigned to it. The read is audit-logged.',
+   '{"status": "状態 / status", "fiscal_year": "年度 / fiscal year", "program": "制度 / program",
+     "municipality_id": "自治体 / municipality", "limit": "件数（1〜1,000）/ rows (1 to 1,000)", "offset": "読み飛ばす件数 / rows to skip"}',
+   '{"type": "array", "items": {"$ref": "#/components/schemas/PaperScan"}}', NULL),
+  ('download_paper_scan', 'Download a scan''s PDF (base64 in JSON): the operator (its first download moves the scan to downloaded) and the contractor it was assigned to. Audit-logged.',
+   '{"paper_scan_id": "スキャンのID / the scan"}',
+   '{"type": "object", "required": ["scan", "file_name", "media_type", "content_base64"],
+     "properties": {"scan": {"$ref": "#/components/schemas/PaperScan"}, "file_name": {"type": "string"},
+                    "media_type": {"const": "application/pdf"},
+                    "content_base64": {"type": "string", "description": "PDFの内容（Base64）/ the PDF, base64"}}}', NULL),
+  ('complete_paper_scan', 'Mark a keyed scan done (operator).',
+   '{"paper_scan_id": "スキャンのID / the scan"}', '{"$ref": "#/components/schemas/PaperScan"}', NULL);
 
 -- The codes the extension (Rust) raises, by the calls that can answer them
 -- (migration foundation/0005). One line per Rust source: its codes are

@@ -5,6 +5,18 @@
 -- of its own. The patient's sex codes are the patient block's of the form
 -- master (the same list every form and the patient register check against).
 -- Master data only: no personal data, no audit row.
+-- The statuses of a paper form's scan (C4; app.paper_scans.status, its
+-- CHECK in sql/bulk_import/migrations/0002_paper_scans.sql), in order.
+CREATE OR REPLACE FUNCTION app.paper_scan_statuses()
+RETURNS TABLE (code text, label text, "position" integer)
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  VALUES ('uploaded', 'アップロード済み', 1), ('downloaded', '運営主体が取得済み', 2), ('keyed', '入力済み', 3),
+         ('done', '完了', 4)
+$$;
+
 CREATE OR REPLACE FUNCTION api.vocabulary()
 RETURNS jsonb
 LANGUAGE sql
@@ -66,6 +78,9 @@ AS $$
     'admin_box_items', (SELECT jsonb_agg(jsonb_build_object('code', item_id, 'label', label_ja, 'value_type', value_type,
                                                             'max_length', max_length, 'on_masked_print', on_masked_print)
                                          ORDER BY position) FROM app.admin_box_items),
+    -- a paper form's scan (C4, sql/bulk_import/paper_scans.sql)
+    'paper_scan_statuses', (SELECT jsonb_agg(jsonb_build_object('code', s.code, 'label', s.label, 'position', s."position")
+                                             ORDER BY s."position") FROM app.paper_scan_statuses() s),
     'sexes', (SELECT d -> 'codes'
                 FROM app.form_versions v
                CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d

@@ -76,6 +76,18 @@ def test_the_upload_routes_take_more_than_one_mib_only_with_credentials(edge, cl
     assert with_token.json()["details"] != "E_BODY_TOO_LARGE"
 
 
+def test_a_paper_scan_upload_takes_more_than_one_mib_only_with_credentials(edge, clerk_token):
+    # C4: a scan is up to 20 MiB, sent base64 in JSON
+    body = (b'{"program": "nanbyo", "fiscal_year": 2026, "file": {"name": "a.pdf", "content_base64": "'
+            + b"A" * (2 * MIB) + b'"}}')
+    anonymous = edge.post("/api/rpc/upload_paper_scan", data=body, headers={"Content-Type": "application/json"})
+    assert_error(anonymous, 413, "E_BODY_TOO_LARGE")
+    with_token = edge.post("/api/rpc/upload_paper_scan", data=body,
+                           headers={**bearer(clerk_token), "Content-Type": "application/json"})
+    # past nginx: the database answers (a clerk does not upload scans)
+    assert_error(with_token, 403, "E_ROLE_NOT_ALLOWED")
+
+
 def test_the_import_limit_also_applies_to_a_browser_session(edge, clerk_token):
     edge.cookies.set("nanbyo_session", clerk_token, domain="127.0.0.1", path="/api/")
     r = edge.post("/api/rpc/check_forms_xml", data=b"x" * (2 * MIB), headers={**WEB, "Content-Type": "text/plain"})

@@ -8,7 +8,7 @@ from edge_helpers import assert_error
 
 @pytest.mark.parametrize("call", ["login", "complete_enrolment", "change_password", "renew_session",
                                   "logout", "reset_password", "fetch_form_by_key", "import_forms_xml",
-                                  "check_form"])
+                                  "check_form", "upload_paper_scan", "download_paper_scan"])
 def test_get_of_a_call_that_takes_a_secret_is_refused_by_nginx(edge, call):
     r = edge.get(f"/api/rpc/{call}?login_id=a&password=b")
     body = assert_error(r, 405, "E_METHOD_NOT_ALLOWED")

@@ -717,3 +717,95 @@ test('certification: the municipality takes the demo form over, records a grant 
   await check(page, '62-certification-refused-registration-card');
   await page.context().close();
 });
+
+// --- the paper path (C4) (#19) ---
+/** A minimal valid PDF (one page, one line of text) with a correct xref table. */
+function minimalPdf(text) {
+  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((body, i) => { const at = out.length; out += `${i + 1} 0 obj\n${body}\nendobj\n`; return at; });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n` + offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+test('paper path: a municipality uploads a scanned PDF (a non-PDF is refused); the operator downloads and assigns it, the contractor keys it, the operator marks it done', async () => {
+  const pdf = minimalPdf(`paper form e2e ${Date.now()}`);
+  const page = await newPage();
+  await login(page, '130001-0002');
+  await page.getByRole('link', { name: '紙の票のスキャン' }).click();
+  await page.getByRole('heading', { name: '紙の票のスキャン' }).waitFor();
+  await page.getByLabel(/^スキャンしたPDFファイル/).setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from('氏名,カナ\n難病 一郎,ナンビョウ イチロウ\n') });
+  await page.getByRole('button', { name: '登録する' }).click();
+  const refused = page.locator('#paper-upload-error');
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /PDFファイルではありません/);
+  assert.match(await refused.innerText(), /E_NOT_PDF/);
+  await check(page, '60-paper-scan-not-pdf');
+  await page.getByLabel(/^スキャンしたPDFファイル/).setInputFiles({ name: '臨床調査個人票-e2e.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await page.getByLabel('疾病（分かれば）').selectOption('N006');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByText(/「臨床調査個人票-e2e.pdf」を登録しました（アップロード済み）/).waitFor();
+  const row = page.locator('table.paper-scans tbody tr', { hasText: '臨床調査個人票-e2e.pdf' });
+  assert.match(await row.innerText(), /アップロード済み/);
+  const reference = (await row.locator('td').first().innerText()).trim();
+  assert.match(reference, /^PS-\d+$/);
+  await check(page, '61-paper-scan-uploaded');
+  await page.context().close();
+
+  const op = await newPage();
+  await login(op, 'OP01-0002');
+  await op.getByRole('link', { name: '紙の票のスキャン' }).click();
+  const opRow = op.locator('table.paper-scans tbody tr', { hasText: reference });
+  await opRow.waitFor();
+  assert.match(await opRow.innerText(), /東京都/);
+  assert.match(await opRow.innerText(), /アップロード済み/);
+  const [download] = await Promise.all([op.waitForEvent('download'), op.getByRole('button', { name: `${reference} をダウンロード` }).click()]);
+  assert.equal(download.suggestedFilename(), '臨床調査個人票-e2e.pdf');
+  assert.ok(readFileSync(await download.path()).equals(pdf), 'the bytes the municipality uploaded');
+  await op.getByText(`${reference}「臨床調査個人票-e2e.pdf」をダウンロードしました。`).waitFor();
+  await opRow.getByText('運営主体が取得済み').waitFor();
+  await check(op, '62-paper-scan-downloaded');
+  // the operator gives it to the contractor, for the hospital on the paper
+  await op.getByLabel(/^スキャン(※必須)?$/).selectOption({ label: `${reference} 臨床調査個人票-e2e.pdf` });
+  await op.getByLabel(/^外部委託事業者/).selectOption({ label: 'デモ入力センター株式会社' });
+  await op.getByLabel(/^票の医療機関/).selectOption({ label: 'デモ中央病院（1310123455）' });
+  await op.getByRole('button', { name: '依頼する' }).click();
+  await op.getByText(`${reference} の入力を依頼しました`, { exact: false }).waitFor();
+  await opRow.getByText('デモ入力センター株式会社', { exact: false }).waitFor();
+  await check(op, '63-paper-scan-assigned');
+
+  // the contractor downloads it and imports the form it keyed, naming the scan
+  const ct = await newPage();
+  await login(ct, 'CT01-0001');
+  const ctRow = ct.locator('table.paper-scans tbody tr', { hasText: reference });
+  await ctRow.waitFor();
+  const [ctDownload] = await Promise.all([ct.waitForEvent('download'), ct.getByRole('button', { name: `${reference} をダウンロード` }).click()]);
+  assert.ok(readFileSync(await ctDownload.path()).equals(pdf), 'the contractor gets the same PDF');
+  const keyed = readFileSync(join(here, '..', '..', 'docs', 'bulk-xml', 'examples', 'valid.xml'), 'utf8')
+    .replaceAll('external-id="EHR-', `external-id="PAPER-${Date.now()}-`).replaceAll('status="confirmed"', 'status="draft"')
+    .replace('purpose="renewal"', `purpose="renewal" scan="${reference}"`);
+  const report = await ct.evaluate(async (body) => (await fetch('/api/rpc/import_forms_xml', { method: 'POST',
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Requested-With': 'nanbyo-web' }, body })).json(), keyed);
+  assert.equal(report.accepted, 1, JSON.stringify(report));
+  await ct.context().close();
+
+  // keyed: the operator checks and marks it done
+  await op.reload();
+  await opRow.getByText('入力済み').waitFor();
+  await op.getByRole('button', { name: `${reference} を完了にする` }).click();
+  await op.getByText(`${reference} を「完了」にしました。`).waitFor();
+  await opRow.getByText('完了', { exact: true }).waitFor();
+  await check(op, '64-paper-scan-done');
+  await op.context().close();
+
+  const again = await newPage();
+  await login(again, '130001-0002');
+  await again.getByRole('link', { name: '紙の票のスキャン' }).click();
+  await again.locator('table.paper-scans tbody tr', { hasText: reference }).getByText('完了', { exact: true }).waitFor();
+  await again.context().close();
+});

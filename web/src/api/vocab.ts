@@ -14,7 +14,7 @@ const VOCABULARY_KINDS: Record<string, string> = {
   form_purposes: 'FormPurpose', form_statuses: 'FormStatus', review_results: 'ReviewResult',
   primary_judgments: 'PrimaryJudgment', organisation_kinds: 'OrganisationKind', api_token_scopes: 'ApiTokenScope',
   secondary_hospital_statuses: 'SecondaryHospitalStatus', import_results: 'ImportResult',
-  form_history_parts: 'FormHistoryPart', deletion_reasons: 'DeletionReason',
+  form_history_parts: 'FormHistoryPart', deletion_reasons: 'DeletionReason', paper_scan_statuses: 'PaperScanStatus',
   income_tiers: 'IncomeTier', refusal_reasons: 'RefusalReason', admin_box_items: 'AdminBoxItem',
 };
 
