@@ -24,7 +24,10 @@ AS $$
   WITH pref AS (
     SELECT id, name FROM app.organisations
      WHERE kind = 'municipality' AND municipality_kind = 'prefecture'
-       AND organisations.prefecture_code = derived_authority.prefecture_code),
+       -- the prefecture's own local government code: <2 digits>000<check digit>
+       AND code LIKE derived_authority.prefecture_code || '000_'
+       AND organisations.prefecture_code = derived_authority.prefecture_code
+     ORDER BY id LIMIT 1),
   place AS (
     SELECT CASE WHEN coalesce(derived_authority.address, '') LIKE pref.name || '%'
                 THEN substr(derived_authority.address, length(pref.name) + 1)

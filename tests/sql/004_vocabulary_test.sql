@@ -47,7 +47,7 @@ SELECT is((SELECT array_agg(format('%s.%s', c.conrelid::regclass, a.attname)
               AND c.conrelid::regclass::text NOT IN ('app.form_status_transitions', 'app.roles')),
   ARRAY['app.accounts.organisation_kind', 'app.accounts.program', 'app.accounts.role',
         'app.form_versions.program', 'app.forms.program', 'app.forms.purpose', 'app.forms.review_result',
-        'app.forms.status', 'app.organisations.kind'],
+        'app.forms.status', 'app.organisations.kind', 'app.public_payer_numbers.program'],
   'every code column refers to the vocabulary');
 
 SELECT is((SELECT count(*)::int FROM app.form_status_transitions t
