@@ -13,6 +13,7 @@ import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
+import { BodiesPage, HospitalsPage, FormVersionsPage } from './screens/Master';
 
 const ready = signal(false);
 
@@ -47,6 +48,9 @@ function Screen({ path }: { path: string }) {
     case '/password': return <PasswordPage />;
     case '/api-tokens': return <ApiTokensPage />;
     case '/export': return <ExportPage />;
+    case '/master': return <BodiesPage />;
+    case '/master/hospitals': return <HospitalsPage />;
+    case '/master/forms': return <FormVersionsPage />;
     default: return <Home />;
   }
 }

@@ -15,6 +15,8 @@ const VOCABULARY_KINDS: Record<string, string> = {
   primary_judgments: 'PrimaryJudgment', organisation_kinds: 'OrganisationKind', api_token_scopes: 'ApiTokenScope',
   secondary_hospital_statuses: 'SecondaryHospitalStatus', import_results: 'ImportResult',
   form_history_parts: 'FormHistoryPart', deletion_reasons: 'DeletionReason',
+  municipality_kinds: 'MunicipalityKind', hospital_import_results: 'HospitalImportResult',
+  form_version_states: 'FormVersionState', master_tables: 'MasterTable', master_history_actions: 'MasterHistoryAction',
 };
 
 /** api.vocabulary() → Vocab: every list of {code, label} (ordered by position when given). */
