@@ -92,7 +92,7 @@ BEGIN
       CONTINUE;
     END IF;
     code := regexp_replace(normalize(btrim(f[1]), NFKC), '[\s\-]', '', 'g');
-    name := btrim(normalize(f[2], NFKC));
+    name := btrim(f[2]);
     pref := btrim(normalize(f[3], NFKC));
     pref := CASE WHEN pref ~ '^[0-9]$' THEN '0' || pref ELSE pref END;
     address := nullif(btrim(f[4]), '');

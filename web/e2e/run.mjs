@@ -648,7 +648,7 @@ test('master data: the operator admin adds a payer number, imports hospitals (pe
   await page.getByRole('cell', { name: /54270012/ }).waitFor();
   await check(page, '60-master-bodies');
 
-  await page.getByRole('link', { name: '医療機関' }).click();
+  await page.getByRole('link', { name: '医療機関', exact: true }).click();
   const header = '医療機関コード,名称,都道府県コード,所在地,郵便番号,難病,小慢,難病の発行自治体コード,小慢の発行自治体コード\n';
   await page.getByLabel('CSVファイル').setInputFiles({ name: 'hospitals.csv', mimeType: 'text/csv', buffer: Buffer.from(header +
     '2710000007,堺なんびょう病院,27,大阪府堺市堺区南瓦町3-1,590-0078,1,1,,\n' +
@@ -669,7 +669,7 @@ test('master data: the operator admin adds a payer number, imports hospitals (pe
   assert.match(await page.locator('table').last().innerText(), /堺市/);
   await check(page, '62-master-hospitals-imported');
 
-  await page.getByRole('link', { name: '様式の版' }).click();
+  await page.getByRole('link', { name: '様式の版', exact: true }).click();
   await page.getByRole('heading', { name: 'マスタ管理: 様式の版' }).waitFor();
   assert.match(await page.locator('table').innerText(), /オンライン登録可/);
   await check(page, '63-master-form-versions');
