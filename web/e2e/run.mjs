@@ -650,7 +650,7 @@ test('master data: the operator admin adds a payer number, imports hospitals (pe
 
   await page.getByRole('link', { name: '医療機関', exact: true }).click();
   const header = '医療機関コード,名称,都道府県コード,所在地,郵便番号,難病,小慢,難病の発行自治体コード,小慢の発行自治体コード\n';
-  await page.getByLabel('CSVファイル').setInputFiles({ name: 'hospitals.csv', mimeType: 'text/csv', buffer: Buffer.from(header +
+  await page.getByLabel('CSVファイル', { exact: true }).setInputFiles({ name: 'hospitals.csv', mimeType: 'text/csv', buffer: Buffer.from(header +
     '2710000007,堺なんびょう病院,27,大阪府堺市堺区南瓦町3-1,590-0078,1,1,,\n' +
     '2710000008,検証番号違い医院,27,大阪府豊中市中桜塚3-1-1,,0,1,,\n') });
   await page.getByRole('button', { name: '取り込む' }).click();
