@@ -13,7 +13,7 @@ import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
-import { BodiesPage, HospitalsPage, FormVersionsPage } from './screens/Master';
+import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
 
 const ready = signal(false);
 
@@ -51,6 +51,7 @@ function Screen({ path }: { path: string }) {
     case '/master': return <BodiesPage />;
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;
+    case '/master/history': return <MasterHistoryPage />;
     default: return <Home />;
   }
 }

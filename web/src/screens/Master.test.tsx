@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach, beforeEach, vi } from 'vitest';
 import { render, screen, cleanup, fireEvent, waitFor } from '@testing-library/preact';
-import { BodiesPage, HospitalsPage, FormVersionsPage } from './Master';
+import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage, changes } from './Master';
 import { vocab } from '../api/vocab';
 
 afterEach(() => { cleanup(); vi.unstubAllGlobals(); });
@@ -10,6 +10,8 @@ beforeEach(() => {
     MunicipalityKind: { prefecture: '都道府県', designated_city: '指定都市', core_city: '中核市' },
     HospitalImportResult: { added: '追加', updated: '更新', unchanged: '変更なし' },
     FormVersionState: { online: 'オンライン登録可', upcoming: '適用前' },
+    MasterTable: { organisations: '組織（実施主体・医療機関）', public_payer_numbers: '公費負担者番号' },
+    MasterHistoryAction: { insert: '登録', update: '変更' },
   };
 });
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -108,5 +110,24 @@ describe('FormVersionsPage', () => {
     const sent = calls.find((c) => c.url.includes('/rpc/set_form_version_online_until'))!;
     expect(JSON.parse(sent.body)).toEqual({ form_version_id: 5, last_day: '2027-03-31' });
     expect((screen.getByRole('button', { name: '公開する' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe('MasterHistoryPage', () => {
+  it('shows who changed what, before and after, with labels', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json(200, [
+      { id: 9, at: '2026-12-07T10:00:00Z', table_name: 'public_payer_numbers', record_id: 3, action: 'update',
+        before: { id: 3, number: '54130018', valid_until: null }, after: { id: 3, number: '54130018', valid_until: '2027-03-31' }, login_id: 'OP01-0001' },
+    ])));
+    render(<MasterHistoryPage />);
+    const table = await screen.findByRole('table');
+    expect(table.textContent).toContain('公費負担者番号');
+    expect(table.textContent).toContain('変更');
+    expect(table.textContent).toContain('OP01-0001');
+    expect(table.textContent).toContain('valid_until: — → 2027-03-31');
+    expect(table.textContent).not.toContain('number:');
+  });
+  it('lists every set field of an insert', () => {
+    expect(changes({ before: null, after: { id: 1, name: '東京都', note: null } })).toEqual(['name: 東京都']);
   });
 });

@@ -20,6 +20,7 @@ const SECTIONS = [
   { path: '/master', text: '実施主体' },
   { path: '/master/hospitals', text: '医療機関' },
   { path: '/master/forms', text: '様式の版' },
+  { path: '/master/history', text: '変更履歴' },
 ];
 
 function MasterNav() {
@@ -318,6 +319,60 @@ export function FormVersionsPage() {
         </Field>
         <button class="btn btn-primary" type="submit" disabled={definition == null}>公開する</button>
       </form>
+    </>
+  );
+}
+
+type HistoryRow = { id: number; at: string; table_name: string; record_id: number; action: string; before: Record<string, unknown> | null; after: Record<string, unknown>; login_id: string | null };
+
+/** The fields a history row changed, each as 「field: before → after」 (all fields of an insert). */
+export function changes(h: Pick<HistoryRow, 'before' | 'after'>): string[] {
+  const show = (v: unknown) => (v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return Object.keys(h.after ?? {})
+    .filter((k) => k !== 'id' && (h.before == null ? h.after[k] != null : JSON.stringify(h.before[k]) !== JSON.stringify(h.after[k])))
+    .map((k) => (h.before == null ? `${k}: ${show(h.after[k])}` : `${k}: ${show(h.before[k])} → ${show(h.after[k])}`));
+}
+
+/** 変更履歴: the newest changes of the master (who, when, before and after). */
+export function MasterHistoryPage() {
+  const [rows, setRows] = useState<HistoryRow[] | null>(null);
+  const [table, setTable] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    view<HistoryRow>('master_history', (q) => {
+      let y = q.order('id', { ascending: false }).limit(100);
+      if (table) y = y.eq('table_name', table);
+      return y;
+    }).then(setRows, (e) => setError(e));
+  }, [table]);
+  return (
+    <>
+      <h1>マスタ管理: 変更履歴</h1>
+      <MasterNav />
+      <ErrorBox error={error} />
+      <form class="search-form" role="search" aria-label="変更履歴の絞り込み" onSubmit={(e) => e.preventDefault()}>
+        <Field id="mhi-table" label="マスタの種類">
+          {(a) => <select {...a} value={table} onChange={(e) => setTable((e.target as HTMLSelectElement).value)}>
+            <option value="">すべて</option>
+            {options('MasterTable').map((o) => <option value={o.code}>{o.label}</option>)}
+          </select>}
+        </Field>
+      </form>
+      {rows && (rows.length === 0 ? <p role="status">変更履歴はありません。</p> : (
+        <table class="table"><caption>新しい順に{rows.length}件</caption>
+          <thead><tr><th scope="col">日時</th><th scope="col">マスタ</th><th scope="col">ID</th><th scope="col">操作</th><th scope="col">変更者</th><th scope="col">変更内容（変更前 → 変更後）</th></tr></thead>
+          <tbody>{rows.map((h) => (
+            <tr>
+              <td>{new Date(h.at).toLocaleString('ja-JP')}</td>
+              <td>{label('MasterTable', h.table_name)}</td>
+              <td>{h.record_id}</td>
+              <td>{label('MasterHistoryAction', h.action)}</td>
+              <td>{h.login_id ?? '（配備）'}</td>
+              <td><ul class="plain">{changes(h).map((c) => <li>{c}</li>)}</ul></td>
+            </tr>
+          ))}</tbody>
+        </table>
+      ))}
     </>
   );
 }
