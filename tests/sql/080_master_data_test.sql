@@ -66,18 +66,29 @@ SELECT throws_like($$DELETE FROM app.master_history$$, '%変更・削除でき�
 SELECT matches(pg_temp.run_as('clerk_a', $q$SELECT api.register_patient('患者 乙', 'カンジャ オツ', '1960-05-01', '1', '東京都港区1')->>'id'$q$),
   '^[0-9]+$', 'a patient');
 SELECT matches(pg_temp.run_as('doctor_a', format($q$SELECT api.create_form(%s, 'N006', 'new')->>'id'$q$,
-  (SELECT id FROM app.patients WHERE name = '患者 乙'))), '^[0-9]+$', 'a form of N006 started online today');
+  (SELECT max(id) FROM app.patients WHERE name = '患者 乙' AND hospital_id = pg_temp.org('1310123455')))), '^[0-9]+$', 'a form of N006 started online today');
 SELECT is(pg_temp.run_as('operator_admin_a', format($q$SELECT api.set_form_version_online_until(%s, current_date - 1)$q$,
-  (SELECT id FROM app.form_versions WHERE disease_code = 'N006' ORDER BY effective_from DESC LIMIT 1))),
+  (SELECT f.form_version_id FROM app.forms f JOIN app.patients p ON p.id = f.patient_id
+    WHERE p.name = '患者 乙' AND p.hospital_id = pg_temp.org('1310123455') ORDER BY f.id DESC LIMIT 1))),
   'ERROR 22023 E_ONLINE_UNTIL_PAST', 'yesterday cannot be the last online day of a version used today');
+-- a version of its own (S8999, only in this transaction), published by the operator admin
+CREATE TEMP TABLE own_version AS
+  SELECT definition || '{"disease_code": "S8999", "version_label": "試験版", "effective_from": "2024-04-01"}' AS d
+    FROM app.form_versions WHERE disease_code = 'S0000' ORDER BY id LIMIT 1;
+GRANT SELECT ON own_version TO PUBLIC;
+SELECT matches(pg_temp.run_as('operator_admin_a', $q$SELECT api.publish_form_version((SELECT d FROM own_version))->>'id'$q$),
+  '^[0-9]+$', 'the operator admin publishes a version');
 SELECT is(pg_temp.run_as('operator_admin_a', format($q$SELECT api.set_form_version_online_until(%s, current_date - 1)->>'paper_until'$q$,
-  (SELECT id FROM app.form_versions WHERE disease_code = 'N002' ORDER BY effective_from DESC LIMIT 1))),
+  (SELECT id FROM app.form_versions WHERE disease_code = 'S8999'))),
   ((current_date - 1) + interval '1 year')::date::text, 'a version nobody used since may close yesterday; on paper a year longer');
 SELECT is(pg_temp.run_as('operator_staff_a', format($q$SELECT api.set_form_version_online_until(%s, current_date)$q$,
-  (SELECT id FROM app.form_versions WHERE disease_code = 'N002' LIMIT 1))), 'ERROR 42501',
+  (SELECT id FROM app.form_versions WHERE disease_code = 'S8999'))), 'ERROR 42501',
   'operator staff may not');
-SELECT is((SELECT state FROM api.form_version_periods WHERE disease_code = 'N002'), 'paper_only',
+SELECT is((SELECT state FROM api.form_version_periods WHERE disease_code = 'S8999'), 'paper_only',
   'the closed version is on paper only now');
+SELECT is((SELECT array_agg(action ORDER BY id) FROM app.master_history
+            WHERE table_name = 'form_versions' AND record_id = (SELECT id FROM app.form_versions WHERE disease_code = 'S8999')),
+  ARRAY['insert', 'update'], 'both changes are in the master history');
 
 SELECT * FROM finish();
 ROLLBACK;
