@@ -165,7 +165,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN (SELECT jsonb_build_object(
-    'id', f.id, 'status', f.status, 'disease_code', f.disease_code, 'disease_name', v.disease_name,
+    'id', f.id, 'status', f.status, 'disease_code', f.disease_code, 'disease_name', app.disease_name(f.disease_code, f.form_version_id),
     'program', f.program, 'form_version_id', f.form_version_id, 'version_label', v.version_label,
     'purpose', f.purpose, 'fiscal_year', f.fiscal_year,
     'hospital', jsonb_build_object('id', h.id, 'code', h.code, 'name', h.name),
@@ -174,7 +174,9 @@ BEGIN
     'primary_judgment', f.judgment ->> 'primary_judgment',
     'judgment', f.judgment,
     'confirmed_at', f.confirmed_at, 'municipality_id', f.municipality_id, 'review_result', f.review_result,
-    'data', app.form_full_data(f))
+    'data', app.form_full_data(f),
+    -- the municipality's decision, as much of it as the caller may see (sql/municipality/certification.sql)
+    'certification', app.certification_document(f))
   FROM app.form_versions v, app.organisations h, app.accounts d
   WHERE v.id = f.form_version_id AND h.id = f.hospital_id AND d.id = f.doctor_account_id);
 END

@@ -348,7 +348,10 @@ test('forms: a clerk drafts an SLE form and comments, the doctor checks it live 
   const patientSel = page.locator('#nf-patient');
   await patientSel.locator('option', { hasText: '難病 一郎' }).first().waitFor({ state: 'attached' });
   await patientSel.selectOption(await patientSel.locator('option', { hasText: '難病 一郎' }).first().getAttribute('value'));
-  await page.getByLabel('疾病（様式）').selectOption({ index: 4 }); // N049 全身性エリテマトーデス
+  // ~1,100 diseases of the master: narrowed by the search box, then chosen
+  await page.getByLabel('疾病を検索（名称・コード）').fill('エリテマトーデス');
+  await page.locator('#nf-disease option[value="N049"]').waitFor({ state: 'attached' });
+  await page.locator('#nf-disease').selectOption('N049');
   await page.getByRole('radio', { name: '新規' }).check();
   const doctorSel = page.locator('#nf-doctor');
   await doctorSel.locator('option', { hasText: '中央 太郎' }).first().waitFor({ state: 'attached' });
@@ -445,7 +448,7 @@ test('forms: the municipality fetches by the key typed sloppily, takes over, cor
   await page.getByLabel(exactly('住所')).fill('東京都千代田区千代田2-2');
   await page.getByRole('button', { name: '修正を保存する' }).click();
   await page.getByText(/1項目を修正しました/).waitFor();
-  await page.getByRole('radio', { name: '認定', exact: true }).check();
+  await page.getByRole('form', { name: '審査結果の登録' }).getByRole('radio', { name: '認定', exact: true }).check();
   await page.getByRole('button', { name: '審査結果を登録する' }).click();
   await page.getByText('審査結果「認定」を登録しました。').waitFor();
   await check(page, '31-municipality-reviewed');
@@ -627,6 +630,94 @@ test('accounts: the municipality changes a doctor\'s designation expiry (enrolme
   await admin.context().close();
 });
 
+// --- the disease master (#19) ---
+test('disease master: every user searches it (machine-judged badge); the operator admin adds and renames a disease, with its history', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('link', { name: '疾病マスタ' }).click();
+  await page.getByLabel('疾病名・疾病コード').fill('パーキンソン');
+  await page.getByRole('button', { name: '検索する' }).click();
+  const row = page.getByRole('row', { name: /N006 パーキンソン病/ });
+  await row.waitFor();
+  assert.match(await row.innerText(), /機械判定あり/);
+  assert.equal(await page.getByRole('heading', { name: '疾病の追加' }).count(), 0, 'a doctor does not edit the master');
+  await check(page, '51-diseases');
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, 'OP01-0001');
+  await admin.getByRole('link', { name: '疾病マスタ' }).click();
+  await admin.getByRole('heading', { name: '疾病の追加' }).waitFor();
+  const code = `N${400 + Math.floor(Math.random() * 590)}`;
+  await admin.getByLabel(/^疾病コード/).fill('N06');
+  await admin.getByLabel(exactly('疾病名')).fill('試験疾病 e2e');
+  await admin.getByLabel(/^施行日/).fill('2026-04-01');
+  await admin.locator('#dz-source').fill('e2e の告示');
+  await admin.getByRole('button', { name: '追加する' }).click();
+  await admin.getByText(/E_DISEASE_CODE_FORMAT/).waitFor();
+  await admin.getByLabel(/^疾病コード/).fill(code);
+  await admin.getByRole('button', { name: '追加する' }).click();
+  await admin.getByText(`${code} 試験疾病 e2e を追加しました。`).waitFor();
+  await admin.getByRole('button', { name: `変更: ${code} 試験疾病 e2e` }).click();
+  await admin.getByLabel('新しい疾病名').fill('試験疾病 e2e（改称）');
+  await admin.locator(`#edit-${code}-source`).fill('e2e の改正告示');
+  await admin.getByRole('button', { name: '疾病名を変更する' }).click();
+  await admin.getByText(`${code} の疾病名を変更しました。`).waitFor();
+  await admin.getByRole('button', { name: `変更: ${code} 試験疾病 e2e（改称）` }).click();
+  await admin.getByLabel(`${code} の変更履歴`).getByText(/名称変更/).waitFor();
+  await check(admin, '52-disease-renamed');
+  await admin.context().close();
+});
+
+// --- the certification decision (#19) ---
+test('certification: the municipality takes the demo form over, records a grant (一般所得Ⅰ + 高額かつ長期: 5,000円), then a refusal for severity alone (登録者証)', async () => {
+  const page = await newPage();
+  await login(page, '130001-0002');
+  await page.getByRole('link', { name: '票の照会・受付' }).click();
+  await page.getByLabel(exactly('アクセスキー')).fill('NA6WYQ-WEJC3M-5E5WK9');
+  await page.getByRole('button', { name: '照会する' }).click();
+  await page.getByRole('button', { name: 'この票を受け付ける' }).click();
+  await page.getByRole('heading', { name: /受付した票/ }).waitFor();
+  // the subsidy starts at the diagnosis date: the demo form has none, the municipality corrects it
+  const tokyo = (days) => new Date(Date.now() + 9 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);
+  const from = tokyo(-10);
+  const until = (() => { const d = new Date(`${from}T00:00:00Z`); d.setUTCFullYear(d.getUTCFullYear() + 1); d.setUTCDate(d.getUTCDate() - 1); return d.toISOString().slice(0, 10); })();
+  await page.getByRole('button', { name: '項目を修正する' }).click();
+  await page.getByLabel(exactly('診断年月')).fill(from);
+  await page.getByLabel(exactly('診断年月')).blur();
+  await page.getByRole('button', { name: '修正を保存する' }).click();
+  await page.getByText(/1項目を修正しました/).waitFor();
+  const panel = page.getByRole('form', { name: '認定結果の記録' });
+  await panel.getByRole('radio', { name: '認定', exact: true }).check();
+  await panel.getByLabel(/^受給者番号/).fill('1234566');
+  await panel.getByLabel(/^公費負担者番号/).fill('54130018');
+  await panel.getByLabel(/^有効期間の開始日/).fill(from);
+  await panel.getByLabel(/^有効期間の終了日/).fill(until);
+  await panel.getByLabel(/^階層区分/).selectOption('general1');
+  await panel.getByRole('radio', { name: '高額かつ長期' }).check();
+  await panel.getByLabel(/^受付番号/).fill('R-2026-0001');
+  await check(page, '60-certification-form');
+  await panel.getByRole('button', { name: '認定結果を記録する' }).click();
+  await page.getByText('自己負担上限月額は 5,000円 です。', { exact: false }).waitFor();
+  await page.getByLabel('記録された認定結果').getByText('5,000円').waitFor();
+  assert.match(await page.getByLabel('記録された認定結果').innerText(), /一般所得Ⅰ/);
+  await page.getByText('審査済み').first().waitFor();
+  await check(page, '61-certification-granted');
+  // the board's masked print carries the 受付番号
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: /審査会用に印刷する/ }).click()]);
+  await popup.waitForLoadState();
+  assert.match(await popup.locator('body').innerText(), /R-2026-0001/);
+  await popup.close();
+  // refused for severity alone: eligible for a 登録者証 (the server says so)
+  await panel.getByRole('radio', { name: '不認定', exact: true }).check();
+  await panel.getByRole('radio', { name: /重症度分類等を満たさない/ }).check();
+  await panel.getByRole('button', { name: '認定結果を記録する' }).click();
+  await page.getByText('登録者証の交付の対象です。', { exact: false }).waitFor();
+  await page.getByLabel('記録された認定結果').getByText(/交付の対象/).waitFor();
+  await check(page, '62-certification-refused-registration-card');
+  await page.context().close();
+});
+
 // --- master data: implementing bodies, hospitals, form versions (#19) ---
 test('master data: the operator admin adds a payer number, imports hospitals (per-row report), sees the form versions\' periods', async () => {
   const page = await newPage();
@@ -646,7 +737,7 @@ test('master data: the operator admin adds a payer number, imports hospitals (pe
   await page.getByRole('button', { name: '登録する' }).click();
   await page.getByText('公費負担者番号 54270012 を登録しました。').waitFor();
   await page.getByRole('cell', { name: /54270012/ }).waitFor();
-  await check(page, '60-master-bodies');
+  await check(page, '70-master-bodies');
 
   await page.getByRole('link', { name: '医療機関', exact: true }).click();
   const header = '医療機関コード,名称,都道府県コード,所在地,郵便番号,難病,小慢,難病の発行自治体コード,小慢の発行自治体コード\n';
@@ -656,7 +747,7 @@ test('master data: the operator admin adds a payer number, imports hospitals (pe
   await page.getByRole('button', { name: '取り込む' }).click();
   await page.getByText(/行ごとの誤り/).waitFor();
   assert.match(await page.locator('table').innerText(), /E_HOSPITAL_CODE_CHECK_DIGIT/);
-  await check(page, '61-master-hospitals-refused');
+  await check(page, '71-master-hospitals-refused');
   await page.getByLabel('CSVの内容').fill(header +
     '2710000007,堺なんびょう病院,27,大阪府堺市堺区南瓦町3-1,590-0078,1,1,,\n' +
     '2710000015,豊中こども医院,27,大阪府豊中市中桜塚3-1-1,561-8501,0,1,,\n');
@@ -667,11 +758,11 @@ test('master data: the operator admin adds a payer number, imports hospitals (pe
   await page.getByRole('button', { name: '検索する' }).click();
   await page.locator('table').last().getByRole('cell', { name: '2710000007' }).waitFor();
   assert.match(await page.locator('table').last().innerText(), /堺市/);
-  await check(page, '62-master-hospitals-imported');
+  await check(page, '72-master-hospitals-imported');
 
   await page.getByRole('link', { name: '様式の版', exact: true }).click();
   await page.getByRole('heading', { name: 'マスタ管理: 様式の版' }).waitFor();
   assert.match(await page.locator('table').innerText(), /オンライン登録可/);
-  await check(page, '63-master-form-versions');
+  await check(page, '73-master-form-versions');
   await page.context().close();
 });

@@ -12,6 +12,7 @@ import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
+import { DiseasesPage } from './screens/Diseases';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
 
@@ -48,6 +49,7 @@ function Screen({ path }: { path: string }) {
     case '/password': return <PasswordPage />;
     case '/api-tokens': return <ApiTokensPage />;
     case '/export': return <ExportPage />;
+    case '/diseases': return <DiseasesPage />;
     case '/master': return <BodiesPage />;
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;

@@ -5,6 +5,28 @@
  */
 
 export interface paths {
+    "/diseases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典
+         * @description 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典
+         *
+         *     The disease master: designated intractable diseases (N + notice number) and pediatric chronic diseases (S + group + number), with their dates in force, whether a machine-judged form version exists, and the source of each row. Every logged-in user.
+         */
+        get: operations["diseases_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/login": {
         parameters: {
             query?: never;
@@ -301,20 +323,42 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
-         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
          *
          *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
          */
         get: operations["vocabulary_get"];
         put?: never;
         /**
-         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
-         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
          *
          *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
          */
         post: operations["vocabulary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/add_disease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病の追加（運営主体の管理者）: 疾病コード・疾病名・施行日・出典。変更履歴に残る
+         * @description 疾病の追加（運営主体の管理者）: 疾病コード・疾病名・施行日・出典。変更履歴に残る
+         *
+         *     Add a disease (operator admin): code, name, first day in force and source; recorded in the disease history and the audit log.
+         */
+        post: operations["add_disease"];
         delete?: never;
         options?: never;
         head?: never;
@@ -679,6 +723,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/rename_disease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病名の変更（運営主体の管理者）: 新しい名称と出典。旧名称は変更履歴に残る
+         * @description 疾病名の変更（運営主体の管理者）: 新しい名称と出典。旧名称は変更履歴に残る
+         *
+         *     Rename a disease (operator admin), e.g. a renamed notice; the old name stays in the disease history.
+         */
+        post: operations["rename_disease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/reset_password": {
         parameters: {
             query?: never;
@@ -899,6 +965,34 @@ export interface paths {
          *     Data dictionary: every item of a form version with the shared blocks expanded (id, label, type, unit, range, codes, required, enable_when), as JSON or CSV (Accept: text/csv).
          */
         post: operations["data_dictionary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/disease_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         * @description 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         *
+         *     Every change of a disease, newest first: added, updated from the data file, renamed, end date set.
+         */
+        get: operations["disease_history_get"];
+        put?: never;
+        /**
+         * 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         * @description 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         *
+         *     Every change of a disease, newest first: added, updated from the data file, renamed, end date set.
+         */
+        post: operations["disease_history"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1241,6 +1335,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/check_certification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 認定結果の検査（自治体）: 破る規則をすべて返す。何も記録しない
+         * @description 認定結果の検査（自治体）: 破る規則をすべて返す。何も記録しない
+         *
+         *     Every rule a certification would break on the form (its municipality); nothing is written.
+         */
+        post: operations["check_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/import_hospitals_csv": {
         parameters: {
             query?: never;
@@ -1279,6 +1395,28 @@ export interface paths {
          *     Publish a new version of a disease's form (operator admin): the extension checks the definition; its effective_from must be after the newest version's; the previous version's last online day becomes previous_online_until, or the day before the new one takes effect.
          */
         post: operations["publish_form_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/record_certification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 認定結果の記録（自治体）: 認定・不認定・保留、受給者番号、公費負担者番号、有効期間、階層区分、特例区分、行政記載欄。自己負担上限月額と登録者証の対象はDBが決める
+         * @description 認定結果の記録（自治体）: 認定・不認定・保留、受給者番号、公費負担者番号、有効期間、階層区分、特例区分、行政記載欄。自己負担上限月額と登録者証の対象はDBが決める
+         *
+         *     Record (or replace) the certification decision of a taken-over form (its municipality): outcome, refusal reason, recipient and public payer numbers, validity, income tier, special case, administrative box. The database computes the monthly cap and registration-card eligibility; the form becomes reviewed with the outcome as its review result. The first rule broken is the error (400; the field in hint).
+         */
+        post: operations["record_certification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1373,6 +1511,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/record_research_consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用への同意（書面）の記録（自治体）
+         * @description 研究利用への同意（書面）の記録（自治体）
+         *
+         *     Record the patient's written consent to research use (the form's municipality); audited.
+         */
+        post: operations["record_research_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/transfer_hospital_admin": {
         parameters: {
             query?: never;
@@ -1455,6 +1615,50 @@ export interface paths {
          *     Change a designated doctor's designation expiry (the issuing municipality): revokes the encryption key and ends every session.
          */
         post: operations["update_doctor_designation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/withdraw_research_consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用への同意の撤回の記録（自治体）
+         * @description 研究利用への同意の撤回の記録（自治体）
+         *
+         *     Record the withdrawal of the research-use consent (the form's municipality); audited.
+         */
+        post: operations["withdraw_research_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/set_disease_effective_until": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病の廃止日の設定（運営主体の管理者）: この日まで有効。null で廃止日を取り消す。変更履歴に残る
+         * @description 疾病の廃止日の設定（運営主体の管理者）: この日まで有効。null で廃止日を取り消す。変更履歴に残る
+         *
+         *     Set the last day a disease is in force (operator admin); null lifts it.
+         */
+        post: operations["set_disease_effective_until"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1586,6 +1790,33 @@ export interface components {
             /** Format: date */
             designation_expires_on: string | null;
         };
+        Disease: {
+            name: string;
+            /** @description 出典 / where the row comes from */
+            source: string;
+            program: components["schemas"]["Program"];
+            /** Format: date-time */
+            updated_at: string;
+            /** @description N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁 / N + notice number (3 digits); S + disease group (2) + notice number in the group (2) */
+            disease_code: string;
+            disease_group: string | null;
+            /** @description 告示番号（小慢は疾患群の中の番号）/ notice number (shōman: within the group) */
+            notice_number: number;
+            /**
+             * Format: date
+             * @description 施行日（null: 出典に記載なし）/ first day in force (null: not given by the source)
+             */
+            effective_from: string | null;
+            /** @description 疾病固有の様式（機械判定）がある / a form version of its own (machine judgment) exists */
+            machine_judged: boolean;
+            /**
+             * Format: date
+             * @description 廃止日（この日まで有効、null: 現行）/ last day in force (null: in force)
+             */
+            effective_until: string | null;
+            /** @description 小慢の疾患群 01〜16 / shōman disease group */
+            disease_group_code: string | null;
+        };
         Finding: {
             code: string;
             item?: string | null;
@@ -1680,6 +1911,26 @@ export interface components {
             /** @description 正規化で変わった値（保存するのは data || normalized_changes）/ values the checks normalised */
             normalized_changes?: Record<string, never>;
         };
+        /** @description 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典 */
+        diseases: {
+            name?: string | null;
+            source?: string | null;
+            program?: string | null;
+            in_force?: boolean | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+            disease_code?: string | null;
+            disease_group?: string | null;
+            /** Format: int32 */
+            notice_number?: number | null;
+            /** Format: date */
+            effective_from?: string | null;
+            machine_judged?: boolean | null;
+            /** Format: date */
+            effective_until?: string | null;
+            disease_group_code?: string | null;
+            changed_by_operator?: boolean | null;
+        };
         CodeLabel: {
             code: string;
             /** @description 日本語の名称 / the Japanese label */
@@ -1772,6 +2023,11 @@ export interface components {
          * @enum {string}
          */
         FormStatus: "confirmed" | "draft" | "issued" | "registered" | "reviewed" | "taken_over";
+        /**
+         * @description 階層区分 / income tier (app.income_tiers)
+         * @enum {string}
+         */
+        IncomeTier: "welfare" | "low1" | "low2" | "general1" | "general2" | "upper";
         Vocabulary: {
             roles: (components["schemas"]["CodeLabel"] & {
                 organisation_kind?: string;
@@ -1782,13 +2038,34 @@ export interface components {
                 law_code?: string;
             })[];
             doctor_kinds: components["schemas"]["CodeLabel"][];
+            income_tiers: components["schemas"]["CodeLabel"][];
+            /** @description 自己負担上限月額 / the monthly caps (yen) */
+            monthly_caps: {
+                cap_yen: number;
+                program: components["schemas"]["Program"];
+                income_tier: components["schemas"]["IncomeTier"];
+                special_case: components["schemas"]["SpecialCase"];
+            }[];
             form_purposes: components["schemas"]["CodeLabel"][];
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
             master_tables: components["schemas"]["CodeLabel"][];
+            /** @description 制度ごとの名称 / labelled per program */
+            special_cases: (components["schemas"]["CodeLabel"] & {
+                program: components["schemas"]["Program"];
+            })[];
             import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
+            /** @description 行政記載欄の項目 / the items of the administrative box */
+            admin_box_items: (components["schemas"]["CodeLabel"] & {
+                max_length: number | null;
+                /** @enum {unknown} */
+                value_type: "text" | "date";
+                /** @description 審査会用のマスク済み印刷にも載る / printed on the masked print too */
+                on_masked_print: boolean;
+            })[];
+            refusal_reasons: components["schemas"]["CodeLabel"][];
             api_token_scopes: components["schemas"]["CodeLabel"][];
             deletion_reasons: components["schemas"]["CodeLabel"][];
             primary_judgments: components["schemas"]["CodeLabel"][];
@@ -1844,6 +2121,11 @@ export interface components {
             must_register_email?: boolean;
             must_change_password?: boolean;
         };
+        /**
+         * @description 特例区分（名称は制度ごと: 難病／小慢）/ special case (labels per program: nanbyō／shōman; app.special_cases)
+         * @enum {string}
+         */
+        SpecialCase: "none" | "high_long" | "ventilator";
         account_row: {
             /** Format: int64 */
             id?: number | null;
@@ -1918,6 +2200,8 @@ export interface components {
             confirmed_at?: string | null;
             disease_code: string;
             disease_name?: string | null;
+            /** @description 自治体の認定結果（null: 未記録）/ the municipality's certification (null: none) */
+            certification?: components["schemas"]["Certification"] | null;
             review_result?: components["schemas"]["ReviewResult"] | null;
             version_label?: string | null;
             form_version_id: number;
@@ -1981,6 +2265,63 @@ export interface components {
          * @enum {string}
          */
         ApiTokenScope: "import";
+        /** @description 認定結果。scope=outcome（票の自治体以外: 医療機関など）は結果・理由・登録者証・有効期間だけ / the certification; scope=outcome (anyone but the form's municipality) has only the outcome, reason, registration card and validity */
+        Certification: {
+            /** @enum {unknown} */
+            scope: "municipality" | "outcome";
+            /** @description 認定結果（null: 同意だけ記録）/ the outcome (null: only the consent recorded) */
+            outcome: components["schemas"]["ReviewResult"] | null;
+            /** @description 行政記載欄（項目ID → 値）/ the administrative box (item id → value) */
+            admin_box?: Record<string, never>;
+            /** Format: date */
+            valid_from: string | null;
+            income_tier?: components["schemas"]["IncomeTier"] | null;
+            /** Format: date-time */
+            recorded_at?: string | null;
+            recorded_by?: string | null;
+            /** Format: date */
+            valid_until: string | null;
+            refusal_note?: string | null;
+            special_case?: components["schemas"]["SpecialCase"] | null;
+            refusal_reason: components["schemas"]["RefusalReason"] | null;
+            /** @description 自己負担上限月額（円、DBが算出）/ the monthly cap in yen (computed by the database) */
+            monthly_cap_yen?: number | null;
+            /** @description 受給者番号 / recipient number */
+            recipient_number?: string | null;
+            research_consent?: null | {
+                /** @description 撤回されていない / not withdrawn */
+                active: boolean;
+                /** Format: date-time */
+                recorded_at: string;
+                recorded_by: string | null;
+                /** Format: date */
+                consented_on: string;
+                /** Format: date */
+                withdrawn_on: string | null;
+            };
+            early_start_reason?: string | null;
+            /** @description 公費負担者番号 / public payer number */
+            public_payer_number?: string | null;
+            /** Format: date */
+            application_received_on?: string | null;
+            /** @description 登録者証の対象（難病で重症度だけを満たさない不認定）/ eligible for a registration card (nanbyō refusal for severity alone) */
+            registration_card_eligible: boolean | null;
+        };
+        DiseaseChange: {
+            id: number;
+            /**
+             * @description add 追加、update データファイルからの更新、rename 名称変更、set_effective_until 廃止日の設定 / the kind of change
+             * @enum {string}
+             */
+            change: "add" | "update" | "rename" | "set_effective_until";
+            /** Format: date-time */
+            changed_at: string;
+            /** @description 変更した運営主体の管理者のユーザID（null: データファイル）/ login id of the operator admin (null: the data file) */
+            changed_by: string | null;
+            new_values: Record<string, never>;
+            old_values: Record<string, never> | null;
+            changed_by_name?: string | null;
+        };
         /** @description 登録コード（本人に直接伝える。一度だけ表示）/ the enrolment code (handed to the user in person; shown once) */
         EnrolmentCode: {
             enrolment_code: string;
@@ -2022,6 +2363,11 @@ export interface components {
             /** @description 全国地方公共団体コード（5桁）/ the municipality code (JIS X 0402) */
             municipality_code: string;
         };
+        /**
+         * @description 不認定の理由 / refusal reason (app.refusal_reasons)
+         * @enum {string}
+         */
+        RefusalReason: "diagnosis_not_met" | "severity_not_met" | "other";
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
             /** Format: int64 */
@@ -2259,6 +2605,24 @@ export interface components {
             /** @description 実施主体 / the implementing body */
             organisation_id: number;
         };
+        /** @description 認定結果の入力（sql/municipality/certification_rules.sql）/ a certification to record */
+        CertificationInput: {
+            outcome?: components["schemas"]["ReviewResult"];
+            admin_box?: Record<string, never>;
+            /** Format: date */
+            valid_from?: string;
+            income_tier?: components["schemas"]["IncomeTier"];
+            /** Format: date */
+            valid_until?: string;
+            refusal_note?: string;
+            special_case?: components["schemas"]["SpecialCase"];
+            refusal_reason?: components["schemas"]["RefusalReason"];
+            recipient_number?: string;
+            early_start_reason?: string;
+            public_payer_number?: string;
+            /** Format: date */
+            application_received_on?: string;
+        };
         data_dictionary_row: {
             max?: number | null;
             min?: number | null;
@@ -2333,6 +2697,10 @@ export interface components {
             /** Format: date */
             effective_from?: string | null;
         };
+        ResearchConsentRecorded: {
+            id: number;
+            certification: components["schemas"]["Certification"] | null;
+        };
         SecondaryHospitalDecision: {
             /** @description 申請 / the application */
             id: number;
@@ -2358,6 +2726,74 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    diseases_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                program?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                notice_number?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_group_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_group?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_from?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_until?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                in_force?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                machine_judged?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                source?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                updated_at?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                changed_by_operator?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["diseases"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["diseases"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -3115,6 +3551,75 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    add_disease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 疾病名 / disease name */
+                    name: string;
+                    /** @description 出典（告示・通知など）/ source (notice, circular) */
+                    source: string;
+                    /** @description 疾病コード（N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁）/ disease code (N + 3 digits, S + group 2 digits + number 2 digits) */
+                    disease_code: string;
+                    /**
+                     * Format: date
+                     * @description 施行日 / first day in force
+                     */
+                    effective_from: string;
+                    /**
+                     * Format: date
+                     * @description 廃止日（この日まで有効、省略: 現行）/ last day in force (omitted: no end)
+                     */
+                    effective_until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_CODE_FORMAT (22023), E_DISEASE_DATES (22023), E_DISEASE_EFFECTIVE_FROM_REQUIRED (22023), E_DISEASE_NAME_REQUIRED (22023), E_DISEASE_NAME_TOO_LONG (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_EXISTS (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     create_form: {
         parameters: {
             query?: never;
@@ -3176,6 +3681,15 @@ export interface operations {
             };
             /** @description E_PATIENT_NOT_FOUND (P0002), E_UNKNOWN_DISEASE (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_IN_FORCE (55000) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3428,7 +3942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_STATUS (55000) */
+            /** @description E_CERTIFICATION_RECORDED (55000), E_FORM_STATUS (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4180,6 +4694,65 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    rename_disease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 新しい疾病名 / the new name */
+                    name: string;
+                    /** @description 出典（告示・通知など）/ source */
+                    source: string;
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_NAME_REQUIRED (22023), E_DISEASE_NAME_TOO_LONG (22023), E_DISEASE_NAME_UNCHANGED (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     reset_password: {
         parameters: {
             query?: never;
@@ -4580,7 +5153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_STATUS (55000) */
+            /** @description E_DISEASE_NOT_IN_FORCE (55000), E_FORM_STATUS (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4871,6 +5444,76 @@ export interface operations {
                 content: {
                     "text/csv": string;
                     "application/json": components["schemas"]["data_dictionary_row"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    disease_history_get: {
+        parameters: {
+            query: {
+                /** @description 疾病コード / disease code */
+                disease_code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiseaseChange"][];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    disease_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiseaseChange"][];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["Error"];
@@ -5800,6 +6443,72 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    check_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /** @description 認定結果（CertificationInput）/ the certification (CertificationInput) */
+                    certification: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        problems: {
+                            code: string;
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description E_CERT_INPUT (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     import_hospitals_csv: {
         parameters: {
             query?: never;
@@ -5903,6 +6612,80 @@ export interface operations {
                 };
             };
             /** @description E_FORM_VERSION_EXISTS (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    record_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /** @description 認定結果（CertificationInput）/ the certification (CertificationInput) */
+                    certification: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        status: components["schemas"]["FormStatus"];
+                        certification: components["schemas"]["Certification"];
+                        review_result: components["schemas"]["ReviewResult"];
+                    };
+                };
+            };
+            /** @description E_CERT_ADMIN_BOX (22023), E_CERT_ADMIN_BOX_ITEM (22023), E_CERT_DATE (22023), E_CERT_DIAGNOSIS_DATE_MISSING (22023), E_CERT_DUPLICATE_FORM (22023), E_CERT_INCOME_TIER (22023), E_CERT_INCOME_TIER_REQUIRED (22023), E_CERT_INPUT (22023), E_CERT_NOT_GRANTED_FIELD (22023), E_CERT_OUTCOME (22023), E_CERT_PAYER_LAW_CODE (22023), E_CERT_PAYER_NUMBER (22023), E_CERT_PAYER_NUMBER_REQUIRED (22023), E_CERT_PAYER_PREFECTURE (22023), E_CERT_RECEIVED_BEFORE_ISSUE (22023), E_CERT_RECEIVED_FUTURE (22023), E_CERT_RECIPIENT_NUMBER (22023), E_CERT_RECIPIENT_NUMBER_REQUIRED (22023), E_CERT_REFUSAL_NOTE_REQUIRED (22023), E_CERT_REFUSAL_REASON (22023), E_CERT_REFUSAL_REASON_NOT_REFUSED (22023), E_CERT_REFUSAL_REASON_REQUIRED (22023), E_CERT_SPECIAL_CASE (22023), E_CERT_SPECIAL_CASE_TIER (22023), E_CERT_START_BEFORE_DIAGNOSIS (22023), E_CERT_START_TOO_EARLY (22023), E_CERT_START_TOO_EARLY_WITH_REASON (22023), E_CERT_TEXT_TOO_LONG (22023), E_CERT_UNKNOWN_FIELD (22023), E_CERT_VALIDITY_ORDER (22023), E_CERT_VALIDITY_REQUIRED (22023), E_CERT_VALIDITY_TOO_LONG (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_STATUS (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6152,6 +6935,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountsFromCsv"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    record_research_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /**
+                     * Format: date
+                     * @description 同意書の日付 / the date of the written consent
+                     */
+                    consented_on: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchConsentRecorded"];
+                };
+            };
+            /** @description E_CONSENT_DATE_FUTURE (22023), E_CONSENT_DATE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["Error"];
@@ -6417,6 +7263,140 @@ export interface operations {
             };
             /** @description E_DUPLICATE_DOCTOR_ID (23505) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    withdraw_research_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /**
+                     * Format: date
+                     * @description 撤回日（省略: 今日）/ the day withdrawn (left out: today)
+                     */
+                    withdrawn_on?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchConsentRecorded"];
+                };
+            };
+            /** @description E_CONSENT_DATE_FUTURE (22023), E_CONSENT_WITHDRAWN_BEFORE (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_CONSENT_NOT_RECORDED (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    set_disease_effective_until: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 出典（告示・通知など）/ source */
+                    source: string;
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                    /**
+                     * Format: date
+                     * @description 廃止日（この日まで有効、null: 取り消し）/ last day in force (null: none)
+                     */
+                    effective_until: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_DATES (22023), E_DISEASE_EFFECTIVE_UNTIL_UNCHANGED (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
