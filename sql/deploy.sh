@@ -93,6 +93,8 @@ q() { printf "'%s'" "${1//\'/\'\'}"; }
   echo "SET client_min_messages = warning;"
   echo "-- one deploy at a time"
   echo "DO \$\$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('nanbyo-db deploy')); END \$\$;"
+  echo "-- where the code files find their data files (sql/master/data/)"
+  echo "\\set nanbyo_root $(q "$root")"
   echo "CREATE SCHEMA IF NOT EXISTS app;"
   echo "CREATE TABLE IF NOT EXISTS app.schema_migrations (
   path        text PRIMARY KEY,

@@ -35,7 +35,7 @@ CREATE TRIGGER organisations_check_authorities
 CREATE OR REPLACE VIEW api.organisations
 WITH (security_invoker = true) AS
 SELECT id, kind, code, name, prefecture_code, municipality_kind, runs_nanbyo, runs_shoman,
-       nanbyo_authority_id, shoman_authority_id, created_at, updated_at
+       nanbyo_authority_id, shoman_authority_id, created_at, updated_at, address, postal_code
   FROM app.organisations;
 COMMENT ON VIEW api.organisations IS '組織マスタ（自治体・医療機関・運営主体・厚生労働省・外部委託事業者）';
 

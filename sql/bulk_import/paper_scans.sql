@@ -19,15 +19,6 @@
 CREATE OR REPLACE FUNCTION app.paper_scan_max_bytes()
 RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 20 * 1024 * 1024 $$;
 
--- The last day paper forms of a version are accepted (B1): as the version
--- says, else a year after it closed online; null while it is open online.
-CREATE OR REPLACE FUNCTION app.paper_accepted_until(online_until date, paper_until date)
-RETURNS date
-LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT coalesce(paper_until, (online_until + interval '1 year')::date) $$;
-
 -- The name a scan goes by in assignments and in a contractor's XML (scan="PS-12").
 CREATE OR REPLACE FUNCTION app.paper_scan_reference(paper_scan_id bigint)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'PS-' || paper_scan_id $$;

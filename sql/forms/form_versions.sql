@@ -136,6 +136,15 @@ AS $$
 $$;
 
 
+-- The last day paper forms of a version are accepted (B1): as the version
+-- says, else a year after it closed online; null while it is open online.
+CREATE OR REPLACE FUNCTION app.paper_accepted_until(online_until date, paper_until date)
+RETURNS date
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT coalesce(paper_until, (online_until + interval '1 year')::date) $$;
+
 -- GET /form_versions: the form definitions (master data), for clients that
 -- check a form as it is typed with the same JSONLogic rules (FORMS.md).
 CREATE OR REPLACE VIEW api.form_versions

@@ -530,7 +530,7 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
   ('CodeLabel', '{"type": "object", "required": ["code", "label"],
      "properties": {"code": {"type": "string"}, "label": {"type": "string", "description": "日本語の名称 / the Japanese label"}}}'),
   ('Vocabulary', '{"type": "object",
-     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "deletion_reasons", "import_results", "form_history_parts", "income_tiers", "special_cases", "refusal_reasons", "monthly_caps", "admin_box_items", "paper_scan_statuses", "sexes"],
+     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "deletion_reasons", "import_results", "form_history_parts", "income_tiers", "special_cases", "refusal_reasons", "monthly_caps", "admin_box_items", "paper_scan_statuses", "sexes", "municipality_kinds", "hospital_import_results", "form_version_states", "master_tables", "master_history_actions"],
      "properties": {
        "programs": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"law_code": {"type": "string", "description": "法別番号 / the law code of the public payer number"}}}]}},
        "form_purposes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
@@ -560,7 +560,12 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
                    "properties": {"value_type": {"enum": ["text", "date"]}, "max_length": {"type": ["integer", "null"]},
                                   "on_masked_print": {"type": "boolean", "description": "審査会用のマスク済み印刷にも載る / printed on the masked print too"}}}]}},
        "paper_scan_statuses": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"position": {"type": "integer"}}}]}},
-       "sexes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
+       "sexes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "municipality_kinds": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "hospital_import_results": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "form_version_states": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "master_tables": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "master_history_actions": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
 
 INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
   ('vocabulary', 'Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.',
@@ -588,6 +593,59 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('lookup_postal_code', 'Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post''s data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).',
    '{"postal_code": "郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too)"}',
    '{"type": "array", "items": {"$ref": "#/components/schemas/PostalAddress"}}', NULL);
+
+-- Master data of D4 (sql/master/: implementing bodies, payer numbers, hospitals, form versions)
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('PublicPayerNumber', '{"type": "object", "description": "公費負担者番号 / a public payer number",
+     "required": ["id", "organisation_id", "program", "number", "valid_from", "valid_until", "note"],
+     "properties": {"id": {"type": "integer"}, "organisation_id": {"type": "integer", "description": "実施主体 / the implementing body"},
+                    "program": {"$ref": "#/components/schemas/Program"},
+                    "number": {"type": "string", "pattern": "^[0-9]{8}$", "description": "法別(2)+都道府県(2)+実施機関(3)+検証番号 / law code, prefecture, body, check digit"},
+                    "valid_from": {"type": "string", "format": "date"}, "valid_until": {"type": ["string", "null"], "format": "date"},
+                    "note": {"type": ["string", "null"]}}}'),
+  ('HospitalImport', '{"description": "accepted: true なら行ごとの結果（追加・更新・変更なし）、false（HTTP 422）なら行ごとの誤り（1件も取り込んでいない）/ the result row by row, or (422) the problems line by line: nothing was written",
+     "oneOf": [
+       {"type": "object", "required": ["accepted", "added", "updated", "unchanged", "results"],
+        "properties": {"accepted": {"const": true}, "added": {"type": "integer"}, "updated": {"type": "integer"},
+                       "unchanged": {"type": "integer"},
+                       "results": {"type": "array", "items": {"type": "object", "required": ["line", "code", "name", "result"],
+                                   "properties": {"line": {"type": "integer", "description": "ファイルの行 / line of the file"},
+                                                  "code": {"type": "string", "description": "医療機関コード / medical institution code"},
+                                                  "name": {"type": "string"},
+                                                  "result": {"type": "string", "enum": ["added", "updated", "unchanged"],
+                                                             "x-enum-labels": {"added": "追加", "updated": "更新", "unchanged": "変更なし"}}}}}}},
+       {"type": "object", "required": ["accepted", "message", "problems"],
+        "properties": {"accepted": {"const": false}, "message": {"type": "string"},
+                       "problems": {"type": "array", "items": {"$ref": "#/components/schemas/UserDataProblem"}}}}]}'),
+  ('FormVersionPeriod', '{"type": "object", "description": "様式の版と期間 / a form version and its periods",
+     "required": ["id", "disease_code", "program", "disease_name", "version_label", "effective_from", "online_until", "paper_until"],
+     "properties": {"id": {"type": "integer"}, "disease_code": {"type": "string"}, "program": {"$ref": "#/components/schemas/Program"},
+                    "disease_name": {"type": "string"}, "version_label": {"type": "string"},
+                    "effective_from": {"type": "string", "format": "date", "description": "適用開始日（オンライン登録の開始）/ takes effect (online from)"},
+                    "online_until": {"type": ["string", "null"], "format": "date", "description": "オンライン登録の最終日 / last day online"},
+                    "paper_until": {"type": ["string", "null"], "format": "date", "description": "紙の様式の受付最終日（オンライン最終日の1年後）/ last day on paper (a year after the last day online)"}}}');
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('implementing_bodies', 'The implementing bodies (prefectures, designated cities, core cities, child-guidance cities) with their public payer numbers (master data).', '{}', NULL, NULL),
+  ('master_history', 'The history of master data changes (organisations, public payer numbers, form versions): who, when, the row before and after (operator).', '{}', NULL, NULL),
+  ('form_version_periods', 'Every form version with its periods: online from effective_from until online_until, on paper until paper_until (a year later); state upcoming / online / paper_only / closed.', '{}', NULL, NULL),
+  ('add_public_payer_number', 'Add a public payer number of an implementing body (operator admin): 8 digits with a valid check digit, the law code of the program (54 nanbyō, 52 shōman), the body''s prefecture, no overlapping period.',
+   '{"organisation_id": "実施主体（自治体）/ the implementing body", "program": "制度 / program",
+     "number": "公費負担者番号（8桁、全角・ハイフン可）/ the public payer number (8 digits; full-width digits and hyphens accepted)",
+     "valid_from": "開始日 / first day valid", "valid_until": "終了日（なし: 期限なし）/ last day valid (none: open)",
+     "note": "備考 / note"}',
+   '{"$ref": "#/components/schemas/PublicPayerNumber"}', NULL),
+  ('end_public_payer_number', 'Set the last day a public payer number is valid (operator admin); numbers are never deleted.',
+   '{"public_payer_number_id": "公費負担者番号のID / the public payer number", "valid_until": "終了日 / last day valid"}',
+   '{"$ref": "#/components/schemas/PublicPayerNumber"}', NULL),
+  ('import_hospitals_csv', 'Import the hospital master from CSV (operator admin; the file as the text/plain body, layout in docs/hospital-master.md): every row is checked first, nothing is written if any row is wrong; rows are matched by medical institution code, an identical row is unchanged.',
+   '{}', '{"$ref": "#/components/schemas/HospitalImport"}', NULL),
+  ('publish_form_version', 'Publish a new version of a disease''s form (operator admin): the extension checks the definition; its effective_from must be after the newest version''s; the previous version''s last online day becomes previous_online_until, or the day before the new one takes effect.',
+   '{"definition": "様式定義（JSON, extension/core/FORMS.md）/ the form definition", "previous_online_until": "前の版のオンライン登録最終日（なし: 新しい版の適用開始日の前日）/ the previous version''s last day online (none: the day before the new version takes effect)"}',
+   '{"allOf": [{"$ref": "#/components/schemas/FormVersionPeriod"},
+               {"type": "object", "required": ["previous"], "properties": {"previous": {"anyOf": [{"$ref": "#/components/schemas/FormVersionPeriod"}, {"type": "null"}]}}}]}', NULL),
+  ('set_form_version_online_until', 'Set the last day a form version can be registered online (operator admin): not before it takes effect, before its successor takes effect, not a past day after which forms of it were registered; paper forms are accepted a year longer.',
+   '{"form_version_id": "様式の版 / the form version", "last_day": "オンライン登録の最終日 / the last day online"}',
+   '{"$ref": "#/components/schemas/FormVersionPeriod"}', NULL);
 
 -- The disease master (D4, issue #19: sql/master/diseases.sql).
 INSERT INTO app.api_doc_schemas (name, schema) VALUES
@@ -713,7 +771,10 @@ SELECT name, source, status, sqlstate, code
     ('extension/pg/src/forms.rs', 404, 'P0002', ARRAY['check_form'],
      ARRAY['E_FORM_VERSION_NOT_FOUND']),
     ('extension/pg/src/bulk_export.rs', 400, '22023', ARRAY['export_forms_xml'],
-     ARRAY['E_EXPORT_FORM'])
+     ARRAY['E_EXPORT_FORM']),
+    -- a form definition the extension cannot compile
+    ('extension/pg/src/errors.rs', 400, '22023', ARRAY['publish_form_version'],
+     ARRAY['E_FORM_DEFINITION'])
   ) g(source, status, sqlstate, names, codes),
   unnest(names) name, unnest(codes) code;
 

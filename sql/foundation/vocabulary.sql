@@ -81,6 +81,25 @@ AS $$
     -- a paper form's scan (C4, sql/bulk_import/paper_scans.sql)
     'paper_scan_statuses', (SELECT jsonb_agg(jsonb_build_object('code', s.code, 'label', s.label, 'position', s."position")
                                              ORDER BY s."position") FROM app.paper_scan_statuses() s),
+    -- the implementing bodies' kinds (app.organisations.municipality_kind, its CHECK in the accounts baseline)
+    'municipality_kinds', jsonb_build_array(
+      jsonb_build_object('code', 'prefecture', 'label', '都道府県'), jsonb_build_object('code', 'designated_city', 'label', '指定都市'),
+      jsonb_build_object('code', 'core_city', 'label', '中核市'), jsonb_build_object('code', 'child_guidance_city', 'label', '児童相談所設置市')),
+    -- a hospital master import's result per row (sql/master/hospital_import.sql)
+    'hospital_import_results', jsonb_build_array(
+      jsonb_build_object('code', 'added', 'label', '追加'), jsonb_build_object('code', 'updated', 'label', '更新'),
+      jsonb_build_object('code', 'unchanged', 'label', '変更なし')),
+    -- a form version's state today (api.form_version_periods)
+    'form_version_states', jsonb_build_array(
+      jsonb_build_object('code', 'upcoming', 'label', '適用前'), jsonb_build_object('code', 'online', 'label', 'オンライン登録可'),
+      jsonb_build_object('code', 'paper_only', 'label', '紙の様式のみ受付'), jsonb_build_object('code', 'closed', 'label', '受付終了')),
+    -- what a master history row changed (app.master_history)
+    'master_tables', jsonb_build_array(
+      jsonb_build_object('code', 'organisations', 'label', '組織（実施主体・医療機関）'),
+      jsonb_build_object('code', 'public_payer_numbers', 'label', '公費負担者番号'),
+      jsonb_build_object('code', 'form_versions', 'label', '様式の版')),
+    'master_history_actions', jsonb_build_array(
+      jsonb_build_object('code', 'insert', 'label', '登録'), jsonb_build_object('code', 'update', 'label', '変更')),
     'sexes', (SELECT d -> 'codes'
                 FROM app.form_versions v
                CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d

@@ -7,7 +7,9 @@ VALUES ('operator',     'OP01',   '難病・小慢DB運営事務局（デモ）'
        ('contractor',   'CT01',   'デモ入力センター株式会社', NULL, NULL, false, false),
        ('municipality', '130001', '東京都',   '13', 'prefecture', true, true),
        ('municipality', '140007', '神奈川県', '14', 'prefecture', true, true),
-       ('municipality', '141003', '横浜市',   '14', 'designated_city', true, true);
+       ('municipality', '141003', '横浜市',   '14', 'designated_city', true, true)
+-- the implementing bodies' master (sql/master/implementing_bodies.sql) already has the public bodies
+ON CONFLICT (kind, code) DO NOTHING;
 
 INSERT INTO app.organisations (kind, code, name, prefecture_code, nanbyo_authority_id, shoman_authority_id)
 SELECT 'hospital', code, name, prefecture,

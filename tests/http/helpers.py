@@ -13,7 +13,8 @@ PASSWORD = "World-Pass-2026!"
 
 
 def new_world(sql, prefecture="13"):
-    municipality_code = f"{random.randrange(100000, 999999)}"
+    # 500000 and up: never a real body of the implementing-bodies master (01–47)
+    municipality_code = f"{random.randrange(500000, 999999)}"
     middle = f"{random.randrange(0, 999999):06d}"
     out = sql(f"""
         WITH m AS (

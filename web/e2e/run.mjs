@@ -808,4 +808,51 @@ test('paper path: a municipality uploads a scanned PDF (a non-PDF is refused); t
   await again.getByRole('link', { name: '紙の票のスキャン' }).click();
   await again.locator('table.paper-scans tbody tr', { hasText: reference }).getByText('完了', { exact: true }).waitFor();
   await again.context().close();
+// --- master data: implementing bodies, hospitals, form versions (#19) ---
+test('master data: the operator admin adds a payer number, imports hospitals (per-row report), sees the form versions\' periods', async () => {
+  const page = await newPage();
+  await login(page, 'OP01-0001');
+  await page.getByRole('link', { name: 'マスタ管理' }).click();
+  await page.getByRole('heading', { name: 'マスタ管理: 実施主体' }).waitFor();
+  await page.getByLabel('都道府県').selectOption('27');
+  await page.getByRole('cell', { name: '豊中市' }).waitFor();
+  assert.match(await page.locator('table').innerText(), /中核市/);
+  await page.getByLabel(exactly('実施主体')).selectOption({ label: '大阪府（270008）' });
+  await page.getByLabel(exactly('制度')).selectOption('shoman');
+  await page.getByLabel(exactly('公費負担者番号')).fill('54270012');
+  await page.getByLabel(exactly('開始日')).fill('2026-04-01');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByText(/E_PAYER_NUMBER_LAW_CODE/).waitFor();
+  await page.getByLabel(exactly('制度')).selectOption('nanbyo');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByText('公費負担者番号 54270012 を登録しました。').waitFor();
+  await page.getByRole('cell', { name: /54270012/ }).waitFor();
+  await check(page, '70-master-bodies');
+
+  await page.getByRole('link', { name: '医療機関', exact: true }).click();
+  const header = '医療機関コード,名称,都道府県コード,所在地,郵便番号,難病,小慢,難病の発行自治体コード,小慢の発行自治体コード\n';
+  await page.getByLabel('CSVファイル', { exact: true }).setInputFiles({ name: 'hospitals.csv', mimeType: 'text/csv', buffer: Buffer.from(header +
+    '2710000007,堺なんびょう病院,27,大阪府堺市堺区南瓦町3-1,590-0078,1,1,,\n' +
+    '2710000008,検証番号違い医院,27,大阪府豊中市中桜塚3-1-1,,0,1,,\n') });
+  await page.getByRole('button', { name: '取り込む' }).click();
+  await page.getByText(/行ごとの誤り/).waitFor();
+  assert.match(await page.locator('table').innerText(), /E_HOSPITAL_CODE_CHECK_DIGIT/);
+  await check(page, '71-master-hospitals-refused');
+  await page.getByLabel('CSVの内容').fill(header +
+    '2710000007,堺なんびょう病院,27,大阪府堺市堺区南瓦町3-1,590-0078,1,1,,\n' +
+    '2710000015,豊中こども医院,27,大阪府豊中市中桜塚3-1-1,561-8501,0,1,,\n');
+  await page.getByRole('button', { name: '取り込む' }).click();
+  await page.getByText('取込み結果').waitFor();
+  assert.match(await page.locator('table').innerText(), /追加/);
+  await page.getByLabel('医療機関コード（前方一致）または名称').fill('なんびょう');
+  await page.getByRole('button', { name: '検索する' }).click();
+  await page.locator('table').last().getByRole('cell', { name: '2710000007' }).waitFor();
+  assert.match(await page.locator('table').last().innerText(), /堺市/);
+  await check(page, '72-master-hospitals-imported');
+
+  await page.getByRole('link', { name: '様式の版', exact: true }).click();
+  await page.getByRole('heading', { name: 'マスタ管理: 様式の版' }).waitFor();
+  assert.match(await page.locator('table').innerText(), /オンライン登録可/);
+  await check(page, '73-master-form-versions');
+  await page.context().close();
 });

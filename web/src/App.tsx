@@ -15,6 +15,7 @@ import { ExportPage } from './screens/Export';
 import { DiseasesPage } from './screens/Diseases';
 import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
+import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
 
 const ready = signal(false);
 
@@ -51,6 +52,10 @@ function Screen({ path }: { path: string }) {
     case '/export': return <ExportPage />;
     case '/diseases': return <DiseasesPage />;
     case '/paper-scans': return <PaperScansPage />;
+    case '/master': return <BodiesPage />;
+    case '/master/hospitals': return <HospitalsPage />;
+    case '/master/forms': return <FormVersionsPage />;
+    case '/master/history': return <MasterHistoryPage />;
     default: return <Home />;
   }
 }

@@ -95,3 +95,21 @@ export async function rpcPage<F extends RpcName>(name: F, args: RpcArgs<F>, offs
   }
   return { rows: (data ?? []) as RpcResult<F>, total: count ?? null };
 }
+
+/** POST /rpc/NAME with a raw text body (a function with one unnamed text
+ *  argument, e.g. the hospital master CSV): the JSON answer, or an ApiError.
+ *  A 4xx answer whose JSON is not an error object (a per-row report) is in
+ *  the ApiError's body. */
+export async function rpcText<T = any>(name: string, text: string): Promise<T> {
+  const res = await apiFetch(`${baseUrl()}/rpc/${name}`, {
+    method: 'POST', body: text,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', Accept: 'application/json' },
+  });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = toApiError(body, res.status);
+    if (res.status === 401 && SESSION_CODES.includes(e.code)) sessionListeners.forEach((l) => l(e));
+    throw e;
+  }
+  return body as T;
+}

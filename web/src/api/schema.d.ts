@@ -5,6 +5,28 @@
  */
 
 export interface paths {
+    "/diseases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典
+         * @description 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典
+         *
+         *     The disease master: designated intractable diseases (N + notice number) and pediatric chronic diseases (S + group + number), with their dates in force, whether a machine-judged form version exists, and the source of each row. Every logged-in user.
+         */
+        get: operations["diseases_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/login": {
         parameters: {
             query?: never;
@@ -221,6 +243,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/master_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後
+         * @description マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後
+         *
+         *     The history of master data changes (organisations, public payer numbers, form versions): who, when, the row before and after (operator).
+         */
+        get: operations["master_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/check_form": {
         parameters: {
             query?: never;
@@ -279,20 +323,42 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
-         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
          *
          *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
          */
         get: operations["vocabulary_get"];
         put?: never;
         /**
-         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
-         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
          *
          *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
          */
         post: operations["vocabulary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/add_disease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病の追加（運営主体の管理者）: 疾病コード・疾病名・施行日・出典。変更履歴に残る
+         * @description 疾病の追加（運営主体の管理者）: 疾病コード・疾病名・施行日・出典。変更履歴に残る
+         *
+         *     Add a disease (operator admin): code, name, first day in force and source; recorded in the disease history and the audit log.
+         */
+        post: operations["add_disease"];
         delete?: never;
         options?: never;
         head?: never;
@@ -447,8 +513,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）: 名前で、または自治体が登録したスキャンのIDで
-         * @description スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）: 名前で、または自治体が登録したスキャンのIDで
+         * スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）
+         * @description スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）
          *
          *     Assign scans (paper forms) to a contractor for data entry (operator).
          */
@@ -657,6 +723,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/rename_disease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病名の変更（運営主体の管理者）: 新しい名称と出典。旧名称は変更履歴に残る
+         * @description 疾病名の変更（運営主体の管理者）: 新しい名称と出典。旧名称は変更履歴に残る
+         *
+         *     Rename a disease (operator admin), e.g. a renamed notice; the old name stays in the disease history.
+         */
+        post: operations["rename_disease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/reset_password": {
         parameters: {
             query?: never;
@@ -739,6 +827,28 @@ export interface paths {
          *     Correct a patient (hospital): items left out stay; every change is kept in the history.
          */
         post: operations["update_patient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/implementing_bodies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号
+         * @description 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号
+         *
+         *     The implementing bodies (prefectures, designated cities, core cities, child-guidance cities) with their public payer numbers (master data).
+         */
+        get: operations["implementing_bodies_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -861,6 +971,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/disease_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         * @description 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         *
+         *     Every change of a disease, newest first: added, updated from the data file, renamed, end date set.
+         */
+        get: operations["disease_history_get"];
+        put?: never;
+        /**
+         * 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         * @description 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         *
+         *     Every change of a disease, newest first: added, updated from the data file, renamed, end date set.
+         */
+        post: operations["disease_history"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/list_api_tokens": {
         parameters: {
             query?: never;
@@ -919,6 +1057,28 @@ export interface paths {
          *     Applications to secondary hospitals and their state.
          */
         get: operations["secondary_hospitals_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/form_version_periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日）
+         * @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日）
+         *
+         *     Every form version with its periods: online from effective_from until online_until, on paper until paper_until (a year later); state upcoming / online / paper_only / closed.
+         */
+        get: operations["form_version_periods_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1009,28 +1169,6 @@ export interface paths {
          *     Issue or reissue the access key of a form (designated doctor): shown once.
          */
         post: operations["issue_access_key"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rpc/list_paper_scans": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 紙の票のスキャンの一覧: 自治体は自分の登録したもの、運営主体はすべて、外部委託事業者は入力を依頼されたもの
-         * @description 紙の票のスキャンの一覧: 自治体は自分の登録したもの、運営主体はすべて、外部委託事業者は入力を依頼されたもの
-         *
-         *     The scans the caller sees, newest first (metadata only): a municipality its own, the operator all, a contractor those assigned to it. The read is audit-logged.
-         */
-        post: operations["list_paper_scans"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1147,28 +1285,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/rpc/upload_paper_scan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 紙の票のスキャン（PDF）の登録（自治体）: 制度・疾病・年度・様式を添えて。PDFであること、大きさ、重複を確かめる
-         * @description 紙の票のスキャン（PDF）の登録（自治体）: 制度・疾病・年度・様式を添えて。PDFであること、大きさ、重複を確かめる
-         *
-         *     Upload a scan of a paper form (PDF, base64 in JSON, at most 20 MiB) with its program, fiscal year, and disease and form version when known (municipality). A file that is not a PDF, too large, already uploaded, or of a form version whose paper period ended is refused.
-         */
-        post: operations["upload_paper_scan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/rpc/complete_enrolment": {
         parameters: {
             query?: never;
@@ -1219,7 +1335,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/rpc/complete_paper_scan": {
+    "/rpc/check_certification": {
         parameters: {
             query?: never;
             header?: never;
@@ -1229,19 +1345,19 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 紙の票のスキャンの完了（運営主体）: 入力済みのスキャンを完了にする
-         * @description 紙の票のスキャンの完了（運営主体）: 入力済みのスキャンを完了にする
+         * 認定結果の検査（自治体）: 破る規則をすべて返す。何も記録しない
+         * @description 認定結果の検査（自治体）: 破る規則をすべて返す。何も記録しない
          *
-         *     Mark a keyed scan done (operator).
+         *     Every rule a certification would break on the form (its municipality); nothing is written.
          */
-        post: operations["complete_paper_scan"];
+        post: operations["check_certification"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/rpc/download_paper_scan": {
+    "/rpc/import_hospitals_csv": {
         parameters: {
             query?: never;
             header?: never;
@@ -1251,12 +1367,56 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 紙の票のスキャン（PDF）の取得（運営主体。入力を依頼された外部委託事業者も）: 運営主体の最初の取得で「運営主体が取得済み」になる
-         * @description 紙の票のスキャン（PDF）の取得（運営主体。入力を依頼された外部委託事業者も）: 運営主体の最初の取得で「運営主体が取得済み」になる
+         * 医療機関マスタの取込み（CSV, 運営主体の管理者）: 全行を先に検査し、1行でも誤りがあれば1件も取り込まない。同じファイルの再取込みは「変更なし」
+         * @description 医療機関マスタの取込み（CSV, 運営主体の管理者）: 全行を先に検査し、1行でも誤りがあれば1件も取り込まない。同じファイルの再取込みは「変更なし」
          *
-         *     Download a scan's PDF (base64 in JSON): the operator (its first download moves the scan to downloaded) and the contractor it was assigned to. Audit-logged.
+         *     Import the hospital master from CSV (operator admin; the file as the text/plain body, layout in docs/hospital-master.md): every row is checked first, nothing is written if any row is wrong; rows are matched by medical institution code, an identical row is unchanged.
          */
-        post: operations["download_paper_scan"];
+        post: operations["import_hospitals_csv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/publish_form_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 様式の新しい版の公開（運営主体の管理者）: 定義を検査し、前の版のオンライン登録最終日を設定する
+         * @description 様式の新しい版の公開（運営主体の管理者）: 定義を検査し、前の版のオンライン登録最終日を設定する
+         *
+         *     Publish a new version of a disease's form (operator admin): the extension checks the definition; its effective_from must be after the newest version's; the previous version's last online day becomes previous_online_until, or the day before the new one takes effect.
+         */
+        post: operations["publish_form_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/record_certification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 認定結果の記録（自治体）: 認定・不認定・保留、受給者番号、公費負担者番号、有効期間、階層区分、特例区分、行政記載欄。自己負担上限月額と登録者証の対象はDBが決める
+         * @description 認定結果の記録（自治体）: 認定・不認定・保留、受給者番号、公費負担者番号、有効期間、階層区分、特例区分、行政記載欄。自己負担上限月額と登録者証の対象はDBが決める
+         *
+         *     Record (or replace) the certification decision of a taken-over form (its municipality): outcome, refusal reason, recipient and public payer numbers, validity, income tier, special case, administrative box. The database computes the monthly cap and registration-card eligibility; the form becomes reviewed with the outcome as its review result. The first rule broken is the error (400; the field in hint).
+         */
+        post: operations["record_certification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1285,6 +1445,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/add_public_payer_number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 公費負担者番号の登録（運営主体の管理者）: 検証番号・法別番号・都道府県番号・期間の重なりを確認
+         * @description 公費負担者番号の登録（運営主体の管理者）: 検証番号・法別番号・都道府県番号・期間の重なりを確認
+         *
+         *     Add a public payer number of an implementing body (operator admin): 8 digits with a valid check digit, the law code of the program (54 nanbyō, 52 shōman), the body's prefecture, no overlapping period.
+         */
+        post: operations["add_public_payer_number"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/end_public_payer_number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 公費負担者番号の終了日の設定（運営主体の管理者）: 番号は削除しない
+         * @description 公費負担者番号の終了日の設定（運営主体の管理者）: 番号は削除しない
+         *
+         *     Set the last day a public payer number is valid (operator admin); numbers are never deleted.
+         */
+        post: operations["end_public_payer_number"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/issue_accounts_from_csv": {
         parameters: {
             query?: never;
@@ -1301,6 +1505,28 @@ export interface paths {
          *     Issue user ids in bulk from a hospital user data file (CSV): nothing is issued if any line is wrong.
          */
         post: operations["issue_accounts_from_csv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/record_research_consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用への同意（書面）の記録（自治体）
+         * @description 研究利用への同意（書面）の記録（自治体）
+         *
+         *     Record the patient's written consent to research use (the form's municipality); audited.
+         */
+        post: operations["record_research_consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1395,6 +1621,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/withdraw_research_consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用への同意の撤回の記録（自治体）
+         * @description 研究利用への同意の撤回の記録（自治体）
+         *
+         *     Record the withdrawal of the research-use consent (the form's municipality); audited.
+         */
+        post: operations["withdraw_research_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/set_disease_effective_until": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病の廃止日の設定（運営主体の管理者）: この日まで有効。null で廃止日を取り消す。変更履歴に残る
+         * @description 疾病の廃止日の設定（運営主体の管理者）: この日まで有効。null で廃止日を取り消す。変更履歴に残る
+         *
+         *     Set the last day a disease is in force (operator admin); null lifts it.
+         */
+        post: operations["set_disease_effective_until"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/withdraw_secondary_hospital": {
         parameters: {
             query?: never;
@@ -1411,6 +1681,28 @@ export interface paths {
          *     Withdraw or end a secondary hospital.
          */
         post: operations["withdraw_secondary_hospital"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/set_form_version_online_until": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 様式の版のオンライン登録最終日の設定（運営主体の管理者）: 紙の様式はその1年後まで
+         * @description 様式の版のオンライン登録最終日の設定（運営主体の管理者）: 紙の様式はその1年後まで
+         *
+         *     Set the last day a form version can be registered online (operator admin): not before it takes effect, before its successor takes effect, not a past day after which forms of it were registered; paper forms are accepted a year longer.
+         */
+        post: operations["set_form_version_online_until"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1497,6 +1789,33 @@ export interface components {
             session_expires_at: string | null;
             /** Format: date */
             designation_expires_on: string | null;
+        };
+        Disease: {
+            name: string;
+            /** @description 出典 / where the row comes from */
+            source: string;
+            program: components["schemas"]["Program"];
+            /** Format: date-time */
+            updated_at: string;
+            /** @description N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁 / N + notice number (3 digits); S + disease group (2) + notice number in the group (2) */
+            disease_code: string;
+            disease_group: string | null;
+            /** @description 告示番号（小慢は疾患群の中の番号）/ notice number (shōman: within the group) */
+            notice_number: number;
+            /**
+             * Format: date
+             * @description 施行日（null: 出典に記載なし）/ first day in force (null: not given by the source)
+             */
+            effective_from: string | null;
+            /** @description 疾病固有の様式（機械判定）がある / a form version of its own (machine judgment) exists */
+            machine_judged: boolean;
+            /**
+             * Format: date
+             * @description 廃止日（この日まで有効、null: 現行）/ last day in force (null: in force)
+             */
+            effective_until: string | null;
+            /** @description 小慢の疾患群 01〜16 / shōman disease group */
+            disease_group_code: string | null;
         };
         Finding: {
             code: string;
@@ -1592,53 +1911,30 @@ export interface components {
             /** @description 正規化で変わった値（保存するのは data || normalized_changes）/ values the checks normalised */
             normalized_changes?: Record<string, never>;
         };
+        /** @description 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典 */
+        diseases: {
+            name?: string | null;
+            source?: string | null;
+            program?: string | null;
+            in_force?: boolean | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+            disease_code?: string | null;
+            disease_group?: string | null;
+            /** Format: int32 */
+            notice_number?: number | null;
+            /** Format: date */
+            effective_from?: string | null;
+            machine_judged?: boolean | null;
+            /** Format: date */
+            effective_until?: string | null;
+            disease_group_code?: string | null;
+            changed_by_operator?: boolean | null;
+        };
         CodeLabel: {
             code: string;
             /** @description 日本語の名称 / the Japanese label */
             label: string;
-        };
-        /** @description 紙の票のスキャン（PDFの内容は含まない）/ a paper form's scan (metadata, never the PDF) */
-        PaperScan: {
-            id: number;
-            /**
-             * @description uploaded アップロード済み、downloaded 運営主体が取得済み、keyed 入力済み、done 完了 (vocabulary: paper_scan_statuses)
-             * @enum {string}
-             */
-            status: "uploaded" | "downloaded" | "keyed" | "done";
-            /** Format: date-time */
-            done_at: string | null;
-            /** @description 入力された票 / the form keyed from it */
-            form_id: number | null;
-            program: components["schemas"]["Program"];
-            /** Format: date-time */
-            keyed_at: string | null;
-            byte_size: number;
-            file_name: string;
-            /** @description 入力依頼とXMLの scan 属性で使う名前 / the name in assignments and the XML's scan attribute */
-            reference: string;
-            assignment: {
-                /** Format: date-time */
-                assigned_at: string;
-                hospital_id: number;
-                hospital_name: string;
-                contractor_name: string;
-                contractor_organisation_id: number;
-            } | null;
-            fiscal_year: number;
-            /** Format: date-time */
-            uploaded_at: string;
-            disease_code: string | null;
-            disease_name: string | null;
-            municipality: {
-                id: number;
-                code: string;
-                name: string;
-            };
-            /** Format: date-time */
-            downloaded_at: string | null;
-            version_label: string | null;
-            content_sha256: string;
-            form_version_id: number | null;
         };
         /** @description 操作ログ（追記のみ） */
         audit_log: {
@@ -1727,6 +2023,11 @@ export interface components {
          * @enum {string}
          */
         FormStatus: "confirmed" | "draft" | "issued" | "registered" | "reviewed" | "taken_over";
+        /**
+         * @description 階層区分 / income tier (app.income_tiers)
+         * @enum {string}
+         */
+        IncomeTier: "welfare" | "low1" | "low2" | "general1" | "general2" | "upper";
         Vocabulary: {
             roles: (components["schemas"]["CodeLabel"] & {
                 organisation_kind?: string;
@@ -1737,25 +2038,48 @@ export interface components {
                 law_code?: string;
             })[];
             doctor_kinds: components["schemas"]["CodeLabel"][];
+            income_tiers: components["schemas"]["CodeLabel"][];
+            /** @description 自己負担上限月額 / the monthly caps (yen) */
+            monthly_caps: {
+                cap_yen: number;
+                program: components["schemas"]["Program"];
+                income_tier: components["schemas"]["IncomeTier"];
+                special_case: components["schemas"]["SpecialCase"];
+            }[];
             form_purposes: components["schemas"]["CodeLabel"][];
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
+            master_tables: components["schemas"]["CodeLabel"][];
+            /** @description 制度ごとの名称 / labelled per program */
+            special_cases: (components["schemas"]["CodeLabel"] & {
+                program: components["schemas"]["Program"];
+            })[];
             import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
+            /** @description 行政記載欄の項目 / the items of the administrative box */
+            admin_box_items: (components["schemas"]["CodeLabel"] & {
+                max_length: number | null;
+                /** @enum {unknown} */
+                value_type: "text" | "date";
+                /** @description 審査会用のマスク済み印刷にも載る / printed on the masked print too */
+                on_masked_print: boolean;
+            })[];
+            refusal_reasons: components["schemas"]["CodeLabel"][];
             api_token_scopes: components["schemas"]["CodeLabel"][];
             deletion_reasons: components["schemas"]["CodeLabel"][];
             primary_judgments: components["schemas"]["CodeLabel"][];
             form_history_parts: components["schemas"]["CodeLabel"][];
+            municipality_kinds: components["schemas"]["CodeLabel"][];
             organisation_kinds: components["schemas"]["CodeLabel"][];
-            paper_scan_statuses: (components["schemas"]["CodeLabel"] & {
-                position?: number;
-            })[];
+            form_version_states: components["schemas"]["CodeLabel"][];
+            master_history_actions: components["schemas"]["CodeLabel"][];
             form_status_transitions: {
                 to: string;
                 from: string;
                 action: string;
             }[];
+            hospital_import_results: components["schemas"]["CodeLabel"][];
             secondary_hospital_statuses: components["schemas"]["CodeLabel"][];
         };
         /** @description 判定が決まらない間、その判定が待っている空の項目（様式の順）/ while undecided: the empty items the decision waits for, in form order */
@@ -1797,6 +2121,11 @@ export interface components {
             must_register_email?: boolean;
             must_change_password?: boolean;
         };
+        /**
+         * @description 特例区分（名称は制度ごと: 難病／小慢）/ special case (labels per program: nanbyō／shōman; app.special_cases)
+         * @enum {string}
+         */
+        SpecialCase: "none" | "high_long" | "ventilator";
         account_row: {
             /** Format: int64 */
             id?: number | null;
@@ -1871,6 +2200,8 @@ export interface components {
             confirmed_at?: string | null;
             disease_code: string;
             disease_name?: string | null;
+            /** @description 自治体の認定結果（null: 未記録）/ the municipality's certification (null: none) */
+            certification?: components["schemas"]["Certification"] | null;
             review_result?: components["schemas"]["ReviewResult"] | null;
             version_label?: string | null;
             form_version_id: number;
@@ -1934,6 +2265,63 @@ export interface components {
          * @enum {string}
          */
         ApiTokenScope: "import";
+        /** @description 認定結果。scope=outcome（票の自治体以外: 医療機関など）は結果・理由・登録者証・有効期間だけ / the certification; scope=outcome (anyone but the form's municipality) has only the outcome, reason, registration card and validity */
+        Certification: {
+            /** @enum {unknown} */
+            scope: "municipality" | "outcome";
+            /** @description 認定結果（null: 同意だけ記録）/ the outcome (null: only the consent recorded) */
+            outcome: components["schemas"]["ReviewResult"] | null;
+            /** @description 行政記載欄（項目ID → 値）/ the administrative box (item id → value) */
+            admin_box?: Record<string, never>;
+            /** Format: date */
+            valid_from: string | null;
+            income_tier?: components["schemas"]["IncomeTier"] | null;
+            /** Format: date-time */
+            recorded_at?: string | null;
+            recorded_by?: string | null;
+            /** Format: date */
+            valid_until: string | null;
+            refusal_note?: string | null;
+            special_case?: components["schemas"]["SpecialCase"] | null;
+            refusal_reason: components["schemas"]["RefusalReason"] | null;
+            /** @description 自己負担上限月額（円、DBが算出）/ the monthly cap in yen (computed by the database) */
+            monthly_cap_yen?: number | null;
+            /** @description 受給者番号 / recipient number */
+            recipient_number?: string | null;
+            research_consent?: null | {
+                /** @description 撤回されていない / not withdrawn */
+                active: boolean;
+                /** Format: date-time */
+                recorded_at: string;
+                recorded_by: string | null;
+                /** Format: date */
+                consented_on: string;
+                /** Format: date */
+                withdrawn_on: string | null;
+            };
+            early_start_reason?: string | null;
+            /** @description 公費負担者番号 / public payer number */
+            public_payer_number?: string | null;
+            /** Format: date */
+            application_received_on?: string | null;
+            /** @description 登録者証の対象（難病で重症度だけを満たさない不認定）/ eligible for a registration card (nanbyō refusal for severity alone) */
+            registration_card_eligible: boolean | null;
+        };
+        DiseaseChange: {
+            id: number;
+            /**
+             * @description add 追加、update データファイルからの更新、rename 名称変更、set_effective_until 廃止日の設定 / the kind of change
+             * @enum {string}
+             */
+            change: "add" | "update" | "rename" | "set_effective_until";
+            /** Format: date-time */
+            changed_at: string;
+            /** @description 変更した運営主体の管理者のユーザID（null: データファイル）/ login id of the operator admin (null: the data file) */
+            changed_by: string | null;
+            new_values: Record<string, never>;
+            old_values: Record<string, never> | null;
+            changed_by_name?: string | null;
+        };
         /** @description 登録コード（本人に直接伝える。一度だけ表示）/ the enrolment code (handed to the user in person; shown once) */
         EnrolmentCode: {
             enrolment_code: string;
@@ -1975,6 +2363,11 @@ export interface components {
             /** @description 全国地方公共団体コード（5桁）/ the municipality code (JIS X 0402) */
             municipality_code: string;
         };
+        /**
+         * @description 不認定の理由 / refusal reason (app.refusal_reasons)
+         * @enum {string}
+         */
+        RefusalReason: "diagnosis_not_met" | "severity_not_met" | "other";
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
             /** Format: int64 */
@@ -1996,10 +2389,12 @@ export interface components {
             code?: string | null;
             kind?: string | null;
             name?: string | null;
+            address?: string | null;
             /** Format: date-time */
             created_at?: string | null;
             /** Format: date-time */
             updated_at?: string | null;
+            postal_code?: string | null;
             runs_nanbyo?: boolean | null;
             runs_shoman?: boolean | null;
             prefecture_code?: string | null;
@@ -2008,6 +2403,28 @@ export interface components {
             nanbyo_authority_id?: number | null;
             /** Format: int64 */
             shoman_authority_id?: number | null;
+        };
+        /** @description accepted: true なら行ごとの結果（追加・更新・変更なし）、false（HTTP 422）なら行ごとの誤り（1件も取り込んでいない）/ the result row by row, or (422) the problems line by line: nothing was written */
+        HospitalImport: {
+            added: number;
+            results: {
+                /** @description 医療機関コード / medical institution code */
+                code: string;
+                /** @description ファイルの行 / line of the file */
+                line: number;
+                name: string;
+                /** @enum {string} */
+                result: "added" | "updated" | "unchanged";
+            }[];
+            updated: number;
+            /** @constant */
+            accepted: true;
+            unchanged: number;
+        } | {
+            message: string;
+            /** @constant */
+            accepted: false;
+            problems: components["schemas"]["UserDataProblem"][];
         };
         LayoutCriteria: {
             /** @description 公表された基準の文言 / the published criteria */
@@ -2022,6 +2439,21 @@ export interface components {
             token?: string;
             /** Format: date-time */
             expires_at: string;
+        };
+        /** @description マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後 */
+        master_history: {
+            /** Format: date-time */
+            at?: string | null;
+            /** Format: int64 */
+            id?: number | null;
+            after?: unknown;
+            action?: string | null;
+            before?: unknown;
+            login_id?: string | null;
+            /** Format: int64 */
+            record_id?: number | null;
+            request_id?: string | null;
+            table_name?: string | null;
         };
         AccessKeyIssued: {
             status: components["schemas"]["FormStatus"];
@@ -2126,6 +2558,29 @@ export interface components {
             /** Format: int64 */
             account_id?: number | null;
         };
+        /** @description 様式の版と期間 / a form version and its periods */
+        FormVersionPeriod: {
+            id: number;
+            program: components["schemas"]["Program"];
+            /**
+             * Format: date
+             * @description 紙の様式の受付最終日（オンライン最終日の1年後）/ last day on paper (a year after the last day online)
+             */
+            paper_until: string | null;
+            disease_code: string;
+            disease_name: string;
+            /**
+             * Format: date
+             * @description オンライン登録の最終日 / last day online
+             */
+            online_until: string | null;
+            version_label: string;
+            /**
+             * Format: date
+             * @description 適用開始日（オンライン登録の開始）/ takes effect (online from)
+             */
+            effective_from: string;
+        };
         PatientRegistered: {
             id: number;
             /** @description W_PATIENT_DUPLICATE: 同じ読み・生年月日・性別の患者がいる / the hospital has a patient with the same reading, birth date and sex */
@@ -2135,6 +2590,38 @@ export interface components {
                 patient_ids?: number[];
             }[];
             hospital_id: number;
+        };
+        /** @description 公費負担者番号 / a public payer number */
+        PublicPayerNumber: {
+            id: number;
+            note: string | null;
+            /** @description 法別(2)+都道府県(2)+実施機関(3)+検証番号 / law code, prefecture, body, check digit */
+            number: string;
+            program: components["schemas"]["Program"];
+            /** Format: date */
+            valid_from: string;
+            /** Format: date */
+            valid_until: string | null;
+            /** @description 実施主体 / the implementing body */
+            organisation_id: number;
+        };
+        /** @description 認定結果の入力（sql/municipality/certification_rules.sql）/ a certification to record */
+        CertificationInput: {
+            outcome?: components["schemas"]["ReviewResult"];
+            admin_box?: Record<string, never>;
+            /** Format: date */
+            valid_from?: string;
+            income_tier?: components["schemas"]["IncomeTier"];
+            /** Format: date */
+            valid_until?: string;
+            refusal_note?: string;
+            special_case?: components["schemas"]["SpecialCase"];
+            refusal_reason?: components["schemas"]["RefusalReason"];
+            recipient_number?: string;
+            early_start_reason?: string;
+            public_payer_number?: string;
+            /** Format: date */
+            application_received_on?: string;
         };
         data_dictionary_row: {
             max?: number | null;
@@ -2160,6 +2647,18 @@ export interface components {
             /** Format: int64 */
             form_version_id?: number | null;
         };
+        /** @description 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号 */
+        implementing_bodies: {
+            /** Format: int64 */
+            id?: number | null;
+            code?: string | null;
+            name?: string | null;
+            runs_nanbyo?: boolean | null;
+            runs_shoman?: boolean | null;
+            prefecture_code?: string | null;
+            municipality_kind?: string | null;
+            public_payer_numbers?: unknown;
+        };
         /** @description 兼務先の申請と承認状況 */
         secondary_hospitals: {
             /** Format: int64 */
@@ -2177,6 +2676,30 @@ export interface components {
             hospital_name?: string | null;
             doctor_login_id?: string | null;
             medical_institution_code?: string | null;
+        };
+        /** @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日） */
+        form_version_periods: {
+            /** Format: int64 */
+            id?: number | null;
+            state?: string | null;
+            program?: string | null;
+            /** Format: date-time */
+            created_at?: string | null;
+            /** Format: date */
+            online_from?: string | null;
+            /** Format: date */
+            paper_until?: string | null;
+            disease_code?: string | null;
+            disease_name?: string | null;
+            /** Format: date */
+            online_until?: string | null;
+            version_label?: string | null;
+            /** Format: date */
+            effective_from?: string | null;
+        };
+        ResearchConsentRecorded: {
+            id: number;
+            certification: components["schemas"]["Certification"] | null;
         };
         SecondaryHospitalDecision: {
             /** @description 申請 / the application */
@@ -2203,6 +2726,74 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    diseases_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                program?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                notice_number?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_group_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_group?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_from?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_until?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                in_force?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                machine_judged?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                source?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                updated_at?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                changed_by_operator?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["diseases"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["diseases"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2566,6 +3157,10 @@ export interface operations {
                 created_at?: string;
                 /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
                 updated_at?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                address?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                postal_code?: string;
             };
             header?: {
                 /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
@@ -2672,6 +3267,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    master_history_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                at?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                table_name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                record_id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                action?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                before?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                after?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                login_id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                request_id?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["master_history"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["master_history"][];
                 };
             };
             default: components["responses"]["Error"];
@@ -2896,6 +3551,75 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    add_disease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 疾病名 / disease name */
+                    name: string;
+                    /** @description 出典（告示・通知など）/ source (notice, circular) */
+                    source: string;
+                    /** @description 疾病コード（N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁）/ disease code (N + 3 digits, S + group 2 digits + number 2 digits) */
+                    disease_code: string;
+                    /**
+                     * Format: date
+                     * @description 施行日 / first day in force
+                     */
+                    effective_from: string;
+                    /**
+                     * Format: date
+                     * @description 廃止日（この日まで有効、省略: 現行）/ last day in force (omitted: no end)
+                     */
+                    effective_until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_CODE_FORMAT (22023), E_DISEASE_DATES (22023), E_DISEASE_EFFECTIVE_FROM_REQUIRED (22023), E_DISEASE_NAME_REQUIRED (22023), E_DISEASE_NAME_TOO_LONG (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_EXISTS (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     create_form: {
         parameters: {
             query?: never;
@@ -2957,6 +3681,15 @@ export interface operations {
             };
             /** @description E_PATIENT_NOT_FOUND (P0002), E_UNKNOWN_DISEASE (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_IN_FORCE (55000) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3209,7 +3942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_STATUS (55000) */
+            /** @description E_CERTIFICATION_RECORDED (55000), E_FORM_STATUS (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3283,15 +4016,13 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description スキャンの名前（システム外で届いたスキャン、1〜10,000件）/ names of scans delivered outside the system (1 to 10,000) */
-                    scans?: string[];
+                    /** @description スキャンの名前（1〜10,000件）/ names of the scans (1 to 10,000) */
+                    scans: string[];
                     /**
                      * Format: int64
                      * @description 医療機関 / hospital
                      */
                     hospital_id: number;
-                    /** @description 自治体が登録したスキャンのID（運営主体が取得済みのもの）/ ids of scans municipalities uploaded (downloaded by the operator) */
-                    paper_scan_ids?: number[];
                     /**
                      * Format: int64
                      * @description 外部委託事業者 / contractor
@@ -3310,8 +4041,6 @@ export interface operations {
                     "application/json": {
                         /** @description 新しく割り当てた件数 / newly assigned */
                         assigned: number;
-                        /** @description XMLの scan 属性に書く名前（PS-<id>）/ the names the XML gives in its scan attribute */
-                        references?: string[];
                         hospital_id: number;
                         contractor_organisation_id: number;
                     };
@@ -3335,17 +4064,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_ORGANISATION_NOT_FOUND (P0002), E_PAPER_SCAN_NOT_FOUND (P0002) */
+            /** @description E_ORGANISATION_NOT_FOUND (P0002) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_PAPER_SCAN_ASSIGNED (55000), E_PAPER_SCAN_STATUS (55000) */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3974,6 +4694,65 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    rename_disease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 新しい疾病名 / the new name */
+                    name: string;
+                    /** @description 出典（告示・通知など）/ source */
+                    source: string;
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_NAME_REQUIRED (22023), E_DISEASE_NAME_TOO_LONG (22023), E_DISEASE_NAME_UNCHANGED (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     reset_password: {
         parameters: {
             query?: never;
@@ -4250,6 +5029,64 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    implementing_bodies_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                prefecture_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                municipality_kind?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                runs_nanbyo?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                runs_shoman?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                public_payer_numbers?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["implementing_bodies"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["implementing_bodies"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     carry_over_form: {
         parameters: {
             query?: never;
@@ -4316,7 +5153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_STATUS (55000) */
+            /** @description E_DISEASE_NOT_IN_FORCE (55000), E_FORM_STATUS (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4612,6 +5449,76 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    disease_history_get: {
+        parameters: {
+            query: {
+                /** @description 疾病コード / disease code */
+                disease_code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiseaseChange"][];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    disease_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiseaseChange"][];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     list_api_tokens: {
         parameters: {
             query?: never;
@@ -4772,6 +5679,70 @@ export interface operations {
                 content: {
                     "text/csv": string;
                     "application/json": components["schemas"]["secondary_hospitals"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    form_version_periods_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                program?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                version_label?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_from?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                online_from?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                online_until?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                paper_until?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                state?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                created_at?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["form_version_periods"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["form_version_periods"][];
                 };
             };
             default: components["responses"]["Error"];
@@ -5015,74 +5986,6 @@ export interface operations {
             };
             /** @description E_FORM_STATUS (55000) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    list_paper_scans: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: int32
-                     * @description 件数（1〜1,000）/ rows (1 to 1,000)
-                     */
-                    limit?: number;
-                    /**
-                     * Format: int32
-                     * @description 読み飛ばす件数 / rows to skip
-                     */
-                    offset?: number;
-                    /** @description 状態 / status */
-                    status?: components["schemas"]["FormStatus"];
-                    /** @description 制度 / program */
-                    program?: components["schemas"]["Program"];
-                    /**
-                     * Format: int32
-                     * @description 年度 / fiscal year
-                     */
-                    fiscal_year?: number;
-                    /**
-                     * Format: int64
-                     * @description 自治体 / municipality
-                     */
-                    municipality_id?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperScan"][];
-                };
-            };
-            /** @description E_PAGE (22023), E_PAPER_SCAN_STATUS_UNKNOWN (22023) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5398,93 +6301,6 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    upload_paper_scan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description ファイル {"name": ファイル名, "content_base64": PDFの内容（Base64）} / the file {name, content_base64} */
-                    file: unknown;
-                    /** @description 制度 / program */
-                    program: components["schemas"]["Program"];
-                    /**
-                     * Format: int32
-                     * @description 年度 / fiscal year
-                     */
-                    fiscal_year: number;
-                    /** @description 疾病コード（分かれば）/ disease code, if known */
-                    disease_code?: string;
-                    /**
-                     * Format: int64
-                     * @description 紙の票の様式（分かれば）/ the paper form's version, if known
-                     */
-                    form_version_id?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperScan"];
-                };
-            };
-            /** @description E_FILE_BASE64 (22023), E_FILE_NAME (22023), E_FILE_REQUIRED (22023), E_FISCAL_YEAR (22023), E_NOT_PDF (22023), E_PAPER_SCAN_DISEASE (22023), E_PAPER_SCAN_VERSION_MISMATCH (22023), E_PROGRAM (22023), E_PROGRAM_NOT_RUN (22023) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_PAPER_PERIOD_ENDED (55000), E_PAPER_SCAN_DUPLICATE (23505) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_FILE_TOO_LARGE (54000) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
     complete_enrolment: {
         parameters: {
             query?: never;
@@ -5627,7 +6443,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    complete_paper_scan: {
+    check_certification: {
         parameters: {
             query?: never;
             header?: never;
@@ -5639,67 +6455,11 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: int64
-                     * @description スキャンのID / the scan
+                     * @description 票のID / form id
                      */
-                    paper_scan_id: number;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperScan"];
-                };
-            };
-            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_PAPER_SCAN_NOT_FOUND (P0002) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_PAPER_SCAN_STATUS (55000) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    download_paper_scan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: int64
-                     * @description スキャンのID / the scan
-                     */
-                    paper_scan_id: number;
+                    form_id: number;
+                    /** @description 認定結果（CertificationInput）/ the certification (CertificationInput) */
+                    certification: unknown;
                 };
             };
         };
@@ -5711,16 +6471,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        scan: components["schemas"]["PaperScan"];
-                        file_name: string;
-                        /** @constant */
-                        media_type: "application/pdf";
-                        /** @description PDFの内容（Base64）/ the PDF, base64 */
-                        content_base64: string;
+                        problems: {
+                            code: string;
+                            field: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
-            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            /** @description E_CERT_INPUT (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5729,8 +6497,196 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_PAPER_SCAN_NOT_FOUND (P0002) */
+            /** @description E_FORM_NOT_FOUND (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    import_hospitals_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HospitalImport"];
+                };
+            };
+            /** @description E_CSV_HEADER (22023), E_CSV_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 応答の本文で理由を返す / the answer itself says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HospitalImport"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    publish_form_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 様式定義（JSON, extension/core/FORMS.md）/ the form definition */
+                    definition: unknown;
+                    /**
+                     * Format: date
+                     * @description 前の版のオンライン登録最終日（なし: 新しい版の適用開始日の前日）/ the previous version's last day online (none: the day before the new version takes effect)
+                     */
+                    previous_online_until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormVersionPeriod"] & {
+                        previous: components["schemas"]["FormVersionPeriod"] | null;
+                    };
+                };
+            };
+            /** @description E_FORM_DEFINITION (22023), E_FORM_DEFINITION_REQUIRED (22023), E_FORM_VERSION_NOT_NEWER (22023), E_FORM_VERSION_PROGRAM (22023), E_NO_PREVIOUS_VERSION (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_EXISTS (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    record_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /** @description 認定結果（CertificationInput）/ the certification (CertificationInput) */
+                    certification: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        status: components["schemas"]["FormStatus"];
+                        certification: components["schemas"]["Certification"];
+                        review_result: components["schemas"]["ReviewResult"];
+                    };
+                };
+            };
+            /** @description E_CERT_ADMIN_BOX (22023), E_CERT_ADMIN_BOX_ITEM (22023), E_CERT_DATE (22023), E_CERT_DIAGNOSIS_DATE_MISSING (22023), E_CERT_DUPLICATE_FORM (22023), E_CERT_INCOME_TIER (22023), E_CERT_INCOME_TIER_REQUIRED (22023), E_CERT_INPUT (22023), E_CERT_NOT_GRANTED_FIELD (22023), E_CERT_OUTCOME (22023), E_CERT_PAYER_LAW_CODE (22023), E_CERT_PAYER_NUMBER (22023), E_CERT_PAYER_NUMBER_REQUIRED (22023), E_CERT_PAYER_PREFECTURE (22023), E_CERT_RECEIVED_BEFORE_ISSUE (22023), E_CERT_RECEIVED_FUTURE (22023), E_CERT_RECIPIENT_NUMBER (22023), E_CERT_RECIPIENT_NUMBER_REQUIRED (22023), E_CERT_REFUSAL_NOTE_REQUIRED (22023), E_CERT_REFUSAL_REASON (22023), E_CERT_REFUSAL_REASON_NOT_REFUSED (22023), E_CERT_REFUSAL_REASON_REQUIRED (22023), E_CERT_SPECIAL_CASE (22023), E_CERT_SPECIAL_CASE_TIER (22023), E_CERT_START_BEFORE_DIAGNOSIS (22023), E_CERT_START_TOO_EARLY (22023), E_CERT_START_TOO_EARLY_WITH_REASON (22023), E_CERT_TEXT_TOO_LONG (22023), E_CERT_UNKNOWN_FIELD (22023), E_CERT_VALIDITY_ORDER (22023), E_CERT_VALIDITY_REQUIRED (22023), E_CERT_VALIDITY_TOO_LONG (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_STATUS (55000) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5801,6 +6757,134 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    add_public_payer_number: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 備考 / note */
+                    note?: string;
+                    /** @description 公費負担者番号（8桁、全角・ハイフン可）/ the public payer number (8 digits; full-width digits and hyphens accepted) */
+                    number: string;
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /**
+                     * Format: date
+                     * @description 開始日 / first day valid
+                     */
+                    valid_from: string;
+                    /**
+                     * Format: date
+                     * @description 終了日（なし: 期限なし）/ last day valid (none: open)
+                     */
+                    valid_until?: string;
+                    /**
+                     * Format: int64
+                     * @description 実施主体（自治体）/ the implementing body
+                     */
+                    organisation_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPayerNumber"];
+                };
+            };
+            /** @description E_VALID_FROM_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    end_public_payer_number: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description 終了日 / last day valid
+                     */
+                    valid_until: string;
+                    /**
+                     * Format: int64
+                     * @description 公費負担者番号のID / the public payer number
+                     */
+                    public_payer_number_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPayerNumber"];
+                };
+            };
+            /** @description E_VALID_UNTIL_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAYER_NUMBER_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     issue_accounts_from_csv: {
         parameters: {
             query?: never;
@@ -5851,6 +6935,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountsFromCsv"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    record_research_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /**
+                     * Format: date
+                     * @description 同意書の日付 / the date of the written consent
+                     */
+                    consented_on: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchConsentRecorded"];
+                };
+            };
+            /** @description E_CONSENT_DATE_FUTURE (22023), E_CONSENT_DATE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["Error"];
@@ -6126,6 +7273,140 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    withdraw_research_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /**
+                     * Format: date
+                     * @description 撤回日（省略: 今日）/ the day withdrawn (left out: today)
+                     */
+                    withdrawn_on?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchConsentRecorded"];
+                };
+            };
+            /** @description E_CONSENT_DATE_FUTURE (22023), E_CONSENT_WITHDRAWN_BEFORE (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_CONSENT_NOT_RECORDED (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    set_disease_effective_until: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 出典（告示・通知など）/ source */
+                    source: string;
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                    /**
+                     * Format: date
+                     * @description 廃止日（この日まで有効、null: 取り消し）/ last day in force (null: none)
+                     */
+                    effective_until: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_DATES (22023), E_DISEASE_EFFECTIVE_UNTIL_UNCHANGED (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     withdraw_secondary_hospital: {
         parameters: {
             query?: never;
@@ -6165,6 +7446,60 @@ export interface operations {
             };
             /** @description E_NOT_ALLOWED (42501), E_NOT_LOGGED_IN (42501) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    set_form_version_online_until: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description オンライン登録の最終日 / the last day online
+                     */
+                    last_day: string;
+                    /**
+                     * Format: int64
+                     * @description 様式の版 / the form version
+                     */
+                    form_version_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormVersionPeriod"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,8 @@ const VOCABULARY_KINDS: Record<string, string> = {
   secondary_hospital_statuses: 'SecondaryHospitalStatus', import_results: 'ImportResult',
   form_history_parts: 'FormHistoryPart', deletion_reasons: 'DeletionReason', paper_scan_statuses: 'PaperScanStatus',
   income_tiers: 'IncomeTier', refusal_reasons: 'RefusalReason', admin_box_items: 'AdminBoxItem',
+  municipality_kinds: 'MunicipalityKind', hospital_import_results: 'HospitalImportResult',
+  form_version_states: 'FormVersionState', master_tables: 'MasterTable', master_history_actions: 'MasterHistoryAction',
 };
 
 /** The 行政記載欄's items as the server defines them (app.admin_box_items). */
