@@ -808,6 +808,8 @@ test('paper path: a municipality uploads a scanned PDF (a non-PDF is refused); t
   await again.getByRole('link', { name: '紙の票のスキャン' }).click();
   await again.locator('table.paper-scans tbody tr', { hasText: reference }).getByText('完了', { exact: true }).waitFor();
   await again.context().close();
+});
+
 // --- master data: implementing bodies, hospitals, form versions (#19) ---
 test('master data: the operator admin adds a payer number, imports hospitals (per-row report), sees the form versions\' periods', async () => {
   const page = await newPage();
