@@ -43,6 +43,18 @@ AS $$
          ('research_consent_on', '研究利用の同意日（書面）', 14, false)
 $$;
 
+-- The column a header cell names: its English name or its Japanese name
+-- (NFKC, case and surrounding spaces ignored); else the cell as it is.
+CREATE OR REPLACE FUNCTION app.certification_import_column_of(header_cell text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+AS $$
+  SELECT coalesce((SELECT c.name FROM app.certification_import_columns() c
+                    WHERE c.name = h OR normalize(c.label_ja, NFKC) = h), h)
+    FROM (SELECT lower(btrim(normalize(header_cell, NFKC), E' \t\ufeff')) AS h) x
+$$;
+
 -- A cell of a CSV record: trimmed, '' as null, null for a column the header
 -- does not have or a record too short.
 CREATE OR REPLACE FUNCTION app.csv_cell(fields text[], pos integer)
@@ -151,7 +163,7 @@ LANGUAGE sql
 STABLE
 AS $$
   WITH h AS (
-    SELECT lower(btrim(normalize(n, NFKC), E' \t\ufeff')) AS name, i FROM unnest(header) WITH ORDINALITY u(n, i)
+    SELECT app.certification_import_column_of(n) AS name, i FROM unnest(header) WITH ORDINALITY u(n, i)
   )
   SELECT certification_header_problems.line, x.column_name, x.code, x.message FROM (
     SELECT h.i, h.name AS column_name, 'E_CSV_HEADER_UNKNOWN' AS code,
@@ -170,8 +182,8 @@ AS $$
   ORDER BY x.i
 $$;
 
--- Imports a decoded file for `me` (see the top of this file). Answers the
--- report; a refused file sets HTTP 422 and writes nothing but its audit row.
+-- Imports an uploaded file for `me` (see the top of this file). Answers the
+-- report; a refused file (accepted: false) writes nothing but its audit row.
 CREATE OR REPLACE FUNCTION app.import_certification_file(me app.accounts, body bytea, content_type text)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -223,7 +235,7 @@ BEGIN
     RETURN app.certification_import_refused(me, file_hash, decoded.encoding, NULL, problems, jsonb_array_length(problems));
   END IF;
   -- where each column is (null: not in this file)
-  SELECT jsonb_object_agg(lower(btrim(normalize(n, NFKC), E' \t\ufeff')), i) INTO pos
+  SELECT jsonb_object_agg(app.certification_import_column_of(n), i) INTO pos
     FROM unnest(header) WITH ORDINALITY u(n, i);
 
   DROP TABLE IF EXISTS pg_temp.certification_rows;
@@ -405,8 +417,8 @@ BEGIN
 END
 $$;
 
--- The refusal of a file: HTTP 422 with its problems (nothing written but the
--- audit row).
+-- The refusal of a file: its problems (the api function answers it with
+-- HTTP 422; nothing is written but the audit row).
 CREATE OR REPLACE FUNCTION app.certification_import_refused(me app.accounts, file_hash text, encoding text,
                                                             total integer, problems jsonb, problem_count integer)
 RETURNS jsonb
@@ -417,7 +429,6 @@ AS $$
 BEGIN
   PERFORM app.audit('certification.import', 'refused', 'file', NULL,
     jsonb_build_object('file_sha256', file_hash, 'encoding', encoding, 'rows', total, 'problems', problem_count));
-  PERFORM set_config('response.status', '422', true);
   RETURN jsonb_build_object(
     'accepted', false, 'rows', total, 'problem_count', problem_count, 'problems', problems,
     'message', format('ファイルに誤りが%s件あるため、1件も反映していません。各行の誤りを直して、もう一度取り込んでください。', problem_count));
@@ -434,8 +445,13 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  report jsonb := app.import_certification_file(app.caller(), $1, app.request_content_type());
 BEGIN
-  RETURN app.import_certification_file(app.caller(), $1, app.request_content_type());
+  IF NOT (report ->> 'accepted')::boolean THEN
+    PERFORM set_config('response.status', '422', true);
+  END IF;
+  RETURN report;
 END
 $$;
 COMMENT ON FUNCTION api.import_certification_results(bytea) IS
@@ -449,8 +465,13 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  report jsonb := app.import_certification_file(app.caller(), convert_to($1, 'UTF8'), 'text/plain; charset=utf-8');
 BEGIN
-  RETURN app.import_certification_file(app.caller(), convert_to($1, 'UTF8'), 'text/plain; charset=utf-8');
+  IF NOT (report ->> 'accepted')::boolean THEN
+    PERFORM set_config('response.status', '422', true);
+  END IF;
+  RETURN report;
 END
 $$;
 COMMENT ON FUNCTION api.import_certification_results(text) IS

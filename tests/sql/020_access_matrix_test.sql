@@ -79,6 +79,9 @@ INSERT INTO expected_privileges VALUES
   ('api.correct_form(bigint,jsonb)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
   ('api.review_form(bigint,text)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
   ('api.register_form(bigint)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
+  -- C3: the bulk import of certification results (#19)
+  ('api.import_certification_results(bytea)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
+  ('api.import_certification_results(text)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
   ('api.get_form(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.search_forms(text,text,text,integer,bigint,integer,integer)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.assign_scans(bigint,bigint,text[])', 'EXECUTE', '{operator_admin,operator_staff}'),
