@@ -599,6 +599,50 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
    '{"postal_code": "郵便番号（1234567、123-4567、全角数字・ー／－も可）/ the postal code (1234567, 123-4567; full-width digits and the ー/－ hyphens too)"}',
    '{"type": "array", "items": {"$ref": "#/components/schemas/PostalAddress"}}', NULL);
 
+-- The disease master (D4, issue #19: sql/master/diseases.sql).
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('Disease', '{"type": "object",
+     "required": ["program", "disease_code", "notice_number", "name", "disease_group_code", "disease_group",
+                  "effective_from", "effective_until", "machine_judged", "source", "updated_at"],
+     "properties": {"program": {"$ref": "#/components/schemas/Program"},
+                    "disease_code": {"type": "string", "pattern": "^(N[0-9]{3}|S[0-9]{4})$",
+                                     "description": "N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁 / N + notice number (3 digits); S + disease group (2) + notice number in the group (2)"},
+                    "notice_number": {"type": "integer", "description": "告示番号（小慢は疾患群の中の番号）/ notice number (shōman: within the group)"},
+                    "name": {"type": "string"},
+                    "disease_group_code": {"type": ["string", "null"], "description": "小慢の疾患群 01〜16 / shōman disease group"},
+                    "disease_group": {"type": ["string", "null"]},
+                    "effective_from": {"type": ["string", "null"], "format": "date", "description": "施行日（null: 出典に記載なし）/ first day in force (null: not given by the source)"},
+                    "effective_until": {"type": ["string", "null"], "format": "date", "description": "廃止日（この日まで有効、null: 現行）/ last day in force (null: in force)"},
+                    "machine_judged": {"type": "boolean", "description": "疾病固有の様式（機械判定）がある / a form version of its own (machine judgment) exists"},
+                    "source": {"type": "string", "description": "出典 / where the row comes from"},
+                    "updated_at": {"type": "string", "format": "date-time"}}}'),
+  ('DiseaseChange', '{"type": "object", "required": ["id", "changed_at", "change", "changed_by", "old_values", "new_values"],
+     "properties": {"id": {"type": "integer"}, "changed_at": {"type": "string", "format": "date-time"},
+                    "change": {"type": "string", "enum": ["add", "update", "rename", "set_effective_until"],
+                               "description": "add 追加、update データファイルからの更新、rename 名称変更、set_effective_until 廃止日の設定 / the kind of change"},
+                    "changed_by": {"type": ["string", "null"], "description": "変更した運営主体の管理者のユーザID（null: データファイル）/ login id of the operator admin (null: the data file)"},
+                    "changed_by_name": {"type": ["string", "null"]},
+                    "old_values": {"type": ["object", "null"]}, "new_values": {"type": "object"}}}');
+
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('diseases', 'The disease master: designated intractable diseases (N + notice number) and pediatric chronic diseases (S + group + number), with their dates in force, whether a machine-judged form version exists, and the source of each row. Every logged-in user.', '{}', NULL, NULL),
+  ('add_disease', 'Add a disease (operator admin): code, name, first day in force and source; recorded in the disease history and the audit log.',
+   '{"disease_code": "疾病コード（N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁）/ disease code (N + 3 digits, S + group 2 digits + number 2 digits)",
+     "name": "疾病名 / disease name",
+     "effective_from": "施行日 / first day in force",
+     "effective_until": "廃止日（この日まで有効、省略: 現行）/ last day in force (omitted: no end)",
+     "source": "出典（告示・通知など）/ source (notice, circular)"}',
+   '{"$ref": "#/components/schemas/Disease"}', NULL),
+  ('rename_disease', 'Rename a disease (operator admin), e.g. a renamed notice; the old name stays in the disease history.',
+   '{"disease_code": "疾病コード / disease code", "name": "新しい疾病名 / the new name", "source": "出典（告示・通知など）/ source"}',
+   '{"$ref": "#/components/schemas/Disease"}', NULL),
+  ('set_disease_effective_until', 'Set the last day a disease is in force (operator admin); null lifts it.',
+   '{"disease_code": "疾病コード / disease code", "effective_until": "廃止日（この日まで有効、null: 取り消し）/ last day in force (null: none)", "source": "出典（告示・通知など）/ source"}',
+   '{"$ref": "#/components/schemas/Disease"}', NULL),
+  ('disease_history', 'Every change of a disease, newest first: added, updated from the data file, renamed, end date set.',
+   '{"disease_code": "疾病コード / disease code"}',
+   '{"type": "array", "items": {"$ref": "#/components/schemas/DiseaseChange"}}', NULL);
+
 -- The codes the extension (Rust) raises, by the calls that can answer them
 -- (migration foundation/0005). One line per Rust source: its codes are
 -- checked against the file by tests/http/test_openapi.py. The status is what

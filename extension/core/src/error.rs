@@ -38,10 +38,10 @@ pub trait ErrorCode {
 mod tests {
     use super::*;
     use crate::access_key::AccessKeyError;
-    use crate::accounts::csv::CsvError;
     use crate::accounts::user_data_file::FileError as UserDataFileError;
     use crate::auth::password::PasswordPolicyError;
     use crate::bulk::reader::FileError as XmlFileError;
+    use crate::csv::CsvError;
     use crate::form::DefinitionError;
 
     fn told(e: &dyn ErrorCode) -> (&'static str, String, ErrorKind, Option<String>) {

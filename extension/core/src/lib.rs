@@ -10,6 +10,7 @@ pub mod auth;
 pub mod build_info;
 pub mod bulk;
 pub mod bundled;
+pub mod csv;
 pub mod error;
 pub mod expr;
 pub mod form;

@@ -78,3 +78,16 @@ fn a_new_disease_needs_no_code_change() {
     assert!(j.valid, "{:?}", j.errors);
     assert_eq!(j.severity.met, Some(true));
 }
+
+#[test]
+fn a_general_form_states_no_criteria() {
+    // Parkinson's criteria with machine judgment switched off: refused
+    let mut d = parkinson();
+    d["machine_judgment"] = json!(false);
+    assert!(error_of(&d).starts_with("machine_judgment: a form without machine judgment"), "{}", error_of(&d));
+
+    // the general form compiles and never judges
+    let general = CompiledForm::from_json(bundled::definition("N000").unwrap()).unwrap();
+    assert!(!general.machine_judgment());
+    assert!(CompiledForm::from_value(&parkinson()).unwrap().machine_judgment());
+}

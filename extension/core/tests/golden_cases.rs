@@ -57,7 +57,8 @@ fn every_golden_case_gives_its_expected_judgment() {
 }
 
 /// Each disease has 3 or more cases, among them a form that meets the
-/// criteria, one that does not, and invalid data (needs review).
+/// criteria, one that does not, and invalid data (needs review); a general
+/// form (no machine judgment), complete data and invalid data.
 #[test]
 fn every_bundled_disease_has_cases_of_each_outcome() {
     if std::env::var_os("NANBYO_BLESS").is_some() {
@@ -76,6 +77,15 @@ fn every_bundled_disease_has_cases_of_each_outcome() {
         let cases = outcomes.get(disease).map(Vec::as_slice).unwrap_or_default();
         let has = |valid: bool, primary: &str| cases.iter().any(|(v, p)| *v == valid && p == primary);
         assert!(cases.len() >= 3, "{disease}: write at least 3 golden cases in its cases/ folder");
+        let general =
+            bundled::versions(disease).any(|f| !CompiledForm::from_json(f.definition).unwrap().machine_judgment());
+        if general {
+            // a general form never judges: complete data needs review too
+            assert!(cases.iter().all(|(_, p)| p == "needs_review"), "{disease}: a general form only needs review");
+            assert!(has(true, "needs_review"), "{disease}: no golden case of complete data");
+            assert!(has(false, "needs_review"), "{disease}: no golden case of invalid data");
+            continue;
+        }
         assert!(has(true, "meets"), "{disease}: no golden case that meets the criteria");
         assert!(has(true, "does_not_meet"), "{disease}: no golden case that does not meet the criteria");
         assert!(has(false, "needs_review"), "{disease}: no golden case of invalid data");

@@ -54,3 +54,16 @@ IMMUTABLE STRICT PARALLEL SAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'form_layout_wrapper';
 /* </end connected objects> */
+
+/* <begin connected objects> */
+-- nanbyo::csv::csv_records
+CREATE  FUNCTION "csv_records"(
+	"csv" TEXT /* & str */
+) RETURNS TABLE (
+	"line" INT,  /* i32 */
+	"fields" TEXT[]  /* Vec < String > */
+)
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'csv_records_wrapper';
+/* </end connected objects> */

@@ -12,6 +12,7 @@ mod accounts;
 mod auth;
 mod bulk_export;
 mod bulk_import;
+mod csv;
 mod direct_jsonb;
 mod errors;
 mod form_layout;

@@ -14,7 +14,7 @@ use thiserror::Error;
 
 use crate::error::{ErrorCode, ErrorKind};
 
-use super::csv::{read_records, CsvError};
+use crate::csv::{read_records, CsvError};
 use crate::identifiers::valid_medical_institution_code;
 use crate::normalize::{parse_date, to_half_width};
 

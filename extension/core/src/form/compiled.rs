@@ -103,6 +103,8 @@ pub struct CompiledForm {
     /// decision unknown while they are empty.
     pub(super) diagnosis_inputs: Vec<usize>,
     pub(super) severity_inputs: Vec<usize>,
+    /// False for a general form (FormDefinition::machine_judgment).
+    pub(super) machine_judgment: bool,
 }
 
 /// The item slots an expression depends on: the items it reads, the inputs
@@ -271,6 +273,17 @@ impl CompiledForm {
             });
         }
 
+        if !def.machine_judgment
+            && !(def.diagnosis.met.is_null()
+                && def.severity.met.is_null()
+                && def.diagnosis.categories.is_empty()
+                && def.severity.autofill.is_empty())
+        {
+            return Err(err(
+                "machine_judgment",
+                "a form without machine judgment has null diagnosis.met and severity.met, no categories and no autofill",
+            ));
+        }
         let diagnosis_met = compile_expr("diagnosis.met", &def.diagnosis.met)?;
         let diagnosis_categories = def
             .diagnosis
@@ -308,6 +321,7 @@ impl CompiledForm {
             autofill,
             diagnosis_inputs,
             severity_inputs,
+            machine_judgment: def.machine_judgment,
         })
     }
 
@@ -365,6 +379,11 @@ impl CompiledForm {
 
     pub fn calculation_count(&self) -> usize {
         self.calculations.len()
+    }
+
+    /// Whether the form judges diagnosis and severity (false: a general form).
+    pub fn machine_judgment(&self) -> bool {
+        self.machine_judgment
     }
 
     pub fn rule_count(&self) -> usize {

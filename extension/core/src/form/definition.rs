@@ -39,6 +39,16 @@ pub struct FormDefinition {
     pub rules: Vec<RuleDef>,
     pub diagnosis: CriteriaDef,
     pub severity: SeverityDef,
+    /// False for a general form (一般様式): a disease without a definition
+    /// of its own, whose diagnosis and severity the doctor states in words.
+    /// Its `diagnosis.met` and `severity.met` are `null`, and every judgment
+    /// is needs_review with the warning W_NO_MACHINE_JUDGMENT.
+    #[serde(default = "machine_judged")]
+    pub machine_judgment: bool,
+}
+
+fn machine_judged() -> bool {
+    true
 }
 
 /// A shared block of items, bundled with the core (forms/blocks/).

@@ -46,4 +46,6 @@ pub mod codes {
     pub const DERIVED_MISMATCH: &str = "W_DERIVED_MISMATCH";
     /// An entered value differs from what the data determines.
     pub const AUTOFILL_MISMATCH: &str = "W_AUTOFILL_MISMATCH";
+    /// A general form: no machine judgment exists for the disease.
+    pub const NO_MACHINE_JUDGMENT: &str = "W_NO_MACHINE_JUDGMENT";
 }

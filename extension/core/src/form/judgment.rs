@@ -196,6 +196,14 @@ impl CompiledForm {
             waiting_for: waiting_for(severity_met, &self.severity_inputs, &slots),
         };
 
+        if !self.machine_judgment {
+            warnings.push(Finding {
+                item: None,
+                code: codes::NO_MACHINE_JUDGMENT.to_owned(),
+                message: "この疾病には機械判定がありません（一般様式）。診断基準・重症度は医師の記載に基づき自治体が判断します。"
+                    .to_owned(),
+            });
+        }
         let valid = errors.is_empty();
         let primary_judgment = match (valid, diagnosis.met, severity.met) {
             (false, _, _) => PrimaryJudgment::NeedsReview,
