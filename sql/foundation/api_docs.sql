@@ -660,6 +660,8 @@ SELECT name, source, status, sqlstate, code
      ARRAY['E_NUL_CHARACTER']),
     ('extension/pg/src/direct_jsonb.rs', 413, '54000', ARRAY['import_forms_xml', 'check_forms_xml'],
      ARRAY['E_VALUE_TOO_LONG']),
+    -- an uploaded CSV whose quoting does not close (nanbyo.csv_records)
+    ('extension/core/src/csv.rs', 400, '22P02', ARRAY['import_certification_results'], ARRAY['E_CSV_MALFORMED']),
     -- a typed access key that cannot be one (before any lookup)
     ('extension/core/src/access_key.rs', 400, '22023',
      ARRAY['fetch_form_by_key', 'take_over_form', 'carry_over_form', 'print_form', 'print_access_key_slip'],
