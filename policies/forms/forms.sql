@@ -34,9 +34,13 @@ CREATE POLICY patients_operator ON app.patients FOR SELECT TO operator_users USI
 CREATE POLICY form_personal_follows_form ON app.form_personal FOR SELECT
   TO form_readers
   USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id));
+-- the certification's and research consent's history is municipality-only
+-- like the tables (policies/municipality/certification.sql)
 CREATE POLICY form_history_follows_form ON app.form_history FOR SELECT
   TO form_readers
-  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id));
+  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id)
+         AND (part IN ('clinical', 'personal') OR pg_has_role(current_user, 'municipality_users', 'MEMBER')
+              OR pg_has_role(current_user, 'operator_users', 'MEMBER')));
 CREATE POLICY form_comments_follow_form ON app.form_comments FOR SELECT
   TO form_readers
   USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id));

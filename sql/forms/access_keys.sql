@@ -174,7 +174,9 @@ BEGIN
     'primary_judgment', f.judgment ->> 'primary_judgment',
     'judgment', f.judgment,
     'confirmed_at', f.confirmed_at, 'municipality_id', f.municipality_id, 'review_result', f.review_result,
-    'data', app.form_full_data(f))
+    'data', app.form_full_data(f),
+    -- the municipality's decision, as much of it as the caller may see (sql/municipality/certification.sql)
+    'certification', app.certification_document(f))
   FROM app.form_versions v, app.organisations h, app.accounts d
   WHERE v.id = f.form_version_id AND h.id = f.hospital_id AND d.id = f.doctor_account_id);
 END

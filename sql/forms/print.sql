@@ -68,6 +68,31 @@ h2 { font-size: 11pt; margin: 4mm 0 1mm; }
 @media screen { body { max-width: 190mm; margin: 10mm auto; } }
 $css$ $$;
 
+-- The 行政記載欄 (administrative box) of a printed form: the box every form
+-- has, filled in with the municipality's entries only when the form's
+-- municipality prints it (others get it blank, as on paper); the masked
+-- print for the review board carries only the items marked for it
+-- (app.admin_box_items.on_masked_print: 受付番号, 審査会開催日; never free text).
+CREATE OR REPLACE FUNCTION app.admin_box_html(f app.forms, masked boolean)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- (plpgsql: app.caller_is_forms_municipality is made later, in sql/municipality/certification.sql)
+  RETURN (SELECT format('<h2>行政記載欄（自治体記入）</h2><table class="admin-box">%s</table>',
+    string_agg(format('<tr><th>%s</th><td>%s</td></tr>', app.html(i.label_ja),
+                      app.html(CASE WHEN mine THEN coalesce(c.admin_box ->> i.item_id, '') ELSE '' END)),
+               '' ORDER BY i.position))
+    FROM app.admin_box_items i
+    CROSS JOIN (SELECT app.caller_is_forms_municipality(f) AS mine) m
+    LEFT JOIN app.certifications c ON c.form_id = f.id
+   WHERE NOT masked OR i.on_masked_print);
+END
+$$;
+
 -- The HTML page of a form. `data` is printed as given (masked or not).
 CREATE OR REPLACE FUNCTION app.form_html(f app.forms, data jsonb, heading_note text, access_key text)
 RETURNS text
@@ -93,6 +118,7 @@ AS $$
 <h1>%1$s</h1>
 <div class="meta"><div>%3$s<br>様式: %4$s<br>%9$s<br>%5$s</div>%6$s</div>
 %7$s
+%10$s
 <div class="judgment">一次判定（機械判定）: %8$s</div>
 </body></html>$html$,
     app.html(CASE f.program WHEN 'nanbyo' THEN '臨床調査個人票' ELSE '医療意見書' END || '（' || v.disease_name || '）'),
@@ -109,7 +135,9 @@ AS $$
     app.html(format('制度: %s　申請区分: %s　状態: %s',
       coalesce((SELECT label_ja FROM app.programs WHERE code = f.program), f.program),
       coalesce((SELECT label_ja FROM app.form_purposes WHERE code = f.purpose), f.purpose),
-      coalesce((SELECT label_ja FROM app.form_statuses WHERE code = f.status), f.status))))
+      coalesce((SELECT label_ja FROM app.form_statuses WHERE code = f.status), f.status))),
+    -- the masked print is the one with a heading note and no key
+    app.admin_box_html(f, heading_note IS NOT NULL AND access_key IS NULL))
   FROM v
 $$;
 

@@ -249,7 +249,19 @@ BEGIN
     || (SELECT jsonb_build_object('ApiTokenScope', jsonb_build_object('type', 'string', 'enum', jsonb_agg(code ORDER BY code),
               'description', 'APIトークンの権限範囲 / scope of an API token (app.api_token_scopes)',
               'x-enum-labels', jsonb_object_agg(code, label_ja)))
-          FROM app.api_token_scopes);
+          FROM app.api_token_scopes)
+    -- the certification's codes (C2)
+    || (SELECT jsonb_build_object('IncomeTier', jsonb_build_object('type', 'string', 'enum', jsonb_agg(code ORDER BY position),
+              'description', '階層区分 / income tier (app.income_tiers)', 'x-enum-labels', jsonb_object_agg(code, label_ja)))
+          FROM app.income_tiers)
+    || (SELECT jsonb_build_object('RefusalReason', jsonb_build_object('type', 'string', 'enum', jsonb_agg(code ORDER BY position),
+              'description', '不認定の理由 / refusal reason (app.refusal_reasons)', 'x-enum-labels', jsonb_object_agg(code, label_ja)))
+          FROM app.refusal_reasons)
+    || (SELECT jsonb_build_object('SpecialCase', jsonb_build_object('type', 'string', 'enum', jsonb_agg(code ORDER BY position),
+              'description', '特例区分（名称は制度ごと: 難病／小慢）/ special case (labels per program: nanbyō／shōman; app.special_cases)',
+              'x-enum-labels', jsonb_object_agg(code, label)))
+          FROM (SELECT code, min(position) AS position, string_agg(DISTINCT label_ja, '／') AS label
+                  FROM app.special_cases GROUP BY code) s);
   -- the error object every refusal has
   schemas := schemas || jsonb_build_object('Error', jsonb_build_object(
     'type', 'object',

@@ -49,11 +49,27 @@ AS $$
       jsonb_build_object('code', 'duplicate', 'label', '重複（登録済み）')),
     -- which part of a form a history entry changed (app.form_history.part)
     'form_history_parts', jsonb_build_array(
-      jsonb_build_object('code', 'personal', 'label', '個人情報'), jsonb_build_object('code', 'clinical', 'label', '臨床情報')),
+      jsonb_build_object('code', 'personal', 'label', '個人情報'), jsonb_build_object('code', 'clinical', 'label', '臨床情報'),
+      jsonb_build_object('code', 'certification', 'label', '認定結果'),
+      jsonb_build_object('code', 'research_consent', 'label', '研究利用への同意')),
+    -- the certification decision (C2, sql/municipality/migrations/0001_certifications.sql)
+    'income_tiers', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY position)
+                       FROM app.income_tiers),
+    'special_cases', (SELECT jsonb_agg(jsonb_build_object('code', code, 'program', program, 'label', label_ja)
+                                       ORDER BY program, position) FROM app.special_cases),
+    'refusal_reasons', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY position)
+                          FROM app.refusal_reasons),
+    'monthly_caps', (SELECT jsonb_agg(jsonb_build_object('program', c.program, 'income_tier', c.income_tier,
+                                                         'special_case', c.special_case, 'cap_yen', c.cap_yen)
+                                      ORDER BY c.program, t.position, c.special_case)
+                       FROM app.monthly_caps c JOIN app.income_tiers t ON t.code = c.income_tier),
+    'admin_box_items', (SELECT jsonb_agg(jsonb_build_object('code', item_id, 'label', label_ja, 'value_type', value_type,
+                                                            'max_length', max_length, 'on_masked_print', on_masked_print)
+                                         ORDER BY position) FROM app.admin_box_items),
     'sexes', (SELECT d -> 'codes'
                 FROM app.form_versions v
                CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d
                WHERE d ->> 'item_id' = 'patient_sex'
                ORDER BY v.effective_from DESC, v.id DESC LIMIT 1))
 $$;
-COMMENT ON FUNCTION api.vocabulary() IS '画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）';
+COMMENT ON FUNCTION api.vocabulary() IS '画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）';

@@ -39,18 +39,24 @@
 -- cannot catch an error per row).
 CREATE OR REPLACE FUNCTION app.iso_date_or_null(value text)
 RETURNS date
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
 PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-               AND substr(v, 1, 4)::int >= 1900
-               AND substr(v, 6, 2)::int BETWEEN 1 AND 12
-               AND substr(v, 9, 2)::int BETWEEN 1 AND
-                   extract(day FROM make_date(substr(v, 1, 4)::int, substr(v, 6, 2)::int, 1)
-                                    + interval '1 month - 1 day')::int
-              THEN v::date END
-    FROM (SELECT btrim(normalize(value, NFKC)) AS v) x
+DECLARE
+  v text := btrim(normalize(value, NFKC));
+BEGIN
+  -- (plpgsql, not SQL: a SQL function with FROM is not inlined and would run
+  -- an executor of its own for every date of every row)
+  IF v IS NULL OR v !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' OR substr(v, 1, 4)::int < 1900
+     OR substr(v, 6, 2)::int NOT BETWEEN 1 AND 12 OR substr(v, 9, 2)::int < 1
+     OR substr(v, 9, 2)::int > extract(day FROM make_date(substr(v, 1, 4)::int, substr(v, 6, 2)::int, 1)
+                                                + interval '1 month - 1 day')::int THEN
+    RETURN NULL;
+  END IF;
+  RETURN v::date;
+END
 $$;
 
 -- A text value of the certification object: NFKC, trimmed, '' as null.
@@ -109,17 +115,28 @@ AS $$
             (SELECT p.law_code FROM app.programs p WHERE p.code = f.program) AS law_code,
             (SELECT p.label_ja FROM app.programs p WHERE p.code = f.program) AS program_label,
             coalesce(certification -> 'admin_box', '{}') AS admin_box,
-            f.program AS program) v
+            f.program AS program
+          OFFSET 0) v0  -- (a fence: each value computed once per form, not in every rule that uses it)
+   CROSS JOIN LATERAL (SELECT v0.*,
+            EXISTS (SELECT FROM app.review_results r WHERE r.code = v0.outcome) AS outcome_known,
+            EXISTS (SELECT FROM app.refusal_reasons r WHERE r.code = v0.reason) AS reason_known,
+            EXISTS (SELECT FROM app.income_tiers t WHERE t.code = v0.tier) AS tier_known,
+            EXISTS (SELECT FROM app.special_cases s WHERE s.program = v0.program AND s.code = v0.special) AS special_known,
+            EXISTS (SELECT FROM app.monthly_caps c
+                     WHERE c.program = v0.program AND c.income_tier = v0.tier AND c.special_case = v0.special) AS cap_known,
+            (SELECT s.label_ja FROM app.special_cases s WHERE s.program = v0.program AND s.code = v0.special) AS special_label,
+            (SELECT t.label_ja FROM app.income_tiers t WHERE t.code = v0.tier) AS tier_label
+          OFFSET 0) v
    CROSS JOIN LATERAL (
      VALUES
        -- the outcome
-       (v.outcome IS NULL OR v.outcome NOT IN (SELECT r.code FROM app.review_results r),
+       (NOT v.outcome_known,
         'outcome', 'E_CERT_OUTCOME', '認定結果は granted（認定）、refused（不認定）、pending（保留）のいずれかです。'),
        -- the refusal and its reason
        (v.outcome = 'refused' AND v.reason IS NULL,
         'refusal_reason', 'E_CERT_REFUSAL_REASON_REQUIRED',
         '不認定には理由（診断基準を満たさない・重症度分類等を満たさない・その他）が必要です。'),
-       (v.reason IS NOT NULL AND v.reason NOT IN (SELECT r.code FROM app.refusal_reasons r),
+       (v.reason IS NOT NULL AND NOT v.reason_known,
         'refusal_reason', 'E_CERT_REFUSAL_REASON',
         '不認定の理由は diagnosis_not_met（診断基準を満たさない）、severity_not_met（重症度分類等を満たさない）、other（その他）のいずれかです。'),
        (v.outcome IN ('granted', 'pending') AND (v.reason IS NOT NULL OR v.note IS NOT NULL),
@@ -184,19 +201,14 @@ AS $$
         format('有効期間の開始日は、理由があっても申請受付日（%s）の3か月前（%s）より前にできません。',
                v.received, (v.received - interval '3 months')::date)),
        -- the tier, the special case and their combination
-       (v.tier IS NOT NULL AND v.tier NOT IN (SELECT t.code FROM app.income_tiers t),
+       (v.tier IS NOT NULL AND NOT v.tier_known,
         'income_tier', 'E_CERT_INCOME_TIER',
         '階層区分は welfare（生活保護）、low1（低所得Ⅰ）、low2（低所得Ⅱ）、general1（一般所得Ⅰ）、general2（一般所得Ⅱ）、upper（上位所得）のいずれかです。'),
-       (v.special NOT IN (SELECT s.code FROM app.special_cases s WHERE s.program = v.program),
+       (NOT v.special_known,
         'special_case', 'E_CERT_SPECIAL_CASE', '特例区分は none（該当なし）、high_long（高額かつ長期・重症）、ventilator（人工呼吸器等装着者）のいずれかです。'),
-       (v.tier IN (SELECT t.code FROM app.income_tiers t)
-          AND v.special IN (SELECT s.code FROM app.special_cases s WHERE s.program = v.program)
-          AND NOT EXISTS (SELECT FROM app.monthly_caps c
-                           WHERE c.program = v.program AND c.income_tier = v.tier AND c.special_case = v.special),
+       (v.tier_known AND v.special_known AND NOT v.cap_known,
         'special_case', 'E_CERT_SPECIAL_CASE_TIER',
-        format('特例区分「%s」は階層区分「%s」には適用できません（一般所得Ⅰ以上だけ）。',
-               (SELECT s.label_ja FROM app.special_cases s WHERE s.program = v.program AND s.code = v.special),
-               (SELECT t.label_ja FROM app.income_tiers t WHERE t.code = v.tier))),
+        format('特例区分「%s」は階層区分「%s」には適用できません（一般所得Ⅰ以上だけ）。', v.special_label, v.tier_label)),
        -- the 行政記載欄 must be an object
        (jsonb_typeof(v.admin_box) <> 'object',
         'admin_box', 'E_CERT_ADMIN_BOX', '行政記載欄は項目ID → 値のオブジェクトで指定してください。')
@@ -272,6 +284,40 @@ BEGIN
    CROSS JOIN LATERAL app.certification_problems(f, u.c) p
    LIMIT 1;
   IF FOUND THEN
+    -- the first rule broken, with its own code (the field in "hint"); the
+    -- codes app.certification_problems answers, listed for the OpenAPI
+    -- document (app.openapi_error_codes reads this source; a pgTAP test
+    -- checks the list against the rules):
+  --   app.raise('22023', 'E_CERT_ADMIN_BOX')
+  --   app.raise('22023', 'E_CERT_ADMIN_BOX_ITEM')
+  --   app.raise('22023', 'E_CERT_DATE')
+  --   app.raise('22023', 'E_CERT_DIAGNOSIS_DATE_MISSING')
+  --   app.raise('22023', 'E_CERT_INCOME_TIER')
+  --   app.raise('22023', 'E_CERT_INCOME_TIER_REQUIRED')
+  --   app.raise('22023', 'E_CERT_NOT_GRANTED_FIELD')
+  --   app.raise('22023', 'E_CERT_OUTCOME')
+  --   app.raise('22023', 'E_CERT_PAYER_LAW_CODE')
+  --   app.raise('22023', 'E_CERT_PAYER_NUMBER')
+  --   app.raise('22023', 'E_CERT_PAYER_NUMBER_REQUIRED')
+  --   app.raise('22023', 'E_CERT_PAYER_PREFECTURE')
+  --   app.raise('22023', 'E_CERT_RECEIVED_BEFORE_ISSUE')
+  --   app.raise('22023', 'E_CERT_RECEIVED_FUTURE')
+  --   app.raise('22023', 'E_CERT_RECIPIENT_NUMBER')
+  --   app.raise('22023', 'E_CERT_RECIPIENT_NUMBER_REQUIRED')
+  --   app.raise('22023', 'E_CERT_REFUSAL_NOTE_REQUIRED')
+  --   app.raise('22023', 'E_CERT_REFUSAL_REASON')
+  --   app.raise('22023', 'E_CERT_REFUSAL_REASON_NOT_REFUSED')
+  --   app.raise('22023', 'E_CERT_REFUSAL_REASON_REQUIRED')
+  --   app.raise('22023', 'E_CERT_SPECIAL_CASE')
+  --   app.raise('22023', 'E_CERT_SPECIAL_CASE_TIER')
+  --   app.raise('22023', 'E_CERT_START_BEFORE_DIAGNOSIS')
+  --   app.raise('22023', 'E_CERT_START_TOO_EARLY')
+  --   app.raise('22023', 'E_CERT_START_TOO_EARLY_WITH_REASON')
+  --   app.raise('22023', 'E_CERT_TEXT_TOO_LONG')
+  --   app.raise('22023', 'E_CERT_UNKNOWN_FIELD')
+  --   app.raise('22023', 'E_CERT_VALIDITY_ORDER')
+  --   app.raise('22023', 'E_CERT_VALIDITY_REQUIRED')
+  --   app.raise('22023', 'E_CERT_VALIDITY_TOO_LONG')
     PERFORM app.raise('22023', problem.code, problem.message, problem.field);
   END IF;
 

@@ -107,6 +107,11 @@ BEGIN
   IF f.status NOT IN ('taken_over', 'reviewed') THEN
     PERFORM app.raise('55000', 'E_FORM_STATUS', 'この票は審査できる状態ではありません。');
   END IF;
+  -- a recorded certification decides the review result: it changes there
+  IF EXISTS (SELECT FROM app.certifications c WHERE c.form_id = f.id AND c.outcome IS DISTINCT FROM result) THEN
+    PERFORM app.raise('55000', 'E_CERTIFICATION_RECORDED',
+      '認定結果が記録されている票です。審査結果は認定結果の記録で変更してください。');
+  END IF;
   UPDATE app.forms x SET status = 'reviewed', review_result = result, reviewed_at = now(), reviewed_by = me.id
    WHERE x.id = f.id;
   PERFORM app.audit('form.review', 'success', 'form', f.id::text, jsonb_build_object('result', result));

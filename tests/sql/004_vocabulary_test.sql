@@ -11,7 +11,9 @@ SELECT is((SELECT count(*)::int FROM (
     SELECT label_ja FROM app.programs UNION ALL SELECT label_ja FROM app.form_purposes
     UNION ALL SELECT label_ja FROM app.form_statuses UNION ALL SELECT label_ja FROM app.review_results
     UNION ALL SELECT label_ja FROM app.organisation_kinds UNION ALL SELECT label_ja FROM app.roles
-    UNION ALL SELECT label_ja FROM app.primary_judgments) l
+    UNION ALL SELECT label_ja FROM app.primary_judgments UNION ALL SELECT label_ja FROM app.income_tiers
+    UNION ALL SELECT label_ja FROM app.special_cases UNION ALL SELECT label_ja FROM app.refusal_reasons
+    UNION ALL SELECT label_ja FROM app.admin_box_items) l
    WHERE btrim(label_ja) = ''), 0, 'every code has a Japanese label');
 
 -- the primary judgment's codes are the ones the extension answers
@@ -46,8 +48,9 @@ SELECT is((SELECT array_agg(format('%s.%s', c.conrelid::regclass, a.attname)
                   'app.organisation_kinds'::regclass)
               AND c.conrelid::regclass::text NOT IN ('app.form_status_transitions', 'app.roles')),
   ARRAY['app.accounts.organisation_kind', 'app.accounts.program', 'app.accounts.role',
+        'app.certifications.outcome', 'app.certifications.program',
         'app.form_versions.program', 'app.forms.program', 'app.forms.purpose', 'app.forms.review_result',
-        'app.forms.status', 'app.organisations.kind'],
+        'app.forms.status', 'app.monthly_caps.program', 'app.organisations.kind', 'app.special_cases.program'],
   'every code column refers to the vocabulary');
 
 SELECT is((SELECT count(*)::int FROM app.form_status_transitions t

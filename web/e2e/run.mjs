@@ -445,7 +445,7 @@ test('forms: the municipality fetches by the key typed sloppily, takes over, cor
   await page.getByLabel(exactly('住所')).fill('東京都千代田区千代田2-2');
   await page.getByRole('button', { name: '修正を保存する' }).click();
   await page.getByText(/1項目を修正しました/).waitFor();
-  await page.getByRole('radio', { name: '認定', exact: true }).check();
+  await page.getByRole('form', { name: '審査結果の登録' }).getByRole('radio', { name: '認定', exact: true }).check();
   await page.getByRole('button', { name: '審査結果を登録する' }).click();
   await page.getByText('審査結果「認定」を登録しました。').waitFor();
   await check(page, '31-municipality-reviewed');
@@ -625,4 +625,53 @@ test('accounts: the municipality changes a doctor\'s designation expiry (enrolme
   await admin.getByText(`ユーザID ${issued.login_id} を削除しました`, { exact: false }).waitFor();
   await check(admin, '50-account-deleted');
   await admin.context().close();
+});
+
+// --- the certification decision (#19) ---
+test('certification: the municipality takes the demo form over, records a grant (一般所得Ⅰ + 高額かつ長期: 5,000円), then a refusal for severity alone (登録者証)', async () => {
+  const page = await newPage();
+  await login(page, '130001-0002');
+  await page.getByRole('link', { name: '票の照会・受付' }).click();
+  await page.getByLabel(exactly('アクセスキー')).fill('NA6WYQ-WEJC3M-5E5WK9');
+  await page.getByRole('button', { name: '照会する' }).click();
+  await page.getByRole('button', { name: 'この票を受け付ける' }).click();
+  await page.getByRole('heading', { name: /受付した票/ }).waitFor();
+  // the subsidy starts at the diagnosis date: the demo form has none, the municipality corrects it
+  const tokyo = (days) => new Date(Date.now() + 9 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);
+  const from = tokyo(-10);
+  const until = (() => { const d = new Date(`${from}T00:00:00Z`); d.setUTCFullYear(d.getUTCFullYear() + 1); d.setUTCDate(d.getUTCDate() - 1); return d.toISOString().slice(0, 10); })();
+  await page.getByRole('button', { name: '項目を修正する' }).click();
+  await page.getByLabel(exactly('診断年月')).fill(from);
+  await page.getByLabel(exactly('診断年月')).blur();
+  await page.getByRole('button', { name: '修正を保存する' }).click();
+  await page.getByText(/1項目を修正しました/).waitFor();
+  const panel = page.getByRole('form', { name: '認定結果の記録' });
+  await panel.getByRole('radio', { name: '認定', exact: true }).check();
+  await panel.getByLabel(/^受給者番号/).fill('1234566');
+  await panel.getByLabel(/^公費負担者番号/).fill('54130018');
+  await panel.getByLabel(/^有効期間の開始日/).fill(from);
+  await panel.getByLabel(/^有効期間の終了日/).fill(until);
+  await panel.getByLabel(/^階層区分/).selectOption('general1');
+  await panel.getByRole('radio', { name: '高額かつ長期' }).check();
+  await panel.getByLabel(/^受付番号/).fill('R-2026-0001');
+  await check(page, '60-certification-form');
+  await panel.getByRole('button', { name: '認定結果を記録する' }).click();
+  await page.getByText('自己負担上限月額は 5,000円 です。', { exact: false }).waitFor();
+  await page.getByLabel('記録された認定結果').getByText('5,000円').waitFor();
+  assert.match(await page.getByLabel('記録された認定結果').innerText(), /一般所得Ⅰ/);
+  await page.getByText('審査済み').first().waitFor();
+  await check(page, '61-certification-granted');
+  // the board's masked print carries the 受付番号
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: /審査会用に印刷する/ }).click()]);
+  await popup.waitForLoadState();
+  assert.match(await popup.locator('body').innerText(), /R-2026-0001/);
+  await popup.close();
+  // refused for severity alone: eligible for a 登録者証 (the server says so)
+  await panel.getByRole('radio', { name: '不認定', exact: true }).check();
+  await panel.getByRole('radio', { name: /重症度分類等を満たさない/ }).check();
+  await panel.getByRole('button', { name: '認定結果を記録する' }).click();
+  await page.getByText('登録者証の交付の対象です。', { exact: false }).waitFor();
+  await page.getByLabel('記録された認定結果').getByText(/交付の対象/).waitFor();
+  await check(page, '62-certification-refused-registration-card');
+  await page.context().close();
 });

@@ -279,16 +279,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
-         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
          *
          *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
          */
         get: operations["vocabulary_get"];
         put?: never;
         /**
-         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
-         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分など）
+         * 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
+         * @description 画面に出すコードとその名称（制度、申請区分、票の状態、一次判定、審査結果、利用者区分、階層区分、特例区分、不認定の理由、自己負担上限月額、行政記載欄の項目など）
          *
          *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
          */
@@ -1175,6 +1175,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/check_certification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 認定結果の検査（自治体）: 破る規則をすべて返す。何も記録しない
+         * @description 認定結果の検査（自治体）: 破る規則をすべて返す。何も記録しない
+         *
+         *     Every rule a certification would break on the form (its municipality); nothing is written.
+         */
+        post: operations["check_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/record_certification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 認定結果の記録（自治体）: 認定・不認定・保留、受給者番号、公費負担者番号、有効期間、階層区分、特例区分、行政記載欄。自己負担上限月額と登録者証の対象はDBが決める
+         * @description 認定結果の記録（自治体）: 認定・不認定・保留、受給者番号、公費負担者番号、有効期間、階層区分、特例区分、行政記載欄。自己負担上限月額と登録者証の対象はDBが決める
+         *
+         *     Record (or replace) the certification decision of a taken-over form (its municipality): outcome, refusal reason, recipient and public payer numbers, validity, income tier, special case, administrative box. The database computes the monthly cap and registration-card eligibility; the form becomes reviewed with the outcome as its review result. The first rule broken is the error (400; the field in hint).
+         */
+        post: operations["record_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/print_access_key_slip": {
         parameters: {
             query?: never;
@@ -1213,6 +1257,28 @@ export interface paths {
          *     Issue user ids in bulk from a hospital user data file (CSV): nothing is issued if any line is wrong.
          */
         post: operations["issue_accounts_from_csv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/record_research_consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用への同意（書面）の記録（自治体）
+         * @description 研究利用への同意（書面）の記録（自治体）
+         *
+         *     Record the patient's written consent to research use (the form's municipality); audited.
+         */
+        post: operations["record_research_consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1301,6 +1367,28 @@ export interface paths {
          *     Change a designated doctor's designation expiry (the issuing municipality): revokes the encryption key and ends every session.
          */
         post: operations["update_doctor_designation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/withdraw_research_consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用への同意の撤回の記録（自治体）
+         * @description 研究利用への同意の撤回の記録（自治体）
+         *
+         *     Record the withdrawal of the research-use consent (the form's municipality); audited.
+         */
+        post: operations["withdraw_research_consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1596,6 +1684,11 @@ export interface components {
          * @enum {string}
          */
         FormStatus: "confirmed" | "draft" | "issued" | "registered" | "reviewed" | "taken_over";
+        /**
+         * @description 階層区分 / income tier (app.income_tiers)
+         * @enum {string}
+         */
+        IncomeTier: "welfare" | "low1" | "low2" | "general1" | "general2" | "upper";
         Vocabulary: {
             roles: (components["schemas"]["CodeLabel"] & {
                 organisation_kind?: string;
@@ -1606,12 +1699,33 @@ export interface components {
                 law_code?: string;
             })[];
             doctor_kinds: components["schemas"]["CodeLabel"][];
+            income_tiers: components["schemas"]["CodeLabel"][];
+            /** @description 自己負担上限月額 / the monthly caps (yen) */
+            monthly_caps: {
+                cap_yen: number;
+                program: components["schemas"]["Program"];
+                income_tier: components["schemas"]["IncomeTier"];
+                special_case: components["schemas"]["SpecialCase"];
+            }[];
             form_purposes: components["schemas"]["CodeLabel"][];
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
+            /** @description 制度ごとの名称 / labelled per program */
+            special_cases: (components["schemas"]["CodeLabel"] & {
+                program: components["schemas"]["Program"];
+            })[];
             import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
+            /** @description 行政記載欄の項目 / the items of the administrative box */
+            admin_box_items: (components["schemas"]["CodeLabel"] & {
+                max_length: number | null;
+                /** @enum {unknown} */
+                value_type: "text" | "date";
+                /** @description 審査会用のマスク済み印刷にも載る / printed on the masked print too */
+                on_masked_print: boolean;
+            })[];
+            refusal_reasons: components["schemas"]["CodeLabel"][];
             api_token_scopes: components["schemas"]["CodeLabel"][];
             deletion_reasons: components["schemas"]["CodeLabel"][];
             primary_judgments: components["schemas"]["CodeLabel"][];
@@ -1663,6 +1777,11 @@ export interface components {
             must_register_email?: boolean;
             must_change_password?: boolean;
         };
+        /**
+         * @description 特例区分（名称は制度ごと: 難病／小慢）/ special case (labels per program: nanbyō／shōman; app.special_cases)
+         * @enum {string}
+         */
+        SpecialCase: "none" | "high_long" | "ventilator";
         account_row: {
             /** Format: int64 */
             id?: number | null;
@@ -1737,6 +1856,8 @@ export interface components {
             confirmed_at?: string | null;
             disease_code: string;
             disease_name?: string | null;
+            /** @description 自治体の認定結果（null: 未記録）/ the municipality's certification (null: none) */
+            certification?: components["schemas"]["Certification"] | null;
             review_result?: components["schemas"]["ReviewResult"] | null;
             version_label?: string | null;
             form_version_id: number;
@@ -1800,6 +1921,48 @@ export interface components {
          * @enum {string}
          */
         ApiTokenScope: "import";
+        /** @description 認定結果。scope=outcome（票の自治体以外: 医療機関など）は結果・理由・登録者証・有効期間だけ / the certification; scope=outcome (anyone but the form's municipality) has only the outcome, reason, registration card and validity */
+        Certification: {
+            /** @enum {unknown} */
+            scope: "municipality" | "outcome";
+            /** @description 認定結果（null: 同意だけ記録）/ the outcome (null: only the consent recorded) */
+            outcome: components["schemas"]["ReviewResult"] | null;
+            /** @description 行政記載欄（項目ID → 値）/ the administrative box (item id → value) */
+            admin_box?: Record<string, never>;
+            /** Format: date */
+            valid_from: string | null;
+            income_tier?: components["schemas"]["IncomeTier"] | null;
+            /** Format: date-time */
+            recorded_at?: string | null;
+            recorded_by?: string | null;
+            /** Format: date */
+            valid_until: string | null;
+            refusal_note?: string | null;
+            special_case?: components["schemas"]["SpecialCase"] | null;
+            refusal_reason: components["schemas"]["RefusalReason"] | null;
+            /** @description 自己負担上限月額（円、DBが算出）/ the monthly cap in yen (computed by the database) */
+            monthly_cap_yen?: number | null;
+            /** @description 受給者番号 / recipient number */
+            recipient_number?: string | null;
+            research_consent?: null | {
+                /** @description 撤回されていない / not withdrawn */
+                active: boolean;
+                /** Format: date-time */
+                recorded_at: string;
+                recorded_by: string | null;
+                /** Format: date */
+                consented_on: string;
+                /** Format: date */
+                withdrawn_on: string | null;
+            };
+            early_start_reason?: string | null;
+            /** @description 公費負担者番号 / public payer number */
+            public_payer_number?: string | null;
+            /** Format: date */
+            application_received_on?: string | null;
+            /** @description 登録者証の対象（難病で重症度だけを満たさない不認定）/ eligible for a registration card (nanbyō refusal for severity alone) */
+            registration_card_eligible: boolean | null;
+        };
         /** @description 登録コード（本人に直接伝える。一度だけ表示）/ the enrolment code (handed to the user in person; shown once) */
         EnrolmentCode: {
             enrolment_code: string;
@@ -1841,6 +2004,11 @@ export interface components {
             /** @description 全国地方公共団体コード（5桁）/ the municipality code (JIS X 0402) */
             municipality_code: string;
         };
+        /**
+         * @description 不認定の理由 / refusal reason (app.refusal_reasons)
+         * @enum {string}
+         */
+        RefusalReason: "diagnosis_not_met" | "severity_not_met" | "other";
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
             /** Format: int64 */
@@ -2002,6 +2170,24 @@ export interface components {
             }[];
             hospital_id: number;
         };
+        /** @description 認定結果の入力（sql/municipality/certification_rules.sql）/ a certification to record */
+        CertificationInput: {
+            outcome?: components["schemas"]["ReviewResult"];
+            admin_box?: Record<string, never>;
+            /** Format: date */
+            valid_from?: string;
+            income_tier?: components["schemas"]["IncomeTier"];
+            /** Format: date */
+            valid_until?: string;
+            refusal_note?: string;
+            special_case?: components["schemas"]["SpecialCase"];
+            refusal_reason?: components["schemas"]["RefusalReason"];
+            recipient_number?: string;
+            early_start_reason?: string;
+            public_payer_number?: string;
+            /** Format: date */
+            application_received_on?: string;
+        };
         data_dictionary_row: {
             max?: number | null;
             min?: number | null;
@@ -2043,6 +2229,10 @@ export interface components {
             hospital_name?: string | null;
             doctor_login_id?: string | null;
             medical_institution_code?: string | null;
+        };
+        ResearchConsentRecorded: {
+            id: number;
+            certification: components["schemas"]["Certification"] | null;
         };
         SecondaryHospitalDecision: {
             /** @description 申請 / the application */
@@ -3075,7 +3265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_STATUS (55000) */
+            /** @description E_CERTIFICATION_RECORDED (55000), E_FORM_STATUS (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5325,6 +5515,146 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    check_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /** @description 認定結果（CertificationInput）/ the certification (CertificationInput) */
+                    certification: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        problems: {
+                            code: string;
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description E_CERT_INPUT (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    record_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /** @description 認定結果（CertificationInput）/ the certification (CertificationInput) */
+                    certification: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        status: components["schemas"]["FormStatus"];
+                        certification: components["schemas"]["Certification"];
+                        review_result: components["schemas"]["ReviewResult"];
+                    };
+                };
+            };
+            /** @description E_CERT_ADMIN_BOX (22023), E_CERT_ADMIN_BOX_ITEM (22023), E_CERT_DATE (22023), E_CERT_DIAGNOSIS_DATE_MISSING (22023), E_CERT_DUPLICATE_FORM (22023), E_CERT_INCOME_TIER (22023), E_CERT_INCOME_TIER_REQUIRED (22023), E_CERT_INPUT (22023), E_CERT_NOT_GRANTED_FIELD (22023), E_CERT_OUTCOME (22023), E_CERT_PAYER_LAW_CODE (22023), E_CERT_PAYER_NUMBER (22023), E_CERT_PAYER_NUMBER_REQUIRED (22023), E_CERT_PAYER_PREFECTURE (22023), E_CERT_RECEIVED_BEFORE_ISSUE (22023), E_CERT_RECEIVED_FUTURE (22023), E_CERT_RECIPIENT_NUMBER (22023), E_CERT_RECIPIENT_NUMBER_REQUIRED (22023), E_CERT_REFUSAL_NOTE_REQUIRED (22023), E_CERT_REFUSAL_REASON (22023), E_CERT_REFUSAL_REASON_NOT_REFUSED (22023), E_CERT_REFUSAL_REASON_REQUIRED (22023), E_CERT_SPECIAL_CASE (22023), E_CERT_SPECIAL_CASE_TIER (22023), E_CERT_START_BEFORE_DIAGNOSIS (22023), E_CERT_START_TOO_EARLY (22023), E_CERT_START_TOO_EARLY_WITH_REASON (22023), E_CERT_TEXT_TOO_LONG (22023), E_CERT_UNKNOWN_FIELD (22023), E_CERT_VALIDITY_ORDER (22023), E_CERT_VALIDITY_REQUIRED (22023), E_CERT_VALIDITY_TOO_LONG (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_STATUS (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     print_access_key_slip: {
         parameters: {
             query?: never;
@@ -5435,6 +5765,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountsFromCsv"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    record_research_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /**
+                     * Format: date
+                     * @description 同意書の日付 / the date of the written consent
+                     */
+                    consented_on: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchConsentRecorded"];
+                };
+            };
+            /** @description E_CONSENT_DATE_FUTURE (22023), E_CONSENT_DATE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["Error"];
@@ -5699,6 +6092,78 @@ export interface operations {
                 };
             };
             /** @description E_DUPLICATE_DOCTOR_ID (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    withdraw_research_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /**
+                     * Format: date
+                     * @description 撤回日（省略: 今日）/ the day withdrawn (left out: today)
+                     */
+                    withdrawn_on?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchConsentRecorded"];
+                };
+            };
+            /** @description E_CONSENT_DATE_FUTURE (22023), E_CONSENT_WITHDRAWN_BEFORE (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_CONSENT_NOT_RECORDED (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;

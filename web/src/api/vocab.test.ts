@@ -25,6 +25,9 @@ describe('vocabulary from the OpenAPI document', () => {
     expect(vocabFromVocabulary({ secondary_hospital_statuses: [{ code: 'applied', label: '申請中' }] })).toEqual({ SecondaryHospitalStatus: { applied: '申請中' } });
     expect(vocabFromVocabulary({ deletion_reasons: [{ code: 'moved', label: '転出' }] })).toEqual({ DeletionReason: { moved: '転出' } });
     expect(vocabFromVocabulary({ sexes: [{ code: '2', label: '女' }], form_statuses: [{ code: 'confirmed', label: '確定', position: 2 }, { code: 'draft', label: '下書き', position: 1 }] })).toEqual({ Sex: { '2': '女' }, FormStatus: { draft: '下書き', confirmed: '確定' } });
+    expect(vocabFromVocabulary({ special_cases: [{ code: 'high_long', program: 'nanbyo', label: '高額かつ長期' }, { code: 'high_long', program: 'shoman', label: '重症' }] }))
+      .toEqual({ 'SpecialCase:nanbyo': { high_long: '高額かつ長期' }, 'SpecialCase:shoman': { high_long: '重症' } });
+    expect(vocabFromVocabulary({ income_tiers: [{ code: 'low1', label: '低所得Ⅰ' }] })).toEqual({ IncomeTier: { low1: '低所得Ⅰ' } });
     expect(vocab.value.Error).toBeUndefined();
   });
   it('shows an unknown code as itself and nothing as a dash', () => {

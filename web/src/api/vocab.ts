@@ -15,13 +15,25 @@ const VOCABULARY_KINDS: Record<string, string> = {
   primary_judgments: 'PrimaryJudgment', organisation_kinds: 'OrganisationKind', api_token_scopes: 'ApiTokenScope',
   secondary_hospital_statuses: 'SecondaryHospitalStatus', import_results: 'ImportResult',
   form_history_parts: 'FormHistoryPart', deletion_reasons: 'DeletionReason',
+  income_tiers: 'IncomeTier', refusal_reasons: 'RefusalReason', admin_box_items: 'AdminBoxItem',
 };
+
+/** The 行政記載欄's items as the server defines them (app.admin_box_items). */
+export type AdminBoxItem = { code: string; label: string; value_type: 'text' | 'date'; max_length: number | null; on_masked_print: boolean };
+export const adminBoxItems = signal<AdminBoxItem[]>([]);
 
 /** api.vocabulary() → Vocab: every list of {code, label} (ordered by position when given). */
 export function vocabFromVocabulary(v: any): Vocab {
   const out: Vocab = {};
   for (const [key, list] of Object.entries<any>(v ?? {})) {
     if (!Array.isArray(list) || !list.every((e) => e && typeof e.code === 'string')) continue;
+    if (key === 'special_cases') {
+      // labelled per program (高額かつ長期 in nanbyō is 重症 in shōman): SpecialCase:<program>
+      for (const e of [...list].sort((a, b) => (a.position ?? 0) - (b.position ?? 0))) {
+        (out[`SpecialCase:${e.program}`] ??= {})[e.code] = e.label;
+      }
+      continue;
+    }
     const sorted = [...list].sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
     out[VOCABULARY_KINDS[key] ?? key] = Object.fromEntries(sorted.map((e) => [e.code, e.label]));
   }
@@ -58,7 +70,9 @@ export async function loadVocab(): Promise<void> {
   ]);
   if (!r.ok) return;
   const doc = await r.json();
-  const server = v && v.ok ? vocabFromVocabulary(await v.json()) : {};
+  const raw = v && v.ok ? await v.json() : null;
+  const server = raw ? vocabFromVocabulary(raw) : {};
+  adminBoxItems.value = raw?.admin_box_items ?? [];
   vocab.value = { ...vocabFromOpenApi(doc), ...server };
   callers.value = callersFromOpenApi(doc);
 }

@@ -2,6 +2,7 @@
 // the form page (live checks, autosave, confirm, access key, prints,
 // comments, carry-over) and the bulk XML upload. Everything judged is the
 // server's answer; labels are the server's vocabulary.
+import type { Certification } from './Certification';
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiError } from '../api/client';
 import { label, options, mayCall } from '../api/vocab';
@@ -213,7 +214,8 @@ export function CarryOverReport({ result }: { result: any }) {
 export type FormDoc = { id: number; status: string; form_version_id: number; disease_code: string; disease_name: string; version_label: string;
   program: string; purpose: string; fiscal_year: number; data: Record<string, unknown>; judgment: CheckAnswer | null; primary_judgment: string | null;
   review_result: string | null; hospital: { name: string; code: string }; doctor: { id: number; name: string } | null;
-  comments?: Comment[]; history?: { at: string; part: string; status: string | null; by: string | null; by_role: string | null }[] };
+  comments?: Comment[]; history?: { at: string; part: string; status: string | null; by: string | null; by_role: string | null }[];
+  certification?: Certification | null };
 
 export function FormHeader({ form }: { form: FormDoc }) {
   return (

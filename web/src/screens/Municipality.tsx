@@ -1,7 +1,8 @@
 // The municipality's screens (issue #18): fetch a form by its access key
 // (typed as the patient reads it: the server normalises), see the primary
 // judgment, take it over, correct items (history kept by the server), record
-// the review result, register, and print the masked copy for the review board.
+// the review result, register, and print the masked copy for the review board;
+// the certification decision and research consent (Certification.tsx, #19).
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiError } from '../api/client';
 import { label, options, mayCall } from '../api/vocab';
@@ -13,6 +14,7 @@ import { FormEditor, JudgmentPanel, type Layout } from '../forms/FormEditor';
 import type { CheckAnswer } from '../forms/liveCheck';
 import { call, formLayout, printHtml, openHtml } from '../forms/api';
 import { FormHeader, HistoryList, changes, type FormDoc } from './Forms';
+import { CertificationPanel } from './Certification';
 
 /** 票の受付: the access key → the form and its primary judgment → 受付. */
 export function KeyLookupPage() {
@@ -119,6 +121,9 @@ export function MunicipalityFormPage({ id }: { id: number }) {
           </fieldset>
           <button class="btn btn-primary" type="submit" disabled={!result}>審査結果を登録する</button>
         </form>
+      )}
+      {['taken_over', 'reviewed', 'registered'].includes(form.status) && (
+        <CertificationPanel formId={form.id} program={form.program} status={form.status} cert={form.certification ?? null} onSaved={load} />
       )}
       <FormEditor key={`${form.id}-${editing}-${form.history?.length}`} layout={layout} initial={form.data ?? {}} readOnly={!editing}
         firstAnswer={form.judgment} onState={(data, answer) => setState({ data, answer })} />
