@@ -75,32 +75,37 @@ LANGUAGE sql
 IMMUTABLE
 PARALLEL SAFE
 AS $$
+  -- (one expression, no FROM: the planner inlines it)
   SELECT CASE
-    WHEN v ~ '^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$'
-      THEN format('%s-%s-%s', split_part(w, '-', 1), lpad(split_part(w, '-', 2), 2, '0'), lpad(split_part(w, '-', 3), 2, '0'))
-    WHEN v ~ '^[0-9]{8}$' THEN format('%s-%s-%s', substr(v, 1, 4), substr(v, 5, 2), substr(v, 7, 2))
+    WHEN normalize(value, NFKC) ~ '^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$'
+      THEN format('%s-%s-%s', split_part(translate(normalize(value, NFKC), '/.', '--'), '-', 1),
+                  lpad(split_part(translate(normalize(value, NFKC), '/.', '--'), '-', 2), 2, '0'),
+                  lpad(split_part(translate(normalize(value, NFKC), '/.', '--'), '-', 3), 2, '0'))
+    WHEN normalize(value, NFKC) ~ '^[0-9]{8}$'
+      THEN format('%s-%s-%s', substr(normalize(value, NFKC), 1, 4), substr(normalize(value, NFKC), 5, 2),
+                  substr(normalize(value, NFKC), 7, 2))
     ELSE value END
-    FROM (SELECT normalize(value, NFKC) AS v, translate(normalize(value, NFKC), '/.', '--') AS w) x
 $$;
 
--- A code column's value as its code: the code itself, or its Japanese label
--- in the vocabulary (NFKC, so 低所得I and 低所得Ⅰ are the same); anything
--- else is passed on as it is (and refused by the rules with the codes).
-CREATE OR REPLACE FUNCTION app.certification_code_of(kind text, program text, value text)
-RETURNS text
+-- The code columns' values as codes: {column: {value: code}} with every
+-- code itself and its Japanese label in the vocabulary (NFKC, so 低所得I
+-- and 低所得Ⅰ are the same); special cases per program
+-- ("special_case:nanbyo"). A value not in it is passed on as it is (and
+-- refused by the rules with the codes).
+CREATE OR REPLACE FUNCTION app.certification_import_codes()
+RETURNS jsonb
 LANGUAGE sql
 STABLE
 AS $$
-  SELECT coalesce((
-    SELECT v.code FROM (
-      SELECT r.code, r.label_ja FROM app.review_results r WHERE kind = 'outcome'
-      UNION ALL SELECT r.code, r.label_ja FROM app.refusal_reasons r WHERE kind = 'refusal_reason'
-      UNION ALL SELECT t.code, t.label_ja FROM app.income_tiers t WHERE kind = 'income_tier'
-      UNION ALL SELECT s.code, s.label_ja FROM app.special_cases s WHERE kind = 'special_case' AND s.program = certification_code_of.program
-    ) v
-     WHERE v.code = normalize(value, NFKC) OR normalize(v.label_ja, NFKC) = normalize(value, NFKC)
-     ORDER BY v.code = normalize(value, NFKC) DESC
-     LIMIT 1), value)
+  WITH v (kind, code, label) AS (
+    SELECT 'outcome', r.code, r.label_ja FROM app.review_results r
+    UNION ALL SELECT 'refusal_reason', r.code, r.label_ja FROM app.refusal_reasons r
+    UNION ALL SELECT 'income_tier', t.code, t.label_ja FROM app.income_tiers t
+    UNION ALL SELECT 'special_case:' || s.program, s.code, s.label_ja FROM app.special_cases s
+  )
+  SELECT jsonb_object_agg(m.kind, m.codes)
+    FROM (SELECT v.kind, jsonb_object_agg(normalize(v.label, NFKC), v.code) || jsonb_object_agg(v.code, v.code) AS codes
+            FROM v GROUP BY v.kind) m
 $$;
 
 -- Whether a recorded certification already says what `certification`
@@ -197,6 +202,7 @@ DECLARE
   header text[];
   pos jsonb;
   secret text := (SELECT s.value FROM app.server_secrets s WHERE s.name = 'access_key_secret');
+  codes jsonb := app.certification_import_codes();
   total integer;
   problems jsonb;
   problem_count integer;
@@ -285,10 +291,10 @@ BEGIN
   -- the code columns as codes (their Japanese labels accepted)
   UPDATE pg_temp.certification_rows r
      SET certification = r.certification || jsonb_strip_nulls(jsonb_build_object(
-           'outcome', app.certification_code_of('outcome', f.program, r.certification ->> 'outcome'),
-           'refusal_reason', app.certification_code_of('refusal_reason', f.program, r.certification ->> 'refusal_reason'),
-           'income_tier', app.certification_code_of('income_tier', f.program, r.certification ->> 'income_tier'),
-           'special_case', app.certification_code_of('special_case', f.program, r.certification ->> 'special_case')))
+           'outcome', codes -> 'outcome' ->> normalize(r.certification ->> 'outcome', NFKC),
+           'refusal_reason', codes -> 'refusal_reason' ->> normalize(r.certification ->> 'refusal_reason', NFKC),
+           'income_tier', codes -> 'income_tier' ->> normalize(r.certification ->> 'income_tier', NFKC),
+           'special_case', codes -> ('special_case:' || f.program) ->> normalize(r.certification ->> 'special_case', NFKC)))
     FROM app.forms f
    WHERE f.id = r.form_id;
   ANALYZE pg_temp.certification_rows;
