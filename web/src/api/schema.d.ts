@@ -5,6 +5,28 @@
  */
 
 export interface paths {
+    "/diseases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典
+         * @description 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典
+         *
+         *     The disease master: designated intractable diseases (N + notice number) and pediatric chronic diseases (S + group + number), with their dates in force, whether a machine-judged form version exists, and the source of each row. Every logged-in user.
+         */
+        get: operations["diseases_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/login": {
         parameters: {
             query?: never;
@@ -293,6 +315,28 @@ export interface paths {
          *     Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.
          */
         post: operations["vocabulary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/add_disease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病の追加（運営主体の管理者）: 疾病コード・疾病名・施行日・出典。変更履歴に残る
+         * @description 疾病の追加（運営主体の管理者）: 疾病コード・疾病名・施行日・出典。変更履歴に残る
+         *
+         *     Add a disease (operator admin): code, name, first day in force and source; recorded in the disease history and the audit log.
+         */
+        post: operations["add_disease"];
         delete?: never;
         options?: never;
         head?: never;
@@ -657,6 +701,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/rename_disease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病名の変更（運営主体の管理者）: 新しい名称と出典。旧名称は変更履歴に残る
+         * @description 疾病名の変更（運営主体の管理者）: 新しい名称と出典。旧名称は変更履歴に残る
+         *
+         *     Rename a disease (operator admin), e.g. a renamed notice; the old name stays in the disease history.
+         */
+        post: operations["rename_disease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/reset_password": {
         parameters: {
             query?: never;
@@ -855,6 +921,34 @@ export interface paths {
          *     Data dictionary: every item of a form version with the shared blocks expanded (id, label, type, unit, range, codes, required, enable_when), as JSON or CSV (Accept: text/csv).
          */
         post: operations["data_dictionary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/disease_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         * @description 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         *
+         *     Every change of a disease, newest first: added, updated from the data file, renamed, end date set.
+         */
+        get: operations["disease_history_get"];
+        put?: never;
+        /**
+         * 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         * @description 疾病マスタの変更履歴: 追加・データファイルからの更新・名称変更・廃止日の設定（新しい順）
+         *
+         *     Every change of a disease, newest first: added, updated from the data file, renamed, end date set.
+         */
+        post: operations["disease_history"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1395,6 +1489,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/set_disease_effective_until": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 疾病の廃止日の設定（運営主体の管理者）: この日まで有効。null で廃止日を取り消す。変更履歴に残る
+         * @description 疾病の廃止日の設定（運営主体の管理者）: この日まで有効。null で廃止日を取り消す。変更履歴に残る
+         *
+         *     Set the last day a disease is in force (operator admin); null lifts it.
+         */
+        post: operations["set_disease_effective_until"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/withdraw_secondary_hospital": {
         parameters: {
             query?: never;
@@ -1411,6 +1527,28 @@ export interface paths {
          *     Withdraw or end a secondary hospital.
          */
         post: operations["withdraw_secondary_hospital"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/import_certification_results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 認定結果の一括取込（認定システムのCSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も反映しない。同じファイルを再度取り込んでも変わらない
+         * @description 認定結果の一括取込（認定システムのCSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も反映しない。同じファイルを再度取り込んでも変わらない
+         *
+         *     Bulk import of certification results (C3): the CSV of the municipality's certification system (docs/certification-results.md) as the body, Content-Type application/octet-stream (UTF-8 with or without BOM, or Shift_JIS/CP932; declare with ; charset=Shift_JIS, else detected) or text/plain (UTF-8). The whole file is checked first: any problem refuses it (422, every problem by line and column) and nothing is written; a good file is applied in one transaction; importing it again changes nothing.
+         */
+        post: operations["import_certification_results"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1497,6 +1635,33 @@ export interface components {
             session_expires_at: string | null;
             /** Format: date */
             designation_expires_on: string | null;
+        };
+        Disease: {
+            name: string;
+            /** @description 出典 / where the row comes from */
+            source: string;
+            program: components["schemas"]["Program"];
+            /** Format: date-time */
+            updated_at: string;
+            /** @description N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁 / N + notice number (3 digits); S + disease group (2) + notice number in the group (2) */
+            disease_code: string;
+            disease_group: string | null;
+            /** @description 告示番号（小慢は疾患群の中の番号）/ notice number (shōman: within the group) */
+            notice_number: number;
+            /**
+             * Format: date
+             * @description 施行日（null: 出典に記載なし）/ first day in force (null: not given by the source)
+             */
+            effective_from: string | null;
+            /** @description 疾病固有の様式（機械判定）がある / a form version of its own (machine judgment) exists */
+            machine_judged: boolean;
+            /**
+             * Format: date
+             * @description 廃止日（この日まで有効、null: 現行）/ last day in force (null: in force)
+             */
+            effective_until: string | null;
+            /** @description 小慢の疾患群 01〜16 / shōman disease group */
+            disease_group_code: string | null;
         };
         Finding: {
             code: string;
@@ -1591,6 +1756,26 @@ export interface components {
             primary_judgment: components["schemas"]["PrimaryJudgment"];
             /** @description 正規化で変わった値（保存するのは data || normalized_changes）/ values the checks normalised */
             normalized_changes?: Record<string, never>;
+        };
+        /** @description 疾病マスタ: 指定難病（N＋告示番号3桁）と小児慢性特定疾病（S＋疾患群2桁＋告示番号2桁）、施行日・廃止日、機械判定の有無、出典 */
+        diseases: {
+            name?: string | null;
+            source?: string | null;
+            program?: string | null;
+            in_force?: boolean | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+            disease_code?: string | null;
+            disease_group?: string | null;
+            /** Format: int32 */
+            notice_number?: number | null;
+            /** Format: date */
+            effective_from?: string | null;
+            machine_judged?: boolean | null;
+            /** Format: date */
+            effective_until?: string | null;
+            disease_group_code?: string | null;
+            changed_by_operator?: boolean | null;
         };
         CodeLabel: {
             code: string;
@@ -1963,6 +2148,21 @@ export interface components {
             /** @description 登録者証の対象（難病で重症度だけを満たさない不認定）/ eligible for a registration card (nanbyō refusal for severity alone) */
             registration_card_eligible: boolean | null;
         };
+        DiseaseChange: {
+            id: number;
+            /**
+             * @description add 追加、update データファイルからの更新、rename 名称変更、set_effective_until 廃止日の設定 / the kind of change
+             * @enum {string}
+             */
+            change: "add" | "update" | "rename" | "set_effective_until";
+            /** Format: date-time */
+            changed_at: string;
+            /** @description 変更した運営主体の管理者のユーザID（null: データファイル）/ login id of the operator admin (null: the data file) */
+            changed_by: string | null;
+            new_values: Record<string, never>;
+            old_values: Record<string, never> | null;
+            changed_by_name?: string | null;
+        };
         /** @description 登録コード（本人に直接伝える。一度だけ表示）/ the enrolment code (handed to the user in person; shown once) */
         EnrolmentCode: {
             enrolment_code: string;
@@ -2188,6 +2388,40 @@ export interface components {
             /** Format: date */
             application_received_on?: string;
         };
+        /** @description accepted: true なら反映・変更なしの件数、false（HTTP 422）なら行ごとの誤り（1件も反映していない）/ the applied and unchanged counts, or (422) every problem row by row: nothing was applied */
+        CertificationImport: {
+            /** @description 認定結果の行数 / rows of results */
+            rows: number;
+            /** @description 反映した行 / rows applied */
+            applied: number;
+            message: string;
+            /** @constant */
+            accepted: true;
+            /**
+             * @description 読み取った文字コード / the encoding the file was read in
+             * @enum {string}
+             */
+            encoding: "UTF8" | "UTF8_BOM" | "SJIS";
+            /** @description 取込の記録 / the import log entry */
+            import_id: number;
+            /** @description 記録済みと同じで変更なしの行 / rows equal to what is recorded */
+            unchanged: number;
+            file_sha256: string;
+            /**
+             * Format: date-time
+             * @description 同じファイルを前に取り込んだ日時 / when the same file was imported before
+             */
+            previously_imported_at: string | null;
+        } | {
+            /** @description 認定結果の行数（見出し行の誤りなら null）/ rows of results (null for a wrong header) */
+            rows: number | null;
+            message: string;
+            /** @constant */
+            accepted: false;
+            problems: components["schemas"]["CertificationImportProblem"][];
+            /** @description 誤りの数（problems は先頭の1000件まで）/ number of problems (problems lists the first 1,000) */
+            problem_count: number;
+        };
         data_dictionary_row: {
             max?: number | null;
             min?: number | null;
@@ -2240,6 +2474,18 @@ export interface components {
             /** @enum {string} */
             status: "applied" | "approved" | "rejected" | "withdrawn";
         };
+        /** @description 認定結果ファイルの誤り / a problem of the certification results file */
+        CertificationImportProblem: {
+            /** @description 安定したコード (E_…) / stable code */
+            code: string;
+            /** @description CSVの行（見出し行が1）/ the CSV line (the header is 1) */
+            line: number;
+            /** @description 列名（見出し）/ the column's header name */
+            column: string | null;
+            message: string;
+            /** @description 列の日本語名 / the column's Japanese name */
+            column_label: string | null;
+        };
     };
     responses: {
         /** @description エラー / error */
@@ -2259,6 +2505,74 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    diseases_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                program?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                notice_number?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_group_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_group?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_from?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_until?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                in_force?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                machine_judged?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                source?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                updated_at?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                changed_by_operator?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["diseases"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["diseases"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2947,6 +3261,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    add_disease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 疾病名 / disease name */
+                    name: string;
+                    /** @description 出典（告示・通知など）/ source (notice, circular) */
+                    source: string;
+                    /** @description 疾病コード（N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁）/ disease code (N + 3 digits, S + group 2 digits + number 2 digits) */
+                    disease_code: string;
+                    /**
+                     * Format: date
+                     * @description 施行日 / first day in force
+                     */
+                    effective_from: string;
+                    /**
+                     * Format: date
+                     * @description 廃止日（この日まで有効、省略: 現行）/ last day in force (omitted: no end)
+                     */
+                    effective_until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_CODE_FORMAT (22023), E_DISEASE_DATES (22023), E_DISEASE_EFFECTIVE_FROM_REQUIRED (22023), E_DISEASE_NAME_REQUIRED (22023), E_DISEASE_NAME_TOO_LONG (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_EXISTS (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["Error"];
@@ -4017,6 +4400,65 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    rename_disease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 新しい疾病名 / the new name */
+                    name: string;
+                    /** @description 出典（告示・通知など）/ source */
+                    source: string;
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_NAME_REQUIRED (22023), E_DISEASE_NAME_TOO_LONG (22023), E_DISEASE_NAME_UNCHANGED (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     reset_password: {
         parameters: {
             query?: never;
@@ -4650,6 +5092,76 @@ export interface operations {
                 content: {
                     "text/csv": string;
                     "application/json": components["schemas"]["data_dictionary_row"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    disease_history_get: {
+        parameters: {
+            query: {
+                /** @description 疾病コード / disease code */
+                disease_code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiseaseChange"][];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    disease_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiseaseChange"][];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["Error"];
@@ -6175,6 +6687,68 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    set_disease_effective_until: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 出典（告示・通知など）/ source */
+                    source: string;
+                    /** @description 疾病コード / disease code */
+                    disease_code: string;
+                    /**
+                     * Format: date
+                     * @description 廃止日（この日まで有効、null: 取り消し）/ last day in force (null: none)
+                     */
+                    effective_until: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disease"];
+                };
+            };
+            /** @description E_DISEASE_DATES (22023), E_DISEASE_EFFECTIVE_UNTIL_UNCHANGED (22023), E_DISEASE_SOURCE_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_DISEASE_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     withdraw_secondary_hospital: {
         parameters: {
             query?: never;
@@ -6219,6 +6793,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    import_certification_results: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationImport"];
+                };
+            };
+            /** @description E_CERT_ADMIN_BOX (22023), E_CERT_ADMIN_BOX_ITEM (22023), E_CERT_DATE (22023), E_CERT_DIAGNOSIS_DATE_MISSING (22023), E_CERT_DUPLICATE_FORM (22023), E_CERT_INCOME_TIER (22023), E_CERT_INCOME_TIER_REQUIRED (22023), E_CERT_INPUT (22023), E_CERT_NOT_GRANTED_FIELD (22023), E_CERT_OUTCOME (22023), E_CERT_PAYER_LAW_CODE (22023), E_CERT_PAYER_NUMBER (22023), E_CERT_PAYER_NUMBER_REQUIRED (22023), E_CERT_PAYER_PREFECTURE (22023), E_CERT_RECEIVED_BEFORE_ISSUE (22023), E_CERT_RECEIVED_FUTURE (22023), E_CERT_RECIPIENT_NUMBER (22023), E_CERT_RECIPIENT_NUMBER_REQUIRED (22023), E_CERT_REFUSAL_NOTE_REQUIRED (22023), E_CERT_REFUSAL_REASON (22023), E_CERT_REFUSAL_REASON_NOT_REFUSED (22023), E_CERT_REFUSAL_REASON_REQUIRED (22023), E_CERT_SPECIAL_CASE (22023), E_CERT_SPECIAL_CASE_TIER (22023), E_CERT_START_BEFORE_DIAGNOSIS (22023), E_CERT_START_TOO_EARLY (22023), E_CERT_START_TOO_EARLY_WITH_REASON (22023), E_CERT_TEXT_TOO_LONG (22023), E_CERT_UNKNOWN_FIELD (22023), E_CERT_VALIDITY_ORDER (22023), E_CERT_VALIDITY_REQUIRED (22023), E_CERT_VALIDITY_TOO_LONG (22023), E_CSV_EMPTY (22023), E_CSV_ENCODING (22023), E_CSV_MALFORMED (22P02), E_CSV_NO_ROWS (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_STATUS (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FILE_TOO_LARGE (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 応答の本文で理由を返す / the answer itself says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationImport"];
                 };
             };
             default: components["responses"]["Error"];
