@@ -361,17 +361,19 @@ BEGIN
     monthly_cap_yen = excluded.monthly_cap_yen, admin_box = excluded.admin_box,
     recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at;
 
-  -- the review result follows the certification (api.review_form's move)
+  -- the review result follows the certification (api.review_form's move).
+  -- (Driven by the input arrays, each form found by its key: a join with
+  -- app.certifications planned while its statistics still say "empty" would
+  -- scan it once per form.)
   UPDATE app.forms x SET status = 'reviewed', review_result = c.outcome, reviewed_at = now(), reviewed_by = actor
-    FROM app.certifications c
-   WHERE c.form_id = x.id AND x.id IN (SELECT unnest(form_ids));
+    FROM unnest(form_ids) u(id) JOIN app.certifications c ON c.form_id = u.id
+   WHERE x.id = u.id;
 
   PERFORM app.audit('form.certify', 'success', 'form', c.form_id::text,
                     jsonb_strip_nulls(jsonb_build_object('outcome', c.outcome, 'refusal_reason', c.refusal_reason)))
-     FROM app.certifications c WHERE c.form_id IN (SELECT unnest(form_ids)) ORDER BY c.form_id;
+     FROM unnest(form_ids) u(id) JOIN app.certifications c ON c.form_id = u.id ORDER BY c.form_id;
 
-  -- (IN (SELECT unnest(…)), not = ANY (…): a join, not a scan of the whole array per row)
-  RETURN QUERY SELECT c.* FROM app.certifications c WHERE c.form_id IN (SELECT unnest(form_ids)) ORDER BY c.form_id;
+  RETURN QUERY SELECT c.* FROM unnest(form_ids) u(id) JOIN app.certifications c ON c.form_id = u.id ORDER BY c.form_id;
 END
 $$;
 COMMENT ON FUNCTION app.apply_certification(bigint[], jsonb[]) IS
