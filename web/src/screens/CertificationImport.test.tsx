@@ -5,7 +5,7 @@ import { CertificationImportPage } from './CertificationImport';
 afterEach(() => { cleanup(); vi.unstubAllGlobals(); });
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
-function choose(bytes: Uint8Array, name = 'results.csv') {
+function choose(bytes: Uint8Array<ArrayBuffer>, name = 'results.csv') {
   const file = new File([bytes], name, { type: 'text/csv' });
   fireEvent.change(screen.getByLabelText(/認定結果のCSVファイル/), { target: { files: [file] } });
   fireEvent.click(screen.getByRole('button', { name: '取り込む' }));
