@@ -417,8 +417,8 @@ BEGIN
   RETURN jsonb_build_object(
     'accepted', true, 'import_id', import_id, 'file_sha256', file_hash, 'encoding', decoded.encoding,
     'rows', total, 'applied', applied, 'unchanged', unchanged, 'previously_imported_at', earlier,
-    'message', CASE WHEN applied = 0
-                    THEN format('変更はありません（%s件とも記録済みの認定結果と同じです）。', total)
+    'message', CASE WHEN applied = 0 AND total = 1 THEN '変更はありません（記録済みの認定結果と同じです）。'
+                    WHEN applied = 0 THEN format('変更はありません（%s件とも記録済みの認定結果と同じです）。', total)
                     ELSE format('%s件の認定結果を反映しました（変更なし %s件）。', applied, unchanged) END);
 END
 $$;
