@@ -165,7 +165,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN (SELECT jsonb_build_object(
-    'id', f.id, 'status', f.status, 'disease_code', f.disease_code, 'disease_name', v.disease_name,
+    'id', f.id, 'status', f.status, 'disease_code', f.disease_code, 'disease_name', app.disease_name(f.disease_code, f.form_version_id),
     'program', f.program, 'form_version_id', f.form_version_id, 'version_label', v.version_label,
     'purpose', f.purpose, 'fiscal_year', f.fiscal_year,
     'hospital', jsonb_build_object('id', h.id, 'code', h.code, 'name', h.name),

@@ -69,7 +69,7 @@ BEGIN
   v := app.registrable_form_version(source.disease_code);
   carried := nanbyo.carry_over(source.form_version_id, v.id, app.form_full_data(source));
   -- a clerk's carry-over goes to last year's doctor unless another is named
-  f := app.create_draft(me, p, v, purpose,
+  f := app.create_draft(me, p, v, source.disease_code, purpose,
                         app.form_doctor(me, coalesce(doctor_account_id,
                                                      CASE WHEN me.role = 'clerk' THEN source.doctor_account_id END),
                                         p.hospital_id, v.program),

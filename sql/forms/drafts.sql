@@ -30,8 +30,10 @@ END
 $$;
 
 -- Creates a draft (used by create_form and carry_over_form).
+-- disease_code is the form's disease: v's own, or any designated disease
+-- written on its program's general form (app.registrable_form_version).
 CREATE OR REPLACE FUNCTION app.create_draft(
-  me app.accounts, p app.patients, v app.form_versions, purpose text, doctor app.accounts,
+  me app.accounts, p app.patients, v app.form_versions, disease_code text, purpose text, doctor app.accounts,
   consent boolean, data jsonb, carried_over_from bigint DEFAULT NULL)
 RETURNS app.forms
 LANGUAGE plpgsql
@@ -49,7 +51,8 @@ BEGIN
   INSERT INTO app.forms (patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
                          created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year,
                          carried_over_from)
-  VALUES (p.id, v.id, v.disease_code, v.program, p.hospital_id, doctor.id, me.id, purpose,
+  VALUES (p.id, v.id, CASE WHEN app.is_general_form_code(v.disease_code) THEN disease_code ELSE v.disease_code END,
+          v.program, p.hospital_id, doctor.id, me.id, purpose,
           coalesce(consent, false), CASE WHEN consent THEN now() END, app.fiscal_year(current_date),
           carried_over_from)
   RETURNING * INTO f;
@@ -111,10 +114,11 @@ BEGIN
     END IF;
     consent_db_registration := (data -> 'consent_db_registration')::boolean;
   END IF;
-  f := app.create_draft(me, p, v, purpose, app.form_doctor(me, doctor_account_id, p.hospital_id, v.program),
+  f := app.create_draft(me, p, v, create_form.disease_code, purpose, app.form_doctor(me, doctor_account_id, p.hospital_id, v.program),
                         consent_db_registration, data);
   PERFORM app.audit('form.create', 'success', 'form', f.id::text,
-                    jsonb_build_object('patient_id', p.id, 'disease_code', v.disease_code));
+                    jsonb_build_object('patient_id', p.id, 'disease_code', f.disease_code,
+                                       'form_version_id', v.id));
   RETURN app.form_answer(f.id);
 END
 $$;

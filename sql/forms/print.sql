@@ -121,7 +121,7 @@ AS $$
 %10$s
 <div class="judgment">一次判定（機械判定）: %8$s</div>
 </body></html>$html$,
-    app.html(CASE f.program WHEN 'nanbyo' THEN '臨床調査個人票' ELSE '医療意見書' END || '（' || v.disease_name || '）'),
+    app.html(CASE f.program WHEN 'nanbyo' THEN '臨床調査個人票' ELSE '医療意見書' END || '（' || app.disease_name(f.disease_code, f.form_version_id) || '）'),
     app.print_css(),
     app.html((SELECT name FROM app.organisations WHERE id = f.hospital_id)),
     app.html(v.version_label),

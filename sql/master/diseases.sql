@@ -256,20 +256,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   me app.accounts := app.require_disease_maintainer();
-  code text := upper(btrim(normalize(coalesce(add_disease.disease_code, ''), NFKC)));
+  new_code text := upper(btrim(normalize(coalesce(add_disease.disease_code, ''), NFKC)));
   clean_name text := app.checked_disease_name(add_disease.name);
   program text;
   grp text;
   number integer;
 BEGIN
-  IF code ~ '^N[0-9]{3}$' AND code <> 'N000' THEN
-    program := 'nanbyo'; number := substr(code, 2)::integer;
-  ELSIF code ~ '^S[0-9]{4}$' AND substr(code, 4) <> '00'
-        AND EXISTS (SELECT FROM app.disease_groups g WHERE g.code = substr(code, 2, 2)) THEN
-    program := 'shoman'; grp := substr(code, 2, 2); number := substr(code, 4)::integer;
+  IF new_code ~ '^N[0-9]{3}$' AND new_code <> 'N000' THEN
+    program := 'nanbyo'; number := substr(new_code, 2)::integer;
+  -- shōman: the number in 2 digits, or 3 from No.100 (S08100)
+  ELSIF (new_code ~ '^S[0-9]{4}$' AND substr(new_code, 4) <> '00' OR new_code ~ '^S[0-9]{2}[1-9][0-9]{2}$')
+        AND EXISTS (SELECT FROM app.disease_groups g WHERE g.code = substr(new_code, 2, 2)) THEN
+    program := 'shoman'; grp := substr(new_code, 2, 2); number := substr(new_code, 4)::integer;
   ELSE
     PERFORM app.raise('22023', 'E_DISEASE_CODE_FORMAT',
-      '疾病コードは、指定難病は N＋告示番号3桁（例: N006）、小児慢性特定疾病は S＋疾患群2桁（01〜16）＋告示番号2桁（例: S0701）で入力してください。');
+      '疾病コードは、指定難病は N＋告示番号3桁（例: N006）、小児慢性特定疾病は S＋疾患群2桁（01〜16）＋告示番号2桁（100番以降は3桁）（例: S0701、S08100）で入力してください。');
   END IF;
   IF effective_from IS NULL THEN
     PERFORM app.raise('22023', 'E_DISEASE_EFFECTIVE_FROM_REQUIRED', '施行日を入力してください。');
@@ -278,17 +279,17 @@ BEGIN
     PERFORM app.raise('22023', 'E_DISEASE_SOURCE_REQUIRED', '出典（告示・通知など）を入力してください。');
   END IF;
   PERFORM app.check_disease_dates(effective_from, effective_until);
-  IF EXISTS (SELECT FROM app.diseases d WHERE d.disease_code = code) THEN
-    PERFORM app.raise('23505', 'E_DISEASE_EXISTS', format('疾病コード「%s」の疾病は既に登録されています。', code));
+  IF EXISTS (SELECT FROM app.diseases d WHERE d.disease_code = new_code) THEN
+    PERFORM app.raise('23505', 'E_DISEASE_EXISTS', format('疾病コード「%s」の疾病は既に登録されています。', new_code));
   END IF;
   PERFORM set_config('nanbyo.disease_change', 'add', true);
   INSERT INTO app.diseases (disease_code, program, notice_number, name, disease_group_code,
                             effective_from, effective_until, source, updated_by)
-  VALUES (code, program, number, clean_name, grp, effective_from, effective_until, btrim(add_disease.source), me.id);
+  VALUES (new_code, program, number, clean_name, grp, effective_from, effective_until, btrim(add_disease.source), me.id);
   PERFORM set_config('nanbyo.disease_change', '', true);
-  PERFORM app.audit('disease.add', 'success', 'disease', code,
+  PERFORM app.audit('disease.add', 'success', 'disease', new_code,
     jsonb_build_object('name', clean_name, 'effective_from', effective_from, 'effective_until', effective_until));
-  RETURN app.disease_json(code);
+  RETURN app.disease_json(new_code);
 END
 $$;
 COMMENT ON FUNCTION api.add_disease(text, text, date, text, date) IS

@@ -3486,7 +3486,7 @@ SELECT app.load_disease_rows($diseases$[
 }
 ]$diseases$::jsonb);
 
--- sql/master/data/diseases_shoman.csv: 763 rows, sha256 d6decc2139221db2f3076f5ab4ad3019798647c2d62d90c02bb58cd0b4afbe5f
+-- sql/master/data/diseases_shoman.csv: 801 rows, sha256 a3922e44c3b8aab326a13a9981b4d827965dc52c6f137378f0f8e9dacf5fa395
 SELECT app.load_disease_rows($diseases$[
 {
 "program": "shoman",
@@ -8200,6 +8200,376 @@ SELECT app.load_disease_rows($diseases$[
 },
 {
 "program": "shoman",
+"disease_code": "S08100",
+"notice_number": 100,
+"name": "スクシニル-CoA：3-ケト酸CoAトランスフェラーゼ欠損症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200499 https://www.shouman.jp/disease/details/08_02_031/"
+},
+{
+"program": "shoman",
+"disease_code": "S08101",
+"notice_number": 101,
+"name": "3-ヒドロキシ-3-メチルグルタリルCoA合成酵素欠損症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200498 https://www.shouman.jp/disease/details/08_02_030/"
+},
+{
+"program": "shoman",
+"disease_code": "S08102",
+"notice_number": 102,
+"name": "3-ヒドロキシ-3-メチルグルタル酸血症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200497 https://www.shouman.jp/disease/details/08_02_029/"
+},
+{
+"program": "shoman",
+"disease_code": "S08103",
+"notice_number": 103,
+"name": "3-メチルクロトニルCoAカルボキシラーゼ欠損症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200495 https://www.shouman.jp/disease/details/08_02_027/"
+},
+{
+"program": "shoman",
+"disease_code": "S08104",
+"notice_number": 104,
+"name": "先天性胆汁酸代謝異常症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200506 https://www.shouman.jp/disease/details/08_02_038/"
+},
+{
+"program": "shoman",
+"disease_code": "S08105",
+"notice_number": 105,
+"name": "複合カルボキシラーゼ欠損症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200500 https://www.shouman.jp/disease/details/08_02_032/"
+},
+{
+"program": "shoman",
+"disease_code": "S08106",
+"notice_number": 106,
+"name": "プロピオン酸血症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200492 https://www.shouman.jp/disease/details/08_02_024/"
+},
+{
+"program": "shoman",
+"disease_code": "S08107",
+"notice_number": 107,
+"name": "β—ケトチオラーゼ欠損症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200493 https://www.shouman.jp/disease/details/08_02_025/"
+},
+{
+"program": "shoman",
+"disease_code": "S08108",
+"notice_number": 108,
+"name": "メチルグルタコン酸尿症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200496 https://www.shouman.jp/disease/details/08_02_028/"
+},
+{
+"program": "shoman",
+"disease_code": "S08109",
+"notice_number": 109,
+"name": "メチルマロン酸血症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200491 https://www.shouman.jp/disease/details/08_02_023/"
+},
+{
+"program": "shoman",
+"disease_code": "S08110",
+"notice_number": 110,
+"name": "23から38までに掲げるもののほか、有機酸代謝異常症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200507 https://www.shouman.jp/disease/details/08_02_039/"
+},
+{
+"program": "shoman",
+"disease_code": "S08111",
+"notice_number": 111,
+"name": "アスパルチルグルコサミン尿症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200555 https://www.shouman.jp/disease/details/08_06_083/"
+},
+{
+"program": "shoman",
+"disease_code": "S08112",
+"notice_number": 112,
+"name": "異染性白質ジストロフィー",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200560 https://www.shouman.jp/disease/details/08_06_088/"
+},
+{
+"program": "shoman",
+"disease_code": "S08114",
+"notice_number": 114,
+"name": "クラッベ病",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200564 https://www.shouman.jp/disease/details/08_06_092/"
+},
+{
+"program": "shoman",
+"disease_code": "S08115",
+"notice_number": 115,
+"name": "ゴーシェ病",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200562 https://www.shouman.jp/disease/details/08_06_090/"
+},
+{
+"program": "shoman",
+"disease_code": "S08116",
+"notice_number": 116,
+"name": "酸性リパーゼ欠損症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200570 https://www.shouman.jp/disease/details/08_06_098/"
+},
+{
+"program": "shoman",
+"disease_code": "S08117",
+"notice_number": 117,
+"name": "シアリドーシス",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200556 https://www.shouman.jp/disease/details/08_06_084/"
+},
+{
+"program": "shoman",
+"disease_code": "S08118",
+"notice_number": 118,
+"name": "GM1ガングリオシドーシス",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200558 https://www.shouman.jp/disease/details/08_06_086/"
+},
+{
+"program": "shoman",
+"disease_code": "S08119",
+"notice_number": 119,
+"name": "GM2ガングリオシドーシス",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200559 https://www.shouman.jp/disease/details/08_06_087/"
+},
+{
+"program": "shoman",
+"disease_code": "S08120",
+"notice_number": 120,
+"name": "シスチン症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200571 https://www.shouman.jp/disease/details/08_06_099/"
+},
+{
+"program": "shoman",
+"disease_code": "S08121",
+"notice_number": 121,
+"name": "神経セロイドリポフスチン症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200573 https://www.shouman.jp/disease/details/08_06_101/"
+},
+{
+"program": "shoman",
+"disease_code": "S08122",
+"notice_number": 122,
+"name": "ニーマン・ピック病",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200561 https://www.shouman.jp/disease/details/08_06_089/"
+},
+{
+"program": "shoman",
+"disease_code": "S08123",
+"notice_number": 123,
+"name": "ファーバー病",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200565 https://www.shouman.jp/disease/details/08_06_093/"
+},
+{
+"program": "shoman",
+"disease_code": "S08124",
+"notice_number": 124,
+"name": "ファブリー病",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200563 https://www.shouman.jp/disease/details/08_06_091/"
+},
+{
+"program": "shoman",
+"disease_code": "S08125",
+"notice_number": 125,
+"name": "フコシドーシス",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200553 https://www.shouman.jp/disease/details/08_06_081/"
+},
+{
+"program": "shoman",
+"disease_code": "S08126",
+"notice_number": 126,
+"name": "ポンペ病",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200569 https://www.shouman.jp/disease/details/08_06_097/"
+},
+{
+"program": "shoman",
+"disease_code": "S08127",
+"notice_number": 127,
+"name": "マルチプルスルファターゼ欠損症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200566 https://www.shouman.jp/disease/details/08_06_094/"
+},
+{
+"program": "shoman",
+"disease_code": "S08128",
+"notice_number": 128,
+"name": "マンノシドーシス",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200554 https://www.shouman.jp/disease/details/08_06_082/"
+},
+{
+"program": "shoman",
+"disease_code": "S08129",
+"notice_number": 129,
+"name": "ムコ多糖症I型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200547 https://www.shouman.jp/disease/details/08_06_075/"
+},
+{
+"program": "shoman",
+"disease_code": "S08130",
+"notice_number": 130,
+"name": "ムコ多糖症II型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200548 https://www.shouman.jp/disease/details/08_06_076/"
+},
+{
+"program": "shoman",
+"disease_code": "S08131",
+"notice_number": 131,
+"name": "ムコ多糖症III型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200549 https://www.shouman.jp/disease/details/08_06_077/"
+},
+{
+"program": "shoman",
+"disease_code": "S08132",
+"notice_number": 132,
+"name": "ムコ多糖症IV型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200550 https://www.shouman.jp/disease/details/08_06_078/"
+},
+{
+"program": "shoman",
+"disease_code": "S08133",
+"notice_number": 133,
+"name": "ムコ多糖症VI型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200551 https://www.shouman.jp/disease/details/08_06_079/"
+},
+{
+"program": "shoman",
+"disease_code": "S08134",
+"notice_number": 134,
+"name": "ムコ多糖症VII型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200552 https://www.shouman.jp/disease/details/08_06_080/"
+},
+{
+"program": "shoman",
+"disease_code": "S08135",
+"notice_number": 135,
+"name": "ムコリピドーシスII型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200567 https://www.shouman.jp/disease/details/08_06_095/"
+},
+{
+"program": "shoman",
+"disease_code": "S08136",
+"notice_number": 136,
+"name": "ムコリピドーシスIII型",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200568 https://www.shouman.jp/disease/details/08_06_096/"
+},
+{
+"program": "shoman",
+"disease_code": "S08137",
+"notice_number": 137,
+"name": "遊離シアル酸蓄積症",
+"disease_group_code": "08",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200572 https://www.shouman.jp/disease/details/08_06_100/"
+},
+{
+"program": "shoman",
 "disease_code": "S0901",
 "notice_number": 1,
 "name": "遺伝性球状赤血球症",
@@ -10007,6 +10377,16 @@ SELECT app.load_disease_rows($diseases$[
 "effective_from": "",
 "effective_until": "",
 "source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200900 https://www.shouman.jp/disease/details/11_35_094/"
+},
+{
+"program": "shoman",
+"disease_code": "S11100",
+"notice_number": 100,
+"name": "レット症候群",
+"disease_group_code": "11",
+"effective_from": "",
+"effective_until": "",
+"source": "NANDO (Nanbyo Disease Ontology, DBCLS, CC BY 4.0) github.com/aidrd/nando results/nando.ttl @9af59ee (2024-07-23) NANDO:2200825 https://www.shouman.jp/disease/details/11_05_015/"
 },
 {
 "program": "shoman",

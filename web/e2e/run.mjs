@@ -348,7 +348,10 @@ test('forms: a clerk drafts an SLE form and comments, the doctor checks it live 
   const patientSel = page.locator('#nf-patient');
   await patientSel.locator('option', { hasText: '難病 一郎' }).first().waitFor({ state: 'attached' });
   await patientSel.selectOption(await patientSel.locator('option', { hasText: '難病 一郎' }).first().getAttribute('value'));
-  await page.getByLabel('疾病（様式）').selectOption({ index: 4 }); // N049 全身性エリテマトーデス
+  // ~1,100 diseases of the master: narrowed by the search box, then chosen
+  await page.getByLabel('疾病を検索（名称・コード）').fill('エリテマトーデス');
+  await page.locator('#nf-disease option[value="N049"]').waitFor({ state: 'attached' });
+  await page.locator('#nf-disease').selectOption('N049');
   await page.getByRole('radio', { name: '新規' }).check();
   const doctorSel = page.locator('#nf-doctor');
   await doctorSel.locator('option', { hasText: '中央 太郎' }).first().waitFor({ state: 'attached' });
@@ -624,6 +627,45 @@ test('accounts: the municipality changes a doctor\'s designation expiry (enrolme
   await admin.getByRole('button', { name: '削除する' }).click();
   await admin.getByText(`ユーザID ${issued.login_id} を削除しました`, { exact: false }).waitFor();
   await check(admin, '50-account-deleted');
+  await admin.context().close();
+});
+
+// --- the disease master (#19) ---
+test('disease master: every user searches it (machine-judged badge); the operator admin adds and renames a disease, with its history', async () => {
+  const page = await newPage();
+  await login(page, '1310123455-0001');
+  await page.getByRole('link', { name: '疾病マスタ' }).click();
+  await page.getByLabel('疾病名・疾病コード').fill('パーキンソン');
+  await page.getByRole('button', { name: '検索する' }).click();
+  const row = page.getByRole('row', { name: /N006 パーキンソン病/ });
+  await row.waitFor();
+  assert.match(await row.innerText(), /機械判定あり/);
+  assert.equal(await page.getByRole('heading', { name: '疾病の追加' }).count(), 0, 'a doctor does not edit the master');
+  await check(page, '51-diseases');
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, 'OP01-0001');
+  await admin.getByRole('link', { name: '疾病マスタ' }).click();
+  await admin.getByRole('heading', { name: '疾病の追加' }).waitFor();
+  const code = `N${400 + Math.floor(Math.random() * 590)}`;
+  await admin.getByLabel(/^疾病コード/).fill('N06');
+  await admin.getByLabel(exactly('疾病名')).fill('試験疾病 e2e');
+  await admin.getByLabel(/^施行日/).fill('2026-04-01');
+  await admin.locator('#dz-source').fill('e2e の告示');
+  await admin.getByRole('button', { name: '追加する' }).click();
+  await admin.getByText(/E_DISEASE_CODE_FORMAT/).waitFor();
+  await admin.getByLabel(/^疾病コード/).fill(code);
+  await admin.getByRole('button', { name: '追加する' }).click();
+  await admin.getByText(`${code} 試験疾病 e2e を追加しました。`).waitFor();
+  await admin.getByRole('button', { name: `変更: ${code} 試験疾病 e2e` }).click();
+  await admin.getByLabel('新しい疾病名').fill('試験疾病 e2e（改称）');
+  await admin.locator(`#edit-${code}-source`).fill('e2e の改正告示');
+  await admin.getByRole('button', { name: '疾病名を変更する' }).click();
+  await admin.getByText(`${code} の疾病名を変更しました。`).waitFor();
+  await admin.getByRole('button', { name: `変更: ${code} 試験疾病 e2e（改称）` }).click();
+  await admin.getByLabel(`${code} の変更履歴`).getByText(/名称変更/).waitFor();
+  await check(admin, '52-disease-renamed');
   await admin.context().close();
 });
 

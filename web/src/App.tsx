@@ -13,6 +13,7 @@ import { CertificationImportPage } from './screens/CertificationImport';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
+import { DiseasesPage } from './screens/Diseases';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 
 const ready = signal(false);
@@ -49,6 +50,7 @@ function Screen({ path }: { path: string }) {
     case '/password': return <PasswordPage />;
     case '/api-tokens': return <ApiTokensPage />;
     case '/export': return <ExportPage />;
+    case '/diseases': return <DiseasesPage />;
     default: return <Home />;
   }
 }

@@ -91,3 +91,17 @@ fn a_general_form_states_no_criteria() {
     assert!(!general.machine_judgment());
     assert!(CompiledForm::from_value(&parkinson()).unwrap().machine_judgment());
 }
+
+#[test]
+fn disease_codes_follow_the_official_numbering() {
+    use nanbyo_core::form::compiled::valid_disease_code;
+    use nanbyo_core::form::definition::Program::{Nanbyo, Shoman};
+    for ok in ["S0701", "S0546", "S08100", "S08138", "S1199"] {
+        assert!(valid_disease_code(Shoman, ok).is_ok(), "{ok}");
+    }
+    for bad in ["S070", "S08010", "S081000", "N0701", "S07a1"] {
+        assert!(valid_disease_code(Shoman, bad).is_err(), "{bad}");
+    }
+    assert!(valid_disease_code(Nanbyo, "N348").is_ok());
+    assert!(valid_disease_code(Nanbyo, "N0348").is_err());
+}

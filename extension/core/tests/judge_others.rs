@@ -243,7 +243,7 @@ fn shoman_age_limits() {
     assert!(has_error(&j, "patient_birth_date", "S_AGE_UNDER_20"));
 }
 
-// ---- S0501 growth hormone deficiency (shōman) ------------------------------
+// ---- S0546 growth hormone deficiency (shōman) ------------------------------
 
 fn ghd(extra: Value) -> Map<String, Value> {
     child(
@@ -257,7 +257,7 @@ fn ghd(extra: Value) -> Map<String, Value> {
 
 #[test]
 fn ghd_start_criterion_is_minus_two_point_five_sd() {
-    let f = form("S0501");
+    let f = form("S0546");
     let j = f.judge(&ghd(json!({})));
     assert!(j.valid, "{:?}", j.errors);
     assert_eq!((j.diagnosis.met, j.severity.met), (Some(true), Some(true)));
@@ -273,7 +273,7 @@ fn ghd_start_criterion_is_minus_two_point_five_sd() {
 
 #[test]
 fn ghd_end_heights_by_sex() {
-    let f = form("S0501");
+    let f = form("S0546");
     let renewal = |sex: &str, h: f64| {
         f.judge(&ghd(
             json!({"application_type": "renewal", "ghd_on_gh_treatment": true, "patient_sex": sex, "ghd_height_cm": h}),

@@ -114,11 +114,11 @@ def main(ttl_path: str) -> None:
     rows = []
     for (g, n) in sorted(sho):
         t = top(sho[(g, n)])
-        if n > 99 or len(t) != 1:
-            skipped.append((g, n, 'number above 99' if n > 99 else 'NANDO has several classes',
-                            ' / '.join(x['name'] for x in t)))
+        if len(t) != 1:
+            skipped.append((g, n, 'NANDO has several classes', ' / '.join(x['name'] for x in t)))
             continue
         url = (t[0]['shouman'] or [''])[0]
+        # the number in 2 digits, or 3 from No.100 (group 08 has 139)
         rows.append(['shoman', 'S%s%02d' % (g, n), n, t[0]['name'], g, '', '',
                      f"{NANDO} NANDO:{t[0]['id']} {url}".strip()])
     with open(HERE / 'diseases_shoman.csv', 'w', encoding='utf-8', newline='') as f:

@@ -23,8 +23,8 @@ INSERT INTO app.disease_groups (code, name) VALUES
 -- One row per disease. The code is made from the official number:
 --   nanbyō  'N' + the 告示番号 in 3 digits (N006 パーキンソン病);
 --   shōman  'S' + the group (2 digits) + the disease's 告示番号 within its
---           group (2 digits): S0701 1型糖尿病 (group 07, No.1). A group
---           number above 99 has no code of this form (see the docs).
+--           group, 2 digits or 3 from No.100: S0701 1型糖尿病 (group 07,
+--           No.1), S08100 (group 08 先天性代謝異常 has 139).
 CREATE TABLE app.diseases (
   disease_code        text PRIMARY KEY,
   program             text NOT NULL CHECK (program IN ('nanbyo', 'shoman')),
@@ -48,8 +48,10 @@ CREATE TABLE app.diseases (
     CASE program
       WHEN 'nanbyo' THEN disease_group_code IS NULL
                          AND disease_code = 'N' || lpad(notice_number::text, 3, '0')
-      ELSE disease_group_code IS NOT NULL AND notice_number <= 99
-           AND disease_code = 'S' || disease_group_code || lpad(notice_number::text, 2, '0')
+      ELSE disease_group_code IS NOT NULL
+           AND disease_code = 'S' || disease_group_code
+                              || CASE WHEN notice_number < 100 THEN lpad(notice_number::text, 2, '0')
+                                      ELSE notice_number::text END
     END),
   CONSTRAINT diseases_dates CHECK (effective_until IS NULL OR effective_from IS NULL
                                    OR effective_until >= effective_from)

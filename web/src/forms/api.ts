@@ -57,3 +57,15 @@ export function openHtml(html: string): Window | null {
 }
 
 export { ApiError };
+
+/** A disease of the master (api.diseases, D4): a form can be written for
+ *  every one in force; `machine_judged` false means its program's general
+ *  form (一般様式, no machine judgment). */
+export type Disease = { program: string; disease_code: string; name: string; machine_judged: boolean; in_force: boolean };
+let diseaseList: Promise<Disease[]> | null = null;
+/** api.diseases, once per page load (master data, ~1,100 rows). */
+export function diseases(): Promise<Disease[]> {
+  diseaseList ??= view<Disease>('diseases', (q) => q.select('program,disease_code,name,machine_judged,in_force').order('disease_code'))
+    .catch((e) => { diseaseList = null; throw e; });
+  return diseaseList;
+}

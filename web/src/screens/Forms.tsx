@@ -13,16 +13,12 @@ import { Field } from '../ui/Field';
 import { readText } from '../ui/readFile';
 import { FormEditor, type Layout, type Comment } from '../forms/FormEditor';
 import { checkForm, type CheckAnswer } from '../forms/liveCheck';
-import { call, formVersions, formLayout, printHtml, openHtml, type FormVersion } from '../forms/api';
+import { call, formLayout, printHtml, openHtml } from '../forms/api';
+import { DiseasePicker, useDiseases, diseaseName } from '../forms/DiseasePicker';
 
 type FormRow = { id: number; status: string; disease_code: string; purpose: string; fiscal_year: number; patient_id: number;
   patient_name: string | null; patient_name_kana: string | null; primary_judgment: string | null; updated_at: string };
 
-export function useFormVersions() {
-  const [list, setList] = useState<FormVersion[]>([]);
-  useEffect(() => { formVersions().then(setList, () => setList([])); }, []);
-  return list;
-}
 /** A clerk names the form's doctor: this hospital's doctors (api.list_accounts). */
 function useDoctors(enabled: boolean) {
   const [list, setList] = useState<any[]>([]);
@@ -38,11 +34,10 @@ function DoctorSelect({ id, doctors, value, onChange }: { id: string; doctors: a
       </select>)}</Field>
   );
 }
-export const diseaseName = (vs: FormVersion[], code: string) => vs.find((v) => v.disease_code === code)?.disease_name ?? code;
 
 /** 票の一覧: api.search_forms by kana, disease, status, fiscal year. */
 export function FormsPage() {
-  const versions = useFormVersions();
+  const list = useDiseases();
   const [q, setQ] = useState({ kana: '', disease: '', status: '', year: '' });
   const [rows, setRows] = useState<FormRow[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -62,11 +57,7 @@ export function FormsPage() {
       <h1>票の一覧</h1>
       <form class="search-form" onSubmit={search} role="search" aria-label="票の検索">
         <Field id="fs-kana" label="氏名カナ（前方一致）">{(a) => <input {...a} type="text" value={q.kana} onInput={set('kana')} />}</Field>
-        <Field id="fs-disease" label="疾病">{(a) => (
-          <select {...a} value={q.disease} onChange={set('disease')}>
-            <option value="">すべて</option>
-            {versions.map((v) => <option value={v.disease_code}>{v.disease_name}（{v.disease_code}）</option>)}
-          </select>)}</Field>
+        <DiseasePicker id="fs-disease" label="疾病" any list={list} value={q.disease} onChange={(code) => setQ({ ...q, disease: code })} />
         <Field id="fs-status" label="状態">{(a) => (
           <select {...a} value={q.status} onChange={set('status')}>
             <option value="">すべて</option>
@@ -88,7 +79,7 @@ export function FormsPage() {
             <tr>
               <td><a href={`#/forms/${r.id}`}>{r.id}</a></td>
               <td>{r.patient_name}<br /><small>{r.patient_name_kana}</small></td>
-              <td>{diseaseName(versions, r.disease_code)}（{r.disease_code}）</td>
+              <td>{diseaseName(list, r.disease_code)}（{r.disease_code}）</td>
               <td>{label('FormPurpose', r.purpose)}</td>
               <td>{r.fiscal_year}</td>
               <td>{label('FormStatus', r.status)}</td>
@@ -104,7 +95,7 @@ export function FormsPage() {
 
 /** 票の作成: a patient, the disease (form version) and the purpose; a clerk names the doctor. */
 export function FormNewPage() {
-  const versions = useFormVersions();
+  const list = useDiseases();
   const [patients, setPatients] = useState<any[]>([]);
   const preset = new URLSearchParams(location.hash.split('?')[1] ?? '').get('patient') ?? '';
   const [f, setF] = useState({ patient: preset, disease: '', purpose: 'new', doctor: '' });
@@ -133,11 +124,7 @@ export function FormNewPage() {
             <option value="">（選択してください）</option>
             {patients.map((p) => <option value={String(p.id)}>{p.name}（{p.name_kana}・{p.birth_date}・ID {p.id}）</option>)}
           </select>)}</Field>
-        <Field id="nf-disease" label="疾病（様式）" required>{(a) => (
-          <select {...a} value={f.disease} onChange={set('disease')}>
-            <option value="">（選択してください）</option>
-            {versions.map((v) => <option value={v.disease_code}>{v.disease_name}（{v.disease_code}・{label('Program', v.program)}・{v.version_label}）</option>)}
-          </select>)}</Field>
+        <DiseasePicker id="nf-disease" label="疾病" required list={list} value={f.disease} onChange={(code) => setF({ ...f, disease: code })} />
         <fieldset>
           <legend>申請区分<span class="required">※必須</span></legend>
           {options('FormPurpose').map((o) => (

@@ -27,6 +27,7 @@ export function navFor(): Nav[] {
     { href: '#/hospital-code', text: '医療機関コード変更', show: mayCall(role, '/rpc/change_medical_institution_code') },
     { href: '#/export', text: '票の出力', show: mayCall(role, '/rpc/export_forms_xml') },
     { href: '#/api-tokens', text: 'APIトークン', show: admin && mayCall(role, '/rpc/create_api_token') },
+    { href: '#/diseases', text: '疾病マスタ', show: mayCall(role, '/diseases') },
     { href: '#/password', text: 'パスワード変更', show: mayCall(role, '/rpc/change_password') },
   ].filter((n) => n.show);
 }

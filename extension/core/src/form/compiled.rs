@@ -403,16 +403,22 @@ fn valid_id(path: &str, id: &str) -> Result<(), DefinitionError> {
     }
 }
 
-/// `N` + 3 digits for nanbyō; `S` + 4 digits (group + number) for shōman.
+/// `N` + 3 digits (告示番号) for nanbyō; for shōman `S` + the 2-digit
+/// disease group + the number within the group in 2 digits, or 3 from
+/// No.100 (group 08 has 139 diseases): `S0701`, `S08138`. A 3-digit number
+/// below 100 (`S08010`) would name `S0810` twice and is refused.
 pub fn valid_disease_code(program: Program, code: &str) -> Result<(), DefinitionError> {
-    let (prefix, digits) = match program {
-        Program::Nanbyo => ('N', 3),
-        Program::Shoman => ('S', 4),
+    let digits_after = |prefix: char| code.strip_prefix(prefix).filter(|d| d.bytes().all(|c| c.is_ascii_digit()));
+    let (ok, wanted) = match program {
+        Program::Nanbyo => (digits_after('N').is_some_and(|d| d.len() == 3), "N followed by 3 digits"),
+        Program::Shoman => (
+            digits_after('S').is_some_and(|d| d.len() == 4 || (d.len() == 5 && d.as_bytes()[2] != b'0')),
+            "S followed by the 2-digit group and the number in 2 digits (3 from No.100)",
+        ),
     };
-    let ok = code.len() == digits + 1 && code.starts_with(prefix) && code[1..].bytes().all(|c| c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
-        Err(err("disease_code", format!("\"{code}\" is not {prefix} followed by {digits} digits")))
+        Err(err("disease_code", format!("\"{code}\" is not {wanted}")))
     }
 }
