@@ -3403,6 +3403,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description E_DISEASE_NOT_IN_FORCE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description E_ITEM_ID_TOO_LONG (54000), E_TOO_MANY_ITEMS (54000), E_VALUE_TOO_LONG (54000) */
             413: {
                 headers: {
@@ -4801,7 +4810,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_STATUS (55000) */
+            /** @description E_DISEASE_NOT_IN_FORCE (55000), E_FORM_STATUS (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
