@@ -92,6 +92,9 @@ INSERT INTO expected_privileges VALUES
   ('app.research_consents', 'INSERT', '{}'),
   ('app.research_consents', 'UPDATE', '{}'),
   ('app.research_consents', 'DELETE', '{}'),
+  -- C3: the bulk import of certification results (#19)
+  ('api.import_certification_results(bytea)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
+  ('api.import_certification_results(text)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
   ('api.get_form(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.search_forms(text,text,text,integer,bigint,integer,integer)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.assign_scans(bigint,bigint,text[],bigint[])', 'EXECUTE', '{operator_admin,operator_staff}'),

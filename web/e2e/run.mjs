@@ -858,3 +858,48 @@ test('master data: the operator admin adds a payer number, imports hospitals (pe
   await check(page, '73-master-form-versions');
   await page.context().close();
 });
+
+// --- the bulk import of certification results (#19) ---
+test('certification import: a Shift_JIS file with one bad row names the row and writes nothing; the fixed file applies; again: 変更なし', async () => {
+  const sql = (q) => PSQL ? execFileSync('sh', ['-c', `${PSQL} -XAtqc "${q}"`]).toString().trim() : null;
+  const page = await newPage();
+  await login(page, '130001-0002');
+  if (sql("SELECT status FROM app.forms WHERE id = 1") === 'issued') {
+    // (taken over by the certification test above; on its own, take it over here)
+    await page.getByRole('link', { name: '票の照会・受付' }).click();
+    await page.getByLabel(exactly('アクセスキー')).fill('NA6WYQ-WEJC3M-5E5WK9');
+    await page.getByRole('button', { name: '照会する' }).click();
+    await page.getByRole('button', { name: 'この票を受け付ける' }).click();
+    await page.getByRole('heading', { name: /受付した票/ }).waitFor();
+  }
+  await page.getByRole('link', { name: '認定結果の一括取込' }).click();
+  await page.getByRole('heading', { name: '認定結果の一括取込' }).waitFor();
+  await check(page, '63-certification-import');
+  // 保留 (pending) in Shift_JIS, the way a municipal system exports it
+  const pending = Buffer.from([0x95, 0xdb, 0x97, 0xaf]);
+  const file = (rows) => Buffer.concat([Buffer.from('access_key,form_id,outcome\r\n'), ...rows.flatMap((r) => [Buffer.from(r), pending, Buffer.from('\r\n')])]);
+  const before = sql("SELECT count(*) || ':' || coalesce((SELECT outcome FROM app.certifications WHERE form_id = 1), '-') FROM app.certification_imports");
+  await page.getByLabel(/^認定結果のCSVファイル/).setInputFiles({ name: 'results.csv', mimeType: 'text/csv', buffer: file(['NA6WYQ-WEJC3M-5E5WK9,,', ',999999,']) });
+  await page.getByRole('button', { name: '取り込む' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /1件も反映していません/);
+  const table = page.getByRole('table');
+  assert.match(await table.innerText(), /3\s+票ID（form_id）\s+票ID 999999 の票は、この自治体が受け付けた票の中にありません。\s+E_FORM_NOT_FOUND/);
+  assert.doesNotMatch(await table.innerText(), /^2\s/m, 'the good row has no problem');
+  if (PSQL) assert.equal(sql("SELECT count(*) || ':' || coalesce((SELECT outcome FROM app.certifications WHERE form_id = 1), '-') FROM app.certification_imports"), before, 'nothing written');
+  await check(page, '64-certification-import-refused');
+  // the fixed file applies
+  await page.getByLabel(/^認定結果のCSVファイル/).setInputFiles({ name: 'results.csv', mimeType: 'text/csv', buffer: file(['NA6WYQ-WEJC3M-5E5WK9,,']) });
+  await page.getByRole('button', { name: '取り込む' }).click();
+  await page.getByText('1件の認定結果を反映しました', { exact: false }).waitFor();
+  if (PSQL) assert.equal(sql("SELECT outcome FROM app.certifications WHERE form_id = 1"), 'pending');
+  await check(page, '65-certification-import-applied');
+  // the same file again: nothing changes
+  await page.getByLabel(/^認定結果のCSVファイル/).setInputFiles({ name: 'results.csv', mimeType: 'text/csv', buffer: file(['NA6WYQ-WEJC3M-5E5WK9,,']) });
+  await page.getByRole('button', { name: '取り込む' }).click();
+  await page.getByText('変更はありません', { exact: false }).waitFor();
+  assert.equal(await page.getByText('変更なし').locator('xpath=following-sibling::dd[1]').innerText(), '1件');
+  await check(page, '66-certification-import-unchanged');
+  await page.context().close();
+});

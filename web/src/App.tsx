@@ -9,6 +9,7 @@ import { Shell, navFor } from './screens/Shell';
 import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/Patients';
 import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
 import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
+import { CertificationImportPage } from './screens/CertificationImport';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
@@ -40,6 +41,7 @@ function Screen({ path }: { path: string }) {
     case '/forms/new': return <FormNewPage />;
     case '/forms/bulk': return <BulkXmlPage />;
     case '/municipality': return <KeyLookupPage />;
+    case '/municipality/certification-import': return <CertificationImportPage />;
     case '/patients': return <PatientsPage />;
     case '/patients/new': return <PatientRegisterPage />;
     case '/accounts': return <AccountsPage />;

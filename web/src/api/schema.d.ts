@@ -243,28 +243,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/master_history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後
-         * @description マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後
-         *
-         *     The history of master data changes (organisations, public payer numbers, form versions): who, when, the row before and after (operator).
-         */
-        get: operations["master_history_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/rpc/check_form": {
         parameters: {
             query?: never;
@@ -833,28 +811,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/implementing_bodies": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号
-         * @description 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号
-         *
-         *     The implementing bodies (prefectures, designated cities, core cities, child-guidance cities) with their public payer numbers (master data).
-         */
-        get: operations["implementing_bodies_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/rpc/carry_over_form": {
         parameters: {
             query?: never;
@@ -1057,28 +1013,6 @@ export interface paths {
          *     Applications to secondary hospitals and their state.
          */
         get: operations["secondary_hospitals_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/form_version_periods": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日）
-         * @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日）
-         *
-         *     Every form version with its periods: online from effective_from until online_until, on paper until paper_until (a year later); state upcoming / online / paper_only / closed.
-         */
-        get: operations["form_version_periods_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1357,50 +1291,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/rpc/import_hospitals_csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 医療機関マスタの取込み（CSV, 運営主体の管理者）: 全行を先に検査し、1行でも誤りがあれば1件も取り込まない。同じファイルの再取込みは「変更なし」
-         * @description 医療機関マスタの取込み（CSV, 運営主体の管理者）: 全行を先に検査し、1行でも誤りがあれば1件も取り込まない。同じファイルの再取込みは「変更なし」
-         *
-         *     Import the hospital master from CSV (operator admin; the file as the text/plain body, layout in docs/hospital-master.md): every row is checked first, nothing is written if any row is wrong; rows are matched by medical institution code, an identical row is unchanged.
-         */
-        post: operations["import_hospitals_csv"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rpc/publish_form_version": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 様式の新しい版の公開（運営主体の管理者）: 定義を検査し、前の版のオンライン登録最終日を設定する
-         * @description 様式の新しい版の公開（運営主体の管理者）: 定義を検査し、前の版のオンライン登録最終日を設定する
-         *
-         *     Publish a new version of a disease's form (operator admin): the extension checks the definition; its effective_from must be after the newest version's; the previous version's last online day becomes previous_online_until, or the day before the new one takes effect.
-         */
-        post: operations["publish_form_version"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/rpc/record_certification": {
         parameters: {
             query?: never;
@@ -1439,50 +1329,6 @@ export interface paths {
          *     A slip with only the access key (HTML).
          */
         post: operations["print_access_key_slip"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rpc/add_public_payer_number": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 公費負担者番号の登録（運営主体の管理者）: 検証番号・法別番号・都道府県番号・期間の重なりを確認
-         * @description 公費負担者番号の登録（運営主体の管理者）: 検証番号・法別番号・都道府県番号・期間の重なりを確認
-         *
-         *     Add a public payer number of an implementing body (operator admin): 8 digits with a valid check digit, the law code of the program (54 nanbyō, 52 shōman), the body's prefecture, no overlapping period.
-         */
-        post: operations["add_public_payer_number"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rpc/end_public_payer_number": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 公費負担者番号の終了日の設定（運営主体の管理者）: 番号は削除しない
-         * @description 公費負担者番号の終了日の設定（運営主体の管理者）: 番号は削除しない
-         *
-         *     Set the last day a public payer number is valid (operator admin); numbers are never deleted.
-         */
-        post: operations["end_public_payer_number"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1687,7 +1533,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/rpc/set_form_version_online_until": {
+    "/rpc/import_certification_results": {
         parameters: {
             query?: never;
             header?: never;
@@ -1697,12 +1543,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 様式の版のオンライン登録最終日の設定（運営主体の管理者）: 紙の様式はその1年後まで
-         * @description 様式の版のオンライン登録最終日の設定（運営主体の管理者）: 紙の様式はその1年後まで
+         * 認定結果の一括取込（認定システムのCSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も反映しない。同じファイルを再度取り込んでも変わらない
+         * @description 認定結果の一括取込（認定システムのCSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も反映しない。同じファイルを再度取り込んでも変わらない
          *
-         *     Set the last day a form version can be registered online (operator admin): not before it takes effect, before its successor takes effect, not a past day after which forms of it were registered; paper forms are accepted a year longer.
+         *     Bulk import of certification results (C3): the CSV of the municipality's certification system (docs/certification-results.md) as the body, Content-Type application/octet-stream (UTF-8 with or without BOM, or Shift_JIS/CP932; declare with ; charset=Shift_JIS, else detected) or text/plain (UTF-8). The whole file is checked first: any problem refuses it (422, every problem by line and column) and nothing is written; a good file is applied in one transaction; importing it again changes nothing.
          */
-        post: operations["set_form_version_online_until"];
+        post: operations["import_certification_results"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2050,7 +1896,6 @@ export interface components {
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
-            master_tables: components["schemas"]["CodeLabel"][];
             /** @description 制度ごとの名称 / labelled per program */
             special_cases: (components["schemas"]["CodeLabel"] & {
                 program: components["schemas"]["Program"];
@@ -2070,16 +1915,12 @@ export interface components {
             deletion_reasons: components["schemas"]["CodeLabel"][];
             primary_judgments: components["schemas"]["CodeLabel"][];
             form_history_parts: components["schemas"]["CodeLabel"][];
-            municipality_kinds: components["schemas"]["CodeLabel"][];
             organisation_kinds: components["schemas"]["CodeLabel"][];
-            form_version_states: components["schemas"]["CodeLabel"][];
-            master_history_actions: components["schemas"]["CodeLabel"][];
             form_status_transitions: {
                 to: string;
                 from: string;
                 action: string;
             }[];
-            hospital_import_results: components["schemas"]["CodeLabel"][];
             secondary_hospital_statuses: components["schemas"]["CodeLabel"][];
         };
         /** @description 判定が決まらない間、その判定が待っている空の項目（様式の順）/ while undecided: the empty items the decision waits for, in form order */
@@ -2389,12 +2230,10 @@ export interface components {
             code?: string | null;
             kind?: string | null;
             name?: string | null;
-            address?: string | null;
             /** Format: date-time */
             created_at?: string | null;
             /** Format: date-time */
             updated_at?: string | null;
-            postal_code?: string | null;
             runs_nanbyo?: boolean | null;
             runs_shoman?: boolean | null;
             prefecture_code?: string | null;
@@ -2403,28 +2242,6 @@ export interface components {
             nanbyo_authority_id?: number | null;
             /** Format: int64 */
             shoman_authority_id?: number | null;
-        };
-        /** @description accepted: true なら行ごとの結果（追加・更新・変更なし）、false（HTTP 422）なら行ごとの誤り（1件も取り込んでいない）/ the result row by row, or (422) the problems line by line: nothing was written */
-        HospitalImport: {
-            added: number;
-            results: {
-                /** @description 医療機関コード / medical institution code */
-                code: string;
-                /** @description ファイルの行 / line of the file */
-                line: number;
-                name: string;
-                /** @enum {string} */
-                result: "added" | "updated" | "unchanged";
-            }[];
-            updated: number;
-            /** @constant */
-            accepted: true;
-            unchanged: number;
-        } | {
-            message: string;
-            /** @constant */
-            accepted: false;
-            problems: components["schemas"]["UserDataProblem"][];
         };
         LayoutCriteria: {
             /** @description 公表された基準の文言 / the published criteria */
@@ -2439,21 +2256,6 @@ export interface components {
             token?: string;
             /** Format: date-time */
             expires_at: string;
-        };
-        /** @description マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後 */
-        master_history: {
-            /** Format: date-time */
-            at?: string | null;
-            /** Format: int64 */
-            id?: number | null;
-            after?: unknown;
-            action?: string | null;
-            before?: unknown;
-            login_id?: string | null;
-            /** Format: int64 */
-            record_id?: number | null;
-            request_id?: string | null;
-            table_name?: string | null;
         };
         AccessKeyIssued: {
             status: components["schemas"]["FormStatus"];
@@ -2558,29 +2360,6 @@ export interface components {
             /** Format: int64 */
             account_id?: number | null;
         };
-        /** @description 様式の版と期間 / a form version and its periods */
-        FormVersionPeriod: {
-            id: number;
-            program: components["schemas"]["Program"];
-            /**
-             * Format: date
-             * @description 紙の様式の受付最終日（オンライン最終日の1年後）/ last day on paper (a year after the last day online)
-             */
-            paper_until: string | null;
-            disease_code: string;
-            disease_name: string;
-            /**
-             * Format: date
-             * @description オンライン登録の最終日 / last day online
-             */
-            online_until: string | null;
-            version_label: string;
-            /**
-             * Format: date
-             * @description 適用開始日（オンライン登録の開始）/ takes effect (online from)
-             */
-            effective_from: string;
-        };
         PatientRegistered: {
             id: number;
             /** @description W_PATIENT_DUPLICATE: 同じ読み・生年月日・性別の患者がいる / the hospital has a patient with the same reading, birth date and sex */
@@ -2590,20 +2369,6 @@ export interface components {
                 patient_ids?: number[];
             }[];
             hospital_id: number;
-        };
-        /** @description 公費負担者番号 / a public payer number */
-        PublicPayerNumber: {
-            id: number;
-            note: string | null;
-            /** @description 法別(2)+都道府県(2)+実施機関(3)+検証番号 / law code, prefecture, body, check digit */
-            number: string;
-            program: components["schemas"]["Program"];
-            /** Format: date */
-            valid_from: string;
-            /** Format: date */
-            valid_until: string | null;
-            /** @description 実施主体 / the implementing body */
-            organisation_id: number;
         };
         /** @description 認定結果の入力（sql/municipality/certification_rules.sql）/ a certification to record */
         CertificationInput: {
@@ -2622,6 +2387,40 @@ export interface components {
             public_payer_number?: string;
             /** Format: date */
             application_received_on?: string;
+        };
+        /** @description accepted: true なら反映・変更なしの件数、false（HTTP 422）なら行ごとの誤り（1件も反映していない）/ the applied and unchanged counts, or (422) every problem row by row: nothing was applied */
+        CertificationImport: {
+            /** @description 認定結果の行数 / rows of results */
+            rows: number;
+            /** @description 反映した行 / rows applied */
+            applied: number;
+            message: string;
+            /** @constant */
+            accepted: true;
+            /**
+             * @description 読み取った文字コード / the encoding the file was read in
+             * @enum {string}
+             */
+            encoding: "UTF8" | "UTF8_BOM" | "SJIS";
+            /** @description 取込の記録 / the import log entry */
+            import_id: number;
+            /** @description 記録済みと同じで変更なしの行 / rows equal to what is recorded */
+            unchanged: number;
+            file_sha256: string;
+            /**
+             * Format: date-time
+             * @description 同じファイルを前に取り込んだ日時 / when the same file was imported before
+             */
+            previously_imported_at: string | null;
+        } | {
+            /** @description 認定結果の行数（見出し行の誤りなら null）/ rows of results (null for a wrong header) */
+            rows: number | null;
+            message: string;
+            /** @constant */
+            accepted: false;
+            problems: components["schemas"]["CertificationImportProblem"][];
+            /** @description 誤りの数（problems は先頭の1000件まで）/ number of problems (problems lists the first 1,000) */
+            problem_count: number;
         };
         data_dictionary_row: {
             max?: number | null;
@@ -2647,18 +2446,6 @@ export interface components {
             /** Format: int64 */
             form_version_id?: number | null;
         };
-        /** @description 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号 */
-        implementing_bodies: {
-            /** Format: int64 */
-            id?: number | null;
-            code?: string | null;
-            name?: string | null;
-            runs_nanbyo?: boolean | null;
-            runs_shoman?: boolean | null;
-            prefecture_code?: string | null;
-            municipality_kind?: string | null;
-            public_payer_numbers?: unknown;
-        };
         /** @description 兼務先の申請と承認状況 */
         secondary_hospitals: {
             /** Format: int64 */
@@ -2677,26 +2464,6 @@ export interface components {
             doctor_login_id?: string | null;
             medical_institution_code?: string | null;
         };
-        /** @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日） */
-        form_version_periods: {
-            /** Format: int64 */
-            id?: number | null;
-            state?: string | null;
-            program?: string | null;
-            /** Format: date-time */
-            created_at?: string | null;
-            /** Format: date */
-            online_from?: string | null;
-            /** Format: date */
-            paper_until?: string | null;
-            disease_code?: string | null;
-            disease_name?: string | null;
-            /** Format: date */
-            online_until?: string | null;
-            version_label?: string | null;
-            /** Format: date */
-            effective_from?: string | null;
-        };
         ResearchConsentRecorded: {
             id: number;
             certification: components["schemas"]["Certification"] | null;
@@ -2706,6 +2473,18 @@ export interface components {
             id: number;
             /** @enum {string} */
             status: "applied" | "approved" | "rejected" | "withdrawn";
+        };
+        /** @description 認定結果ファイルの誤り / a problem of the certification results file */
+        CertificationImportProblem: {
+            /** @description 安定したコード (E_…) / stable code */
+            code: string;
+            /** @description CSVの行（見出し行が1）/ the CSV line (the header is 1) */
+            line: number;
+            /** @description 列名（見出し）/ the column's header name */
+            column: string | null;
+            message: string;
+            /** @description 列の日本語名 / the column's Japanese name */
+            column_label: string | null;
         };
     };
     responses: {
@@ -3157,10 +2936,6 @@ export interface operations {
                 created_at?: string;
                 /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
                 updated_at?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                address?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                postal_code?: string;
             };
             header?: {
                 /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
@@ -3267,66 +3042,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    master_history_list: {
-        parameters: {
-            query?: {
-                /** @description 返す列 / columns to return */
-                select?: string;
-                /** @description 並び順 / order, e.g. id.desc */
-                order?: string;
-                limit?: number;
-                offset?: number;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                id?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                at?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                table_name?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                record_id?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                action?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                before?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                after?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                login_id?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                request_id?: string;
-            };
-            header?: {
-                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
-                Prefer?: "count=exact" | "count=planned" | "count=estimated";
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/json": components["schemas"]["master_history"][];
-                };
-            };
-            /** @description 一部（ページ）/ Partial Content: one page of the rows */
-            206: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/json": components["schemas"]["master_history"][];
                 };
             };
             default: components["responses"]["Error"];
@@ -5029,64 +4744,6 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    implementing_bodies_list: {
-        parameters: {
-            query?: {
-                /** @description 返す列 / columns to return */
-                select?: string;
-                /** @description 並び順 / order, e.g. id.desc */
-                order?: string;
-                limit?: number;
-                offset?: number;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                id?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                code?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                name?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                prefecture_code?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                municipality_kind?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                runs_nanbyo?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                runs_shoman?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                public_payer_numbers?: string;
-            };
-            header?: {
-                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
-                Prefer?: "count=exact" | "count=planned" | "count=estimated";
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/json": components["schemas"]["implementing_bodies"][];
-                };
-            };
-            /** @description 一部（ページ）/ Partial Content: one page of the rows */
-            206: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/json": components["schemas"]["implementing_bodies"][];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
     carry_over_form: {
         parameters: {
             query?: never;
@@ -5679,70 +5336,6 @@ export interface operations {
                 content: {
                     "text/csv": string;
                     "application/json": components["schemas"]["secondary_hospitals"][];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    form_version_periods_list: {
-        parameters: {
-            query?: {
-                /** @description 返す列 / columns to return */
-                select?: string;
-                /** @description 並び順 / order, e.g. id.desc */
-                order?: string;
-                limit?: number;
-                offset?: number;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                id?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                disease_code?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                program?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                disease_name?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                version_label?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                effective_from?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                online_from?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                online_until?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                paper_until?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                state?: string;
-                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
-                created_at?: string;
-            };
-            header?: {
-                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
-                Prefer?: "count=exact" | "count=planned" | "count=estimated";
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/json": components["schemas"]["form_version_periods"][];
-                };
-            };
-            /** @description 一部（ページ）/ Partial Content: one page of the rows */
-            206: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/json": components["schemas"]["form_version_periods"][];
                 };
             };
             default: components["responses"]["Error"];
@@ -6509,120 +6102,6 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    import_hospitals_csv: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "text/plain": string;
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HospitalImport"];
-                };
-            };
-            /** @description E_CSV_HEADER (22023), E_CSV_REQUIRED (22023) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description 応答の本文で理由を返す / the answer itself says why */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HospitalImport"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    publish_form_version: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description 様式定義（JSON, extension/core/FORMS.md）/ the form definition */
-                    definition: unknown;
-                    /**
-                     * Format: date
-                     * @description 前の版のオンライン登録最終日（なし: 新しい版の適用開始日の前日）/ the previous version's last day online (none: the day before the new version takes effect)
-                     */
-                    previous_online_until?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FormVersionPeriod"] & {
-                        previous: components["schemas"]["FormVersionPeriod"] | null;
-                    };
-                };
-            };
-            /** @description E_FORM_DEFINITION (22023), E_FORM_DEFINITION_REQUIRED (22023), E_FORM_VERSION_NOT_NEWER (22023), E_FORM_VERSION_PROGRAM (22023), E_NO_PREVIOUS_VERSION (22023) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_FORM_VERSION_EXISTS (23505) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
     record_certification: {
         parameters: {
             query?: never;
@@ -6747,134 +6226,6 @@ export interface operations {
             };
             /** @description E_RATE_LIMITED (54000) */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    add_public_payer_number: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description 備考 / note */
-                    note?: string;
-                    /** @description 公費負担者番号（8桁、全角・ハイフン可）/ the public payer number (8 digits; full-width digits and hyphens accepted) */
-                    number: string;
-                    /** @description 制度 / program */
-                    program: components["schemas"]["Program"];
-                    /**
-                     * Format: date
-                     * @description 開始日 / first day valid
-                     */
-                    valid_from: string;
-                    /**
-                     * Format: date
-                     * @description 終了日（なし: 期限なし）/ last day valid (none: open)
-                     */
-                    valid_until?: string;
-                    /**
-                     * Format: int64
-                     * @description 実施主体（自治体）/ the implementing body
-                     */
-                    organisation_id: number;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PublicPayerNumber"];
-                };
-            };
-            /** @description E_VALID_FROM_REQUIRED (22023) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    end_public_payer_number: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: date
-                     * @description 終了日 / last day valid
-                     */
-                    valid_until: string;
-                    /**
-                     * Format: int64
-                     * @description 公費負担者番号のID / the public payer number
-                     */
-                    public_payer_number_id: number;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PublicPayerNumber"];
-                };
-            };
-            /** @description E_VALID_UNTIL_REQUIRED (22023) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description E_PAYER_NUMBER_NOT_FOUND (P0002) */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7456,7 +6807,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    set_form_version_online_until: {
+    import_certification_results: {
         parameters: {
             query?: never;
             header?: never;
@@ -7465,18 +6816,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * Format: date
-                     * @description オンライン登録の最終日 / the last day online
-                     */
-                    last_day: string;
-                    /**
-                     * Format: int64
-                     * @description 様式の版 / the form version
-                     */
-                    form_version_id: number;
-                };
+                "text/plain": string;
+                "application/octet-stream": string;
             };
         };
         responses: {
@@ -7486,10 +6827,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FormVersionPeriod"];
+                    "application/json": components["schemas"]["CertificationImport"];
                 };
             };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            /** @description E_CERT_ADMIN_BOX (22023), E_CERT_ADMIN_BOX_ITEM (22023), E_CERT_DATE (22023), E_CERT_DIAGNOSIS_DATE_MISSING (22023), E_CERT_DUPLICATE_FORM (22023), E_CERT_INCOME_TIER (22023), E_CERT_INCOME_TIER_REQUIRED (22023), E_CERT_INPUT (22023), E_CERT_NOT_GRANTED_FIELD (22023), E_CERT_OUTCOME (22023), E_CERT_PAYER_LAW_CODE (22023), E_CERT_PAYER_NUMBER (22023), E_CERT_PAYER_NUMBER_REQUIRED (22023), E_CERT_PAYER_PREFECTURE (22023), E_CERT_RECEIVED_BEFORE_ISSUE (22023), E_CERT_RECEIVED_FUTURE (22023), E_CERT_RECIPIENT_NUMBER (22023), E_CERT_RECIPIENT_NUMBER_REQUIRED (22023), E_CERT_REFUSAL_NOTE_REQUIRED (22023), E_CERT_REFUSAL_REASON (22023), E_CERT_REFUSAL_REASON_NOT_REFUSED (22023), E_CERT_REFUSAL_REASON_REQUIRED (22023), E_CERT_SPECIAL_CASE (22023), E_CERT_SPECIAL_CASE_TIER (22023), E_CERT_START_BEFORE_DIAGNOSIS (22023), E_CERT_START_TOO_EARLY (22023), E_CERT_START_TOO_EARLY_WITH_REASON (22023), E_CERT_TEXT_TOO_LONG (22023), E_CERT_UNKNOWN_FIELD (22023), E_CERT_VALIDITY_ORDER (22023), E_CERT_VALIDITY_REQUIRED (22023), E_CERT_VALIDITY_TOO_LONG (22023), E_CSV_EMPTY (22023), E_CSV_ENCODING (22023), E_CSV_MALFORMED (22P02), E_CSV_NO_ROWS (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7498,13 +6848,31 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
-            404: {
+            /** @description E_FORM_STATUS (55000) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FILE_TOO_LARGE (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 応答の本文で理由を返す / the answer itself says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationImport"];
                 };
             };
             default: components["responses"]["Error"];

@@ -20,6 +20,7 @@ export function navFor(): Nav[] {
     { href: '#/forms', text: '票の一覧', show: mayCall(role, '/rpc/create_form') },
     { href: '#/municipality', text: '票の照会・受付', show: mayCall(role, '/rpc/take_over_form') },
     { href: '#/paper-scans', text: '紙の票のスキャン', show: mayCall(role, '/rpc/list_paper_scans') },
+    { href: '#/municipality/certification-import', text: '認定結果の一括取込', show: mayCall(role, '/rpc/import_certification_results') },
     { href: '#/accounts', text: 'ユーザID一覧', show: admin && mayCall(role, '/rpc/issue_account') },
     { href: '#/accounts/new', text: 'ユーザID発行', show: admin && mayCall(role, '/rpc/issue_account') },
     { href: '#/accounts/bulk', text: 'ユーザID一括発行', show: mayCall(role, '/rpc/issue_accounts_from_csv') },
