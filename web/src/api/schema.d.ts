@@ -243,6 +243,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/master_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後
+         * @description マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後
+         *
+         *     The history of master data changes (organisations, public payer numbers, form versions): who, when, the row before and after (operator).
+         */
+        get: operations["master_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/check_form": {
         parameters: {
             query?: never;
@@ -491,8 +513,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）
-         * @description スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）
+         * スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）: 名前で、または自治体が登録したスキャンのIDで
+         * @description スキャン（紙の票）の入力依頼（運営主体→外部委託事業者）: 名前で、または自治体が登録したスキャンのIDで
          *
          *     Assign scans (paper forms) to a contractor for data entry (operator).
          */
@@ -811,6 +833,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/implementing_bodies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号
+         * @description 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号
+         *
+         *     The implementing bodies (prefectures, designated cities, core cities, child-guidance cities) with their public payer numbers (master data).
+         */
+        get: operations["implementing_bodies_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/carry_over_form": {
         parameters: {
             query?: never;
@@ -1021,6 +1065,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/form_version_periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日）
+         * @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日）
+         *
+         *     Every form version with its periods: online from effective_from until online_until, on paper until paper_until (a year later); state upcoming / online / paper_only / closed.
+         */
+        get: operations["form_version_periods_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/create_api_token": {
         parameters: {
             query?: never;
@@ -1103,6 +1169,28 @@ export interface paths {
          *     Issue or reissue the access key of a form (designated doctor): shown once.
          */
         post: operations["issue_access_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/list_paper_scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャンの一覧: 自治体は自分の登録したもの、運営主体はすべて、外部委託事業者は入力を依頼されたもの
+         * @description 紙の票のスキャンの一覧: 自治体は自分の登録したもの、運営主体はすべて、外部委託事業者は入力を依頼されたもの
+         *
+         *     The scans the caller sees, newest first (metadata only): a municipality its own, the operator all, a contractor those assigned to it. The read is audit-logged.
+         */
+        post: operations["list_paper_scans"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1219,6 +1307,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/upload_paper_scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャン（PDF）の登録（自治体）: 制度・疾病・年度・様式を添えて。PDFであること、大きさ、重複を確かめる
+         * @description 紙の票のスキャン（PDF）の登録（自治体）: 制度・疾病・年度・様式を添えて。PDFであること、大きさ、重複を確かめる
+         *
+         *     Upload a scan of a paper form (PDF, base64 in JSON, at most 20 MiB) with its program, fiscal year, and disease and form version when known (municipality). A file that is not a PDF, too large, already uploaded, or of a form version whose paper period ended is refused.
+         */
+        post: operations["upload_paper_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/complete_enrolment": {
         parameters: {
             query?: never;
@@ -1291,6 +1401,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/complete_paper_scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャンの完了（運営主体）: 入力済みのスキャンを完了にする
+         * @description 紙の票のスキャンの完了（運営主体）: 入力済みのスキャンを完了にする
+         *
+         *     Mark a keyed scan done (operator).
+         */
+        post: operations["complete_paper_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/download_paper_scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 紙の票のスキャン（PDF）の取得（運営主体。入力を依頼された外部委託事業者も）: 運営主体の最初の取得で「運営主体が取得済み」になる
+         * @description 紙の票のスキャン（PDF）の取得（運営主体。入力を依頼された外部委託事業者も）: 運営主体の最初の取得で「運営主体が取得済み」になる
+         *
+         *     Download a scan's PDF (base64 in JSON): the operator (its first download moves the scan to downloaded) and the contractor it was assigned to. Audit-logged.
+         */
+        post: operations["download_paper_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/import_hospitals_csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 医療機関マスタの取込み（CSV, 運営主体の管理者）: 全行を先に検査し、1行でも誤りがあれば1件も取り込まない。同じファイルの再取込みは「変更なし」
+         * @description 医療機関マスタの取込み（CSV, 運営主体の管理者）: 全行を先に検査し、1行でも誤りがあれば1件も取り込まない。同じファイルの再取込みは「変更なし」
+         *
+         *     Import the hospital master from CSV (operator admin; the file as the text/plain body, layout in docs/hospital-master.md): every row is checked first, nothing is written if any row is wrong; rows are matched by medical institution code, an identical row is unchanged.
+         */
+        post: operations["import_hospitals_csv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/publish_form_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 様式の新しい版の公開（運営主体の管理者）: 定義を検査し、前の版のオンライン登録最終日を設定する
+         * @description 様式の新しい版の公開（運営主体の管理者）: 定義を検査し、前の版のオンライン登録最終日を設定する
+         *
+         *     Publish a new version of a disease's form (operator admin): the extension checks the definition; its effective_from must be after the newest version's; the previous version's last online day becomes previous_online_until, or the day before the new one takes effect.
+         */
+        post: operations["publish_form_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/record_certification": {
         parameters: {
             query?: never;
@@ -1329,6 +1527,50 @@ export interface paths {
          *     A slip with only the access key (HTML).
          */
         post: operations["print_access_key_slip"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/add_public_payer_number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 公費負担者番号の登録（運営主体の管理者）: 検証番号・法別番号・都道府県番号・期間の重なりを確認
+         * @description 公費負担者番号の登録（運営主体の管理者）: 検証番号・法別番号・都道府県番号・期間の重なりを確認
+         *
+         *     Add a public payer number of an implementing body (operator admin): 8 digits with a valid check digit, the law code of the program (54 nanbyō, 52 shōman), the body's prefecture, no overlapping period.
+         */
+        post: operations["add_public_payer_number"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/end_public_payer_number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 公費負担者番号の終了日の設定（運営主体の管理者）: 番号は削除しない
+         * @description 公費負担者番号の終了日の設定（運営主体の管理者）: 番号は削除しない
+         *
+         *     Set the last day a public payer number is valid (operator admin); numbers are never deleted.
+         */
+        post: operations["end_public_payer_number"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1555,6 +1797,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/set_form_version_online_until": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 様式の版のオンライン登録最終日の設定（運営主体の管理者）: 紙の様式はその1年後まで
+         * @description 様式の版のオンライン登録最終日の設定（運営主体の管理者）: 紙の様式はその1年後まで
+         *
+         *     Set the last day a form version can be registered online (operator admin): not before it takes effect, before its successor takes effect, not a past day after which forms of it were registered; paper forms are accepted a year longer.
+         */
+        post: operations["set_form_version_online_until"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/change_medical_institution_code": {
         parameters: {
             query?: never;
@@ -1643,7 +1907,7 @@ export interface components {
             program: components["schemas"]["Program"];
             /** Format: date-time */
             updated_at: string;
-            /** @description N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁 / N + notice number (3 digits); S + disease group (2) + notice number in the group (2) */
+            /** @description N＋告示番号3桁、S＋疾患群2桁＋告示番号2桁（100番以降は3桁）/ N + notice number (3 digits); S + disease group (2) + notice number in the group (2; 3 from No.100) */
             disease_code: string;
             disease_group: string | null;
             /** @description 告示番号（小慢は疾患群の中の番号）/ notice number (shōman: within the group) */
@@ -1782,6 +2046,49 @@ export interface components {
             /** @description 日本語の名称 / the Japanese label */
             label: string;
         };
+        /** @description 紙の票のスキャン（PDFの内容は含まない）/ a paper form's scan (metadata, never the PDF) */
+        PaperScan: {
+            id: number;
+            /**
+             * @description uploaded アップロード済み、downloaded 運営主体が取得済み、keyed 入力済み、done 完了 (vocabulary: paper_scan_statuses)
+             * @enum {string}
+             */
+            status: "uploaded" | "downloaded" | "keyed" | "done";
+            /** Format: date-time */
+            done_at: string | null;
+            /** @description 入力された票 / the form keyed from it */
+            form_id: number | null;
+            program: components["schemas"]["Program"];
+            /** Format: date-time */
+            keyed_at: string | null;
+            byte_size: number;
+            file_name: string;
+            /** @description 入力依頼とXMLの scan 属性で使う名前 / the name in assignments and the XML's scan attribute */
+            reference: string;
+            assignment: {
+                /** Format: date-time */
+                assigned_at: string;
+                hospital_id: number;
+                hospital_name: string;
+                contractor_name: string;
+                contractor_organisation_id: number;
+            } | null;
+            fiscal_year: number;
+            /** Format: date-time */
+            uploaded_at: string;
+            disease_code: string | null;
+            disease_name: string | null;
+            municipality: {
+                id: number;
+                code: string;
+                name: string;
+            };
+            /** Format: date-time */
+            downloaded_at: string | null;
+            version_label: string | null;
+            content_sha256: string;
+            form_version_id: number | null;
+        };
         /** @description 操作ログ（追記のみ） */
         audit_log: {
             /** Format: date-time */
@@ -1896,6 +2203,7 @@ export interface components {
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
+            master_tables: components["schemas"]["CodeLabel"][];
             /** @description 制度ごとの名称 / labelled per program */
             special_cases: (components["schemas"]["CodeLabel"] & {
                 program: components["schemas"]["Program"];
@@ -1915,12 +2223,19 @@ export interface components {
             deletion_reasons: components["schemas"]["CodeLabel"][];
             primary_judgments: components["schemas"]["CodeLabel"][];
             form_history_parts: components["schemas"]["CodeLabel"][];
+            municipality_kinds: components["schemas"]["CodeLabel"][];
             organisation_kinds: components["schemas"]["CodeLabel"][];
+            form_version_states: components["schemas"]["CodeLabel"][];
+            paper_scan_statuses: (components["schemas"]["CodeLabel"] & {
+                position?: number;
+            })[];
+            master_history_actions: components["schemas"]["CodeLabel"][];
             form_status_transitions: {
                 to: string;
                 from: string;
                 action: string;
             }[];
+            hospital_import_results: components["schemas"]["CodeLabel"][];
             secondary_hospital_statuses: components["schemas"]["CodeLabel"][];
         };
         /** @description 判定が決まらない間、その判定が待っている空の項目（様式の順）/ while undecided: the empty items the decision waits for, in form order */
@@ -2230,10 +2545,12 @@ export interface components {
             code?: string | null;
             kind?: string | null;
             name?: string | null;
+            address?: string | null;
             /** Format: date-time */
             created_at?: string | null;
             /** Format: date-time */
             updated_at?: string | null;
+            postal_code?: string | null;
             runs_nanbyo?: boolean | null;
             runs_shoman?: boolean | null;
             prefecture_code?: string | null;
@@ -2242,6 +2559,28 @@ export interface components {
             nanbyo_authority_id?: number | null;
             /** Format: int64 */
             shoman_authority_id?: number | null;
+        };
+        /** @description accepted: true なら行ごとの結果（追加・更新・変更なし）、false（HTTP 422）なら行ごとの誤り（1件も取り込んでいない）/ the result row by row, or (422) the problems line by line: nothing was written */
+        HospitalImport: {
+            added: number;
+            results: {
+                /** @description 医療機関コード / medical institution code */
+                code: string;
+                /** @description ファイルの行 / line of the file */
+                line: number;
+                name: string;
+                /** @enum {string} */
+                result: "added" | "updated" | "unchanged";
+            }[];
+            updated: number;
+            /** @constant */
+            accepted: true;
+            unchanged: number;
+        } | {
+            message: string;
+            /** @constant */
+            accepted: false;
+            problems: components["schemas"]["UserDataProblem"][];
         };
         LayoutCriteria: {
             /** @description 公表された基準の文言 / the published criteria */
@@ -2256,6 +2595,21 @@ export interface components {
             token?: string;
             /** Format: date-time */
             expires_at: string;
+        };
+        /** @description マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後 */
+        master_history: {
+            /** Format: date-time */
+            at?: string | null;
+            /** Format: int64 */
+            id?: number | null;
+            after?: unknown;
+            action?: string | null;
+            before?: unknown;
+            login_id?: string | null;
+            /** Format: int64 */
+            record_id?: number | null;
+            request_id?: string | null;
+            table_name?: string | null;
         };
         AccessKeyIssued: {
             status: components["schemas"]["FormStatus"];
@@ -2360,6 +2714,29 @@ export interface components {
             /** Format: int64 */
             account_id?: number | null;
         };
+        /** @description 様式の版と期間 / a form version and its periods */
+        FormVersionPeriod: {
+            id: number;
+            program: components["schemas"]["Program"];
+            /**
+             * Format: date
+             * @description 紙の様式の受付最終日（オンライン最終日の1年後）/ last day on paper (a year after the last day online)
+             */
+            paper_until: string | null;
+            disease_code: string;
+            disease_name: string;
+            /**
+             * Format: date
+             * @description オンライン登録の最終日 / last day online
+             */
+            online_until: string | null;
+            version_label: string;
+            /**
+             * Format: date
+             * @description 適用開始日（オンライン登録の開始）/ takes effect (online from)
+             */
+            effective_from: string;
+        };
         PatientRegistered: {
             id: number;
             /** @description W_PATIENT_DUPLICATE: 同じ読み・生年月日・性別の患者がいる / the hospital has a patient with the same reading, birth date and sex */
@@ -2369,6 +2746,20 @@ export interface components {
                 patient_ids?: number[];
             }[];
             hospital_id: number;
+        };
+        /** @description 公費負担者番号 / a public payer number */
+        PublicPayerNumber: {
+            id: number;
+            note: string | null;
+            /** @description 法別(2)+都道府県(2)+実施機関(3)+検証番号 / law code, prefecture, body, check digit */
+            number: string;
+            program: components["schemas"]["Program"];
+            /** Format: date */
+            valid_from: string;
+            /** Format: date */
+            valid_until: string | null;
+            /** @description 実施主体 / the implementing body */
+            organisation_id: number;
         };
         /** @description 認定結果の入力（sql/municipality/certification_rules.sql）/ a certification to record */
         CertificationInput: {
@@ -2446,6 +2837,18 @@ export interface components {
             /** Format: int64 */
             form_version_id?: number | null;
         };
+        /** @description 実施主体マスタ（都道府県・指定都市・中核市・児童相談所設置市）と公費負担者番号 */
+        implementing_bodies: {
+            /** Format: int64 */
+            id?: number | null;
+            code?: string | null;
+            name?: string | null;
+            runs_nanbyo?: boolean | null;
+            runs_shoman?: boolean | null;
+            prefecture_code?: string | null;
+            municipality_kind?: string | null;
+            public_payer_numbers?: unknown;
+        };
         /** @description 兼務先の申請と承認状況 */
         secondary_hospitals: {
             /** Format: int64 */
@@ -2463,6 +2866,26 @@ export interface components {
             hospital_name?: string | null;
             doctor_login_id?: string | null;
             medical_institution_code?: string | null;
+        };
+        /** @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日） */
+        form_version_periods: {
+            /** Format: int64 */
+            id?: number | null;
+            state?: string | null;
+            program?: string | null;
+            /** Format: date-time */
+            created_at?: string | null;
+            /** Format: date */
+            online_from?: string | null;
+            /** Format: date */
+            paper_until?: string | null;
+            disease_code?: string | null;
+            disease_name?: string | null;
+            /** Format: date */
+            online_until?: string | null;
+            version_label?: string | null;
+            /** Format: date */
+            effective_from?: string | null;
         };
         ResearchConsentRecorded: {
             id: number;
@@ -2936,6 +3359,10 @@ export interface operations {
                 created_at?: string;
                 /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
                 updated_at?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                address?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                postal_code?: string;
             };
             header?: {
                 /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
@@ -3042,6 +3469,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    master_history_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                at?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                table_name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                record_id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                action?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                before?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                after?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                login_id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                request_id?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["master_history"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["master_history"][];
                 };
             };
             default: components["responses"]["Error"];
@@ -3731,13 +4218,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description スキャンの名前（1〜10,000件）/ names of the scans (1 to 10,000) */
-                    scans: string[];
+                    /** @description スキャンの名前（システム外で届いたスキャン、1〜10,000件）/ names of scans delivered outside the system (1 to 10,000) */
+                    scans?: string[];
                     /**
                      * Format: int64
                      * @description 医療機関 / hospital
                      */
                     hospital_id: number;
+                    /** @description 自治体が登録したスキャンのID（運営主体が取得済みのもの）/ ids of scans municipalities uploaded (downloaded by the operator) */
+                    paper_scan_ids?: number[];
                     /**
                      * Format: int64
                      * @description 外部委託事業者 / contractor
@@ -3756,6 +4245,8 @@ export interface operations {
                     "application/json": {
                         /** @description 新しく割り当てた件数 / newly assigned */
                         assigned: number;
+                        /** @description XMLの scan 属性に書く名前（PS-<id>）/ the names the XML gives in its scan attribute */
+                        references?: string[];
                         hospital_id: number;
                         contractor_organisation_id: number;
                     };
@@ -3779,8 +4270,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_ORGANISATION_NOT_FOUND (P0002) */
+            /** @description E_ORGANISATION_NOT_FOUND (P0002), E_PAPER_SCAN_NOT_FOUND (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_ASSIGNED (55000), E_PAPER_SCAN_STATUS (55000) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4744,6 +5244,64 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    implementing_bodies_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                prefecture_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                municipality_kind?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                runs_nanbyo?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                runs_shoman?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                public_payer_numbers?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["implementing_bodies"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["implementing_bodies"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     carry_over_form: {
         parameters: {
             query?: never;
@@ -5341,6 +5899,70 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    form_version_periods_list: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                id?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_code?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                program?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                disease_name?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                version_label?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                effective_from?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                online_from?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                online_until?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                paper_until?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                state?: string;
+                /** @description PostgREST の絞り込み（例: eq.1）/ a PostgREST filter, e.g. eq.1 */
+                created_at?: string;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["form_version_periods"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["form_version_periods"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     create_api_token: {
         parameters: {
             query?: never;
@@ -5579,6 +6201,74 @@ export interface operations {
             };
             /** @description E_FORM_STATUS (55000) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    list_paper_scans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int32
+                     * @description 件数（1〜1,000）/ rows (1 to 1,000)
+                     */
+                    limit?: number;
+                    /**
+                     * Format: int32
+                     * @description 読み飛ばす件数 / rows to skip
+                     */
+                    offset?: number;
+                    /** @description 状態 / status */
+                    status?: components["schemas"]["FormStatus"];
+                    /** @description 制度 / program */
+                    program?: components["schemas"]["Program"];
+                    /**
+                     * Format: int32
+                     * @description 年度 / fiscal year
+                     */
+                    fiscal_year?: number;
+                    /**
+                     * Format: int64
+                     * @description 自治体 / municipality
+                     */
+                    municipality_id?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperScan"][];
+                };
+            };
+            /** @description E_PAGE (22023), E_PAPER_SCAN_STATUS_UNKNOWN (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5894,6 +6584,93 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    upload_paper_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description ファイル {"name": ファイル名, "content_base64": PDFの内容（Base64）} / the file {name, content_base64} */
+                    file: unknown;
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /**
+                     * Format: int32
+                     * @description 年度 / fiscal year
+                     */
+                    fiscal_year: number;
+                    /** @description 疾病コード（分かれば）/ disease code, if known */
+                    disease_code?: string;
+                    /**
+                     * Format: int64
+                     * @description 紙の票の様式（分かれば）/ the paper form's version, if known
+                     */
+                    form_version_id?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperScan"];
+                };
+            };
+            /** @description E_FILE_BASE64 (22023), E_FILE_NAME (22023), E_FILE_REQUIRED (22023), E_FISCAL_YEAR (22023), E_NOT_PDF (22023), E_PAPER_SCAN_DISEASE (22023), E_PAPER_SCAN_VERSION_MISMATCH (22023), E_PROGRAM (22023), E_PROGRAM_NOT_RUN (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_PERIOD_ENDED (55000), E_PAPER_SCAN_DUPLICATE (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FILE_TOO_LARGE (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     complete_enrolment: {
         parameters: {
             query?: never;
@@ -6102,6 +6879,234 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    complete_paper_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description スキャンのID / the scan
+                     */
+                    paper_scan_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperScan"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_STATUS (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    download_paper_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description スキャンのID / the scan
+                     */
+                    paper_scan_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        scan: components["schemas"]["PaperScan"];
+                        file_name: string;
+                        /** @constant */
+                        media_type: "application/pdf";
+                        /** @description PDFの内容（Base64）/ the PDF, base64 */
+                        content_base64: string;
+                    };
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAPER_SCAN_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    import_hospitals_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HospitalImport"];
+                };
+            };
+            /** @description E_CSV_HEADER (22023), E_CSV_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 応答の本文で理由を返す / the answer itself says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HospitalImport"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    publish_form_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 様式定義（JSON, extension/core/FORMS.md）/ the form definition */
+                    definition: unknown;
+                    /**
+                     * Format: date
+                     * @description 前の版のオンライン登録最終日（なし: 新しい版の適用開始日の前日）/ the previous version's last day online (none: the day before the new version takes effect)
+                     */
+                    previous_online_until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormVersionPeriod"] & {
+                        previous: components["schemas"]["FormVersionPeriod"] | null;
+                    };
+                };
+            };
+            /** @description E_FORM_DEFINITION (22023), E_FORM_DEFINITION_REQUIRED (22023), E_FORM_VERSION_NOT_NEWER (22023), E_FORM_VERSION_PROGRAM (22023), E_NO_PREVIOUS_VERSION (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_EXISTS (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     record_certification: {
         parameters: {
             query?: never;
@@ -6226,6 +7231,134 @@ export interface operations {
             };
             /** @description E_RATE_LIMITED (54000) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    add_public_payer_number: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 備考 / note */
+                    note?: string;
+                    /** @description 公費負担者番号（8桁、全角・ハイフン可）/ the public payer number (8 digits; full-width digits and hyphens accepted) */
+                    number: string;
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /**
+                     * Format: date
+                     * @description 開始日 / first day valid
+                     */
+                    valid_from: string;
+                    /**
+                     * Format: date
+                     * @description 終了日（なし: 期限なし）/ last day valid (none: open)
+                     */
+                    valid_until?: string;
+                    /**
+                     * Format: int64
+                     * @description 実施主体（自治体）/ the implementing body
+                     */
+                    organisation_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPayerNumber"];
+                };
+            };
+            /** @description E_VALID_FROM_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    end_public_payer_number: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description 終了日 / last day valid
+                     */
+                    valid_until: string;
+                    /**
+                     * Format: int64
+                     * @description 公費負担者番号のID / the public payer number
+                     */
+                    public_payer_number_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPayerNumber"];
+                };
+            };
+            /** @description E_VALID_UNTIL_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_PAYER_NUMBER_NOT_FOUND (P0002) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6873,6 +8006,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CertificationImport"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    set_form_version_online_until: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description オンライン登録の最終日 / the last day online
+                     */
+                    last_day: string;
+                    /**
+                     * Format: int64
+                     * @description 様式の版 / the form version
+                     */
+                    form_version_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormVersionPeriod"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["Error"];
