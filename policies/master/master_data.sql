@@ -17,6 +17,8 @@ CREATE POLICY master_history_operator ON app.master_history FOR SELECT
 GRANT SELECT ON app.master_history, api.master_history TO operator_users;
 
 GRANT SELECT ON api.form_version_periods TO form_readers;
+-- (the view's paper period is the paper path's rule, read as its caller)
+GRANT EXECUTE ON FUNCTION app.paper_accepted_until(date, date) TO form_readers;
 
 GRANT EXECUTE ON FUNCTION
   api.add_public_payer_number(bigint, text, text, date, date, text),

@@ -176,23 +176,6 @@ AS $$
    WHERE d.disease_code = disease_json.code
 $$;
 
--- Only the operator admin changes the master.
-CREATE OR REPLACE FUNCTION app.require_disease_maintainer()
-RETURNS app.accounts
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  me app.accounts := app.caller();
-BEGIN
-  IF me.role IS DISTINCT FROM 'operator_admin' THEN
-    PERFORM app.raise('42501', 'E_ROLE_NOT_ALLOWED', '疾病マスタを変更できるのは運営主体の管理者です。');
-  END IF;
-  RETURN me;
-END
-$$;
-
 -- The disease to change, locked; 404 when there is none.
 CREATE OR REPLACE FUNCTION app.disease_for_update(code text)
 RETURNS app.diseases
@@ -255,7 +238,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  me app.accounts := app.require_disease_maintainer();
+  me app.accounts := app.master_admin();
   new_code text := upper(btrim(normalize(coalesce(add_disease.disease_code, ''), NFKC)));
   clean_name text := app.checked_disease_name(add_disease.name);
   program text;
@@ -303,7 +286,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  me app.accounts := app.require_disease_maintainer();
+  me app.accounts := app.master_admin();
   d app.diseases := app.disease_for_update(rename_disease.disease_code);
   clean_name text := app.checked_disease_name(rename_disease.name);
 BEGIN
@@ -335,7 +318,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  me app.accounts := app.require_disease_maintainer();
+  me app.accounts := app.master_admin();
   d app.diseases := app.disease_for_update(set_disease_effective_until.disease_code);
 BEGIN
   IF set_disease_effective_until.source IS NULL OR btrim(set_disease_effective_until.source) = '' THEN

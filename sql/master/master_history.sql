@@ -63,3 +63,23 @@ WITH (security_invoker = true) AS
 SELECT id, at, table_name, record_id, action, before, after, login_id, request_id
   FROM app.master_history;
 COMMENT ON VIEW api.master_history IS 'マスタの変更履歴（実施主体・医療機関・公費負担者番号・様式）: 誰が・いつ・変更前・変更後';
+
+-- The operator admin, or a refusal: only the operator admin changes master
+-- data (diseases, bodies, payer numbers, hospitals, form versions; the
+-- grants already keep other roles out over HTTP, this says so to a direct
+-- caller too).
+CREATE OR REPLACE FUNCTION app.master_admin()
+RETURNS app.accounts
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me app.accounts := app.caller();
+BEGIN
+  IF me.role IS DISTINCT FROM 'operator_admin' THEN
+    PERFORM app.raise('42501', 'E_ROLE_NOT_ALLOWED', 'マスタを変更できるのは運営主体の管理者です。');
+  END IF;
+  RETURN me;
+END
+$$;

@@ -7024,7 +7024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7086,7 +7086,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7294,7 +7294,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7348,7 +7348,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8044,7 +8044,7 @@ export interface operations {
                     "application/json": components["schemas"]["FormVersionPeriod"];
                 };
             };
-            /** @description E_NOT_LOGGED_IN (42501), E_NOT_MASTER_ADMIN (42501) */
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
