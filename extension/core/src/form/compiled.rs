@@ -273,12 +273,11 @@ impl CompiledForm {
             });
         }
 
-        if !def.machine_judgment
-            && !(def.diagnosis.met.is_null()
-                && def.severity.met.is_null()
-                && def.diagnosis.categories.is_empty()
-                && def.severity.autofill.is_empty())
-        {
+        let states_no_criteria = def.diagnosis.met.is_null()
+            && def.severity.met.is_null()
+            && def.diagnosis.categories.is_empty()
+            && def.severity.autofill.is_empty();
+        if !def.machine_judgment && !states_no_criteria {
             return Err(err(
                 "machine_judgment",
                 "a form without machine judgment has null diagnosis.met and severity.met, no categories and no autofill",
