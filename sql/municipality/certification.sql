@@ -101,15 +101,9 @@ AS $$
 #variable_conflict use_variable
 DECLARE
   me app.accounts := app.caller();
-  f app.forms;
+  -- (the same "a form this municipality took over, else 404" as a write)
+  f app.forms := app.municipality_form_for_update(me, form_id);
 BEGIN
-  IF me.role NOT IN ('municipality_staff', 'municipality_admin') THEN
-    PERFORM app.raise('P0002', 'E_FORM_NOT_FOUND', '票が見つかりません。');
-  END IF;
-  SELECT * INTO f FROM app.forms x WHERE x.id = form_id AND x.municipality_id = me.organisation_id;
-  IF NOT FOUND THEN
-    PERFORM app.raise('P0002', 'E_FORM_NOT_FOUND', '票が見つかりません。');
-  END IF;
   IF certification IS NULL OR jsonb_typeof(certification) <> 'object' THEN
     PERFORM app.raise('22023', 'E_CERT_INPUT', '認定結果は項目 → 値のJSONオブジェクトで指定してください。');
   END IF;
