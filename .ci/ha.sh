@@ -9,7 +9,9 @@
 #                       the primary and both standbys are healthy
 #   ha.sh down          stop PostgREST, nginx, the nodes and the monitor
 #   ha.sh state         pg_auto_failover's view of the nodes
-#   ha.sh primary       the data directory of the current primary
+#   ha.sh primary [WAIT [NOT]]  the data directory of the current primary
+#                       (waits up to WAIT seconds for one, e.g. during a
+#                       failover; with NOT, for one other than node NOT)
 #   ha.sh psql [args]   psql into the current primary's nanbyo database
 #
 # Ports (env): HA_MONITOR_PORT 55500, nodes HA_NODE_PORT..+2 (55501-55503),
@@ -32,13 +34,16 @@ nodes=(node1 node2 node3)
 monitor_uri="postgres://autoctl_node@127.0.0.1:$monitor_port/pg_auto_failover?sslmode=require"
 
 log() { printf '[ha] %s\n' "$*"; }
-autoctl() { as_postgres env PATH="$PG_BIN:/usr/bin:/bin" PG_CONFIG="$PG_CONFIG" pg_autoctl "$@"; }
+# pg_autoctl keeps each node's configuration and state under XDG_CONFIG_HOME
+# and XDG_DATA_HOME: inside the rig's directory, so removing it starts over.
+xdg="XDG_CONFIG_HOME=$dir/xdg/config XDG_DATA_HOME=$dir/xdg/data"
+autoctl() { as_postgres env PATH="$PG_BIN:/usr/bin:/bin" PG_CONFIG="$PG_CONFIG" $xdg pg_autoctl "$@"; }
 port_of() { echo $((node_port + ${1#node} - 1)); }
 keeper_running() { autoctl status --pgdata "$dir/$1" >/dev/null 2>&1; }
 
 start_keeper() {
   keeper_running "$1" && return
-  as_postgres bash -c "cd '$dir' && PATH='$PG_BIN:/usr/bin:/bin' setsid nohup pg_autoctl run --pgdata '$dir/$1' \
+  as_postgres bash -c "cd '$dir' && PATH='$PG_BIN:/usr/bin:/bin' $xdg setsid nohup pg_autoctl run --pgdata '$dir/$1' \
     >>'$dir/$1.log' 2>&1 </dev/null &"
   for _ in $(seq 100); do keeper_running "$1" && return; sleep 0.2; done
   echo "[ha] pg_autoctl for $1 did not start; its log:" >&2
@@ -84,9 +89,22 @@ wait_for_state() {  # node... : until each node reports its goal state reached
   return 1
 }
 
+# The node the monitor has made primary and that reached that state (during
+# a failover there is none for a while: wait for it, at most WAIT seconds).
+# With NOT, a node other than NOT (the primary that was lost).
 primary() {
-  autoctl show state --pgdata "$dir/monitor" --json |
-    python3 -c 'import json,sys; print(next(n["nodename"] for n in json.load(sys.stdin) if n["current_group_state"] in ("primary","single","wait_primary")))'
+  local deadline=$((SECONDS + ${1:-0})) name
+  while :; do
+    name=$(autoctl show state --pgdata "$dir/monitor" --json 2>/dev/null | python3 -c '
+import json, sys
+for n in json.load(sys.stdin):
+    if n["assigned_group_state"] in ("primary", "single", "wait_primary") \
+       and n["current_group_state"] == n["assigned_group_state"] and n["nodename"] != sys.argv[1]:
+        print(n["nodename"]); break' "${2:-}" || true)
+    [ -n "$name" ] && { echo "$name"; return 0; }
+    [ $SECONDS -ge $deadline ] && { echo "[ha] no primary" >&2; return 1; }
+    sleep 1
+  done
 }
 
 postgrest_running() { [ -f "$dir/postgrest.pid" ] && kill -0 "$(cat "$dir/postgrest.pid")" 2>/dev/null; }
@@ -127,7 +145,7 @@ case "${1:-}" in
       fi
     done
     wait_for_state "primary secondary secondary" 300
-    autoctl set formation number-sync-standbys 1 --pgdata "$dir/$(primary)" >>"$dir/monitor.log" 2>&1
+    autoctl set formation number-sync-standbys 1 --pgdata "$dir/$(primary 60)" >>"$dir/monitor.log" 2>&1
     if ! postgrest_running; then
       secret=$("$root/.ci/ha.sh" psql -XAtq -c "SELECT value FROM app.server_secrets WHERE name = 'jwt_secret'")
       (umask 077; touch "$dir/postgrest.log")
@@ -140,7 +158,7 @@ case "${1:-}" in
     fi
     for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$api_port/" && break; sleep 0.2; done
     "$root/.ci/edge.sh" up ha "$https_port" "$http_port" "$api_port"
-    log "up: https://127.0.0.1:$https_port/ (primary: $(primary))"
+    log "up: https://127.0.0.1:$https_port/ (primary: $(primary 60))"
     ;;
   down)
     "$root/.ci/edge.sh" down ha 2>/dev/null || true
@@ -155,10 +173,10 @@ case "${1:-}" in
     done
     ;;
   state) autoctl show state --pgdata "$dir/monitor" ;;
-  primary) echo "$dir/$(primary)" ;;
+  primary) echo "$dir/$(primary "${2:-0}" "${3:-}")" ;;
   psql)
     shift
-    p=$(primary)
+    p=$(primary 60)
     exec "$PG_BIN/psql" -h "$sock" -p "$(port_of "$p")" -U postgres -d "$DB_NAME" -X -v ON_ERROR_STOP=1 "$@"
     ;;
   *) sed -n '2,20p' "$0" >&2; exit 2 ;;
