@@ -7,7 +7,7 @@ DEV_HTTPS_PORT ?= 8443
 DEV_HTTP_PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install run stop test bench fuzz failover-test restore-test clean
+.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test clean
 
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST + nginx (https://127.0.0.1:$(DEV_HTTPS_PORT)/) with demo data"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  run the benchmarks of BENCHMARKS.md (prints figures)"
 	@echo "make failover-test  kill the primary of a pg_auto_failover rig under load; no acknowledged write may be lost"
 	@echo "make restore-test   pgBackRest: encrypted full + incremental backup, restore to a point in time, compare"
+	@echo "make crash-test     kill PostgreSQL mid bulk import, certification import and statistics refresh; nothing half-written"
 	@echo "make fuzz   fuzz the XML reader and judge, 10 minutes each (FUZZ_SECONDS=600)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
 
@@ -44,6 +45,9 @@ failover-test: install
 
 restore-test: install
 	@bash .ci/restore-test.sh
+
+crash-test: install
+	@bash .ci/crash-test.sh
 
 FUZZ_SECONDS ?= 600
 fuzz:
