@@ -33,10 +33,11 @@ AS $$
   END
 $$;
 
--- The linkage id of each patient for the NDB column (D5: the table
--- wt/insurance builds, app.insurance_linkages(patient_id, linkage_id)).
--- Read dynamically, so that this file loads before that table exists; a
--- request approved for NDB linkage fails while it is missing.
+-- The linkage id of each patient for the NDB column (D5, wt/insurance:
+-- app.insurance_linkages(patient_id, linkage_id, ...), one row per found
+-- answer, the newest current). Read dynamically, so that this file loads
+-- before that table exists; a request approved for NDB linkage fails while
+-- it is missing. No ids asked (NULL): nothing, and the table is not needed.
 CREATE OR REPLACE FUNCTION app.research_ndb_linkage_ids(patient_ids bigint[])
 RETURNS TABLE (patient_id bigint, linkage_id text)
 LANGUAGE plpgsql
@@ -45,11 +46,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF patient_ids IS NULL THEN
+    RETURN;
+  END IF;
   IF to_regclass('app.insurance_linkages') IS NULL THEN
     RAISE EXCEPTION 'NDB連結IDの表（app.insurance_linkages）がまだありません。';
   END IF;
   RETURN QUERY EXECUTE
-    'SELECT l.patient_id::bigint, l.linkage_id::text FROM app.insurance_linkages l WHERE l.patient_id = ANY ($1)'
+    'SELECT DISTINCT ON (l.patient_id) l.patient_id::bigint, l.linkage_id::text FROM app.insurance_linkages l
+      WHERE l.patient_id = ANY ($1) ORDER BY l.patient_id, l.id DESC'
     USING patient_ids;
 END
 $$;
@@ -208,9 +213,9 @@ BEGIN
          x.fiscal_year, x.program, x.disease_code, x.age_band, x.sex, x.prefecture_code, x.primary_judgment,
          x.certification_outcome, l.linkage_id, x.items
     FROM research_pick x
-    LEFT JOIN LATERAL (
-      SELECT min(n.linkage_id) AS linkage_id FROM app.research_ndb_linkage_ids(ARRAY[x.patient_id]) n
-       WHERE r.ndb_linkage_approved) l ON r.ndb_linkage_approved;
+    LEFT JOIN app.research_ndb_linkage_ids(
+      CASE WHEN r.ndb_linkage_approved THEN (SELECT array_agg(DISTINCT y.patient_id) FROM research_pick y) END) l
+      ON l.patient_id = x.patient_id;
   GET DIAGNOSTICS n = ROW_COUNT;
   TRUNCATE research_pick;
 
