@@ -23,22 +23,21 @@ END $$;
 GRANT USAGE ON SCHEMA research TO nanbyo_analyst;
 GRANT SELECT ON research.extraction_rows, research.dictionary, research.summary, research.requests TO nanbyo_analyst;
 
--- The statistics (D1, sql/statistics/, schema stats): what it publishes
--- with small cells suppressed. Granted only when the schema is there (this
--- file loads before and after wt/stats is merged); the relations are the
--- ones stats marks as published: the views named public_* (the tables with
--- exact counts stay the operator's).
+-- The statistics (D1, sql/statistics/, schema stats; wt/stats): the
+-- published figures (stats.published_cells: a suppressed cell has no value)
+-- and the refresh runs; never stats.cells (the exact counts, the
+-- operator's). Granted only when they are there, so this file loads before
+-- and after the statistics are merged.
 DO $$
-DECLARE
-  rel record;
 BEGIN
   IF to_regnamespace('stats') IS NOT NULL THEN
     EXECUTE 'GRANT USAGE ON SCHEMA stats TO nanbyo_analyst';
-    FOR rel IN SELECT c.relname FROM pg_class c
-                WHERE c.relnamespace = 'stats'::regnamespace AND c.relkind IN ('v', 'm') AND c.relname LIKE 'public\_%'
-    LOOP
-      EXECUTE format('GRANT SELECT ON stats.%I TO nanbyo_analyst', rel.relname);
-    END LOOP;
+    IF to_regclass('stats.published_cells') IS NOT NULL THEN
+      EXECUTE 'GRANT SELECT ON stats.published_cells TO nanbyo_analyst';
+    END IF;
+    IF to_regclass('stats.runs') IS NOT NULL THEN
+      EXECUTE 'GRANT SELECT ON stats.runs TO nanbyo_analyst';
+    END IF;
   END IF;
 END
 $$;
