@@ -12,6 +12,7 @@ GRANT EXECUTE ON FUNCTION
   api.approve_research_request(bigint, boolean, boolean, text),
   api.reject_research_request(bigint, text),
   api.research_requests(text),
+  api.research_items(text, text[]),
   api.research_extraction_csv(bigint),
   api.research_dictionary(bigint),
   api.research_summary(bigint)

@@ -55,3 +55,13 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
    '{"request_id": "申出のID / request id"}', NULL, '{application/json,text/csv}'),
   ('research_summary', 'The summary of a done request: patients by disease × fiscal year × sex × age band with totals (*), counts 1 to 9 and the cells that would reveal them hidden (operator; JSON, or CSV with Accept: text/csv). Audited.',
    '{"request_id": "申出のID / request id"}', NULL, '{application/json,text/csv}');
+
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('research_items', 'The items of the diseases'' form definitions (and the program''s general form) with whether a research request may ask for them and, if not, why (operator).',
+   '{"program": "制度 / program", "disease_codes": "疾病コード / disease codes"}',
+   '{"type": "array", "items": {"type": "object", "required": ["item_id", "label", "type", "allowed", "refusal", "refusal_label"],
+     "properties": {"item_id": {"type": "string"}, "label": {"type": ["string", "null"]}, "type": {"type": ["string", "null"]},
+                    "type_label": {"type": ["string", "null"]}, "unit": {"type": ["string", "null"]},
+                    "allowed": {"type": "boolean", "description": "申出で選べる / a request may ask for it"},
+                    "refusal": {"enum": ["personal", "identifying_block", "free_text", null], "description": "選べない理由 / why not"},
+                    "refusal_label": {"type": ["string", "null"], "description": "日本語の理由 / the reason in Japanese"}}}}', NULL);

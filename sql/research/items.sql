@@ -55,3 +55,28 @@ AS $$
     WHEN 'unknown' THEN '申出の疾病の様式にない項目'
   END
 $$;
+
+-- GET|POST /rpc/research_items {program, disease_codes}: every item of the
+-- diseases' form definitions with whether a request may ask for it and,
+-- if not, why (the web client's item list; the server decides).
+CREATE OR REPLACE FUNCTION api.research_items(program text, disease_codes text[])
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  me app.accounts := app.research_operator(false);
+BEGIN
+  RETURN coalesce((
+    SELECT jsonb_agg(jsonb_build_object('item_id', i.item_id, 'label', i.label, 'type', i.type, 'type_label', i.type_label,
+                                        'unit', i.unit, 'allowed', i.refusal IS NULL, 'refusal', i.refusal,
+                                        'refusal_label', app.research_item_refusal_label(i.refusal))
+                     ORDER BY i.position, i.item_id)
+      FROM app.research_items(program, coalesce(disease_codes, '{}')) i), '[]');
+END
+$$;
+COMMENT ON FUNCTION api.research_items(text, text[]) IS
+  '研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）';

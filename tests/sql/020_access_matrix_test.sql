@@ -100,6 +100,7 @@ INSERT INTO expected_privileges VALUES
   ('api.approve_research_request(bigint,boolean,boolean,text)', 'EXECUTE', '{operator_admin,operator_staff}'),
   ('api.reject_research_request(bigint,text)', 'EXECUTE', '{operator_admin,operator_staff}'),
   ('api.research_requests(text)', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.research_items(text,text[])', 'EXECUTE', '{operator_admin,operator_staff}'),
   ('api.research_extraction_csv(bigint)', 'EXECUTE', '{operator_admin,operator_staff}'),
   ('api.research_dictionary(bigint)', 'EXECUTE', '{operator_admin,operator_staff}'),
   ('api.research_summary(bigint)', 'EXECUTE', '{operator_admin,operator_staff}'),

@@ -92,6 +92,15 @@ SELECT is((SELECT count(*)::int FROM app.research_requests WHERE submitted_by = 
   'nothing written by the refusals');
 SELECT is((SELECT count(*)::int FROM app.audit_log WHERE action = 'research.submit' AND target_id = :'r1'), 1, 'the submission is audited');
 
+SELECT is(pg_temp.run_as('operator_staff_a', $q$SELECT string_agg(x ->> 'item_id' || ':' || (x ->> 'allowed') || ':' || coalesce(x ->> 'refusal', ''), ',' ORDER BY x ->> 'item_id')
+    FROM jsonb_array_elements(api.research_items('nanbyo', ARRAY['N006'])) x
+   WHERE x ->> 'item_id' IN ('hoehn_yahr', 'patient_name', 'patient_sex', 'clinical_course', 'diagnosis_date')$q$),
+  'clinical_course:false:free_text,diagnosis_date:true:,hoehn_yahr:true:,patient_name:false:personal,patient_sex:false:identifying_block',
+  'the items a request may ask for, and why not, from the definitions');
+SELECT is(pg_temp.run_as('doctor_a', $q$SELECT api.research_items('nanbyo', ARRAY['N006'])::text$q$), 'ERROR 42501', 'the operator''s only');
+SELECT ok(to_regclass('stats.cells') IS NULL OR NOT has_table_privilege('nanbyo_analyst', 'stats.cells', 'SELECT'),
+  'the analysts never read the exact statistics');
+
 -- deciding: the admin only; a submitted request only
 SELECT is(pg_temp.run_as('operator_staff_a', format('SELECT api.approve_research_request(%s)::text', :r1)),
   'ERROR 42501 E_ROLE_NOT_ALLOWED', 'operator staff cannot approve');
