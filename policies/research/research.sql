@@ -22,3 +22,6 @@ GRANT USAGE ON TYPE api.research_dictionary_row, api.research_summary_row TO ope
 -- The outputs' schema: nobody but its owner and the analysts (below).
 REVOKE ALL ON SCHEMA research FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA research FROM PUBLIC;
+
+-- The nightly job's procedure is pg_cron's (its owner's) alone.
+REVOKE EXECUTE ON PROCEDURE app.research_extraction_job() FROM PUBLIC;
