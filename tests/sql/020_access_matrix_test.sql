@@ -95,6 +95,15 @@ INSERT INTO expected_privileges VALUES
   -- C3: the bulk import of certification results (#19)
   ('api.import_certification_results(bytea)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
   ('api.import_certification_results(text)', 'EXECUTE', '{municipality_admin,municipality_staff}'),
+  -- research extraction (D3, #20): the operator; the role checks inside (the admin decides)
+  ('api.submit_research_request(text,text,text,text,text[],integer[],text[],bigint,boolean)', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.approve_research_request(bigint,boolean,boolean,text)', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.reject_research_request(bigint,text)', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.research_requests(text)', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.research_items(text,text[])', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.research_extraction_csv(bigint)', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.research_dictionary(bigint)', 'EXECUTE', '{operator_admin,operator_staff}'),
+  ('api.research_summary(bigint)', 'EXECUTE', '{operator_admin,operator_staff}'),
   ('api.get_form(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.search_forms(text,text,text,integer,bigint,integer,integer)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.assign_scans(bigint,bigint,text[],bigint[])', 'EXECUTE', '{operator_admin,operator_staff}'),

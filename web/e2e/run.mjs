@@ -903,3 +903,48 @@ test('certification import: a Shift_JIS file with one bad row names the row and 
   await check(page, '66-certification-import-unchanged');
   await page.context().close();
 });
+
+// --- research extraction (#20) ---
+test('research: staff enter a request with the items the server allows, the admin approves, the run is downloaded', async () => {
+  const sql = (q) => PSQL ? execFileSync('sh', ['-c', `${PSQL} -XAtqc "${q}"`]).toString().trim() : null;
+  const page = await newPage();
+  await login(page, 'OP01-0002');
+  await page.getByRole('link', { name: '研究利用' }).click();
+  await page.getByRole('heading', { name: '研究利用', level: 1 }).waitFor();
+  await page.getByLabel(exactly('研究者の氏名')).fill('研究 太郎');
+  await page.getByLabel(exactly('研究者の所属')).fill('国立難病研究所');
+  await page.getByLabel(exactly('利用目的')).fill('パーキンソン病の重症度の経年変化');
+  await page.getByLabel('追加する疾病を検索（名称・コード）').fill('N006');
+  await page.getByLabel(exactly('追加する疾病')).selectOption('N006');
+  await page.getByRole('button', { name: '疾病を追加' }).click();
+  await page.getByLabel(exactly('年度（西暦）')).fill('2025, 2026');
+  await page.getByLabel(/（hoehn_yahr・/).check();
+  assert.equal(await page.getByLabel(/^氏名（patient_name/).count(), 0, 'a personal item cannot be chosen');
+  await page.getByText(/選べない項目/).click();
+  assert.match(await page.locator('details').innerText(), /個人情報の項目/);
+  await check(page, '80-research-request');
+  await page.getByRole('button', { name: '申出を登録する' }).click();
+  await page.getByText(/を登録しました（受付）/).waitFor();
+  assert.equal(await page.getByRole('button', { name: '承認' }).count(), 0, 'staff do not decide');
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, 'OP01-0001');
+  await admin.getByRole('link', { name: '研究利用' }).click();
+  const row = admin.getByRole('row').filter({ hasText: '国立難病研究所' }).first();
+  await row.getByRole('button', { name: '承認' }).click();
+  await admin.getByText(/を承認しました/).waitFor();
+  await check(admin, '81-research-approved');
+  if (PSQL) {
+    sql('SELECT app.run_research_extractions()');
+    await admin.reload();
+    const done = admin.getByRole('row').filter({ hasText: '国立難病研究所' }).first();
+    await done.getByText('完了').waitFor();
+    const [csv] = await Promise.all([admin.waitForEvent('download'), done.getByRole('button', { name: '抽出データ（CSV）' }).click()]);
+    const body = readFileSync(await csv.path(), 'utf8');
+    assert.match(body, /^"pseudonym","fiscal_year","program","disease_code","age_band","sex","prefecture_code"/);
+    assert.doesNotMatch(body, /難病 一郎|ナンビョウ/, 'no name in the extraction');
+    await check(admin, '82-research-done');
+  }
+  await admin.context().close();
+});

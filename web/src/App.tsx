@@ -17,6 +17,7 @@ import { DiseasesPage } from './screens/Diseases';
 import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
+import { ResearchPage } from './screens/Research';
 
 const ready = signal(false);
 
@@ -58,6 +59,7 @@ function Screen({ path }: { path: string }) {
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;
     case '/master/history': return <MasterHistoryPage />;
+    case '/operator/research': return <ResearchPage />;
     default: return <Home />;
   }
 }
