@@ -10,6 +10,7 @@ import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/
 import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
 import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { CertificationImportPage } from './screens/CertificationImport';
+import { InsuranceLinkPage } from './screens/InsuranceLink';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
@@ -58,6 +59,7 @@ function Screen({ path }: { path: string }) {
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;
     case '/master/history': return <MasterHistoryPage />;
+    case '/insurance-link': return <InsuranceLinkPage />;
     default: return <Home />;
   }
 }

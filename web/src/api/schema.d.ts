@@ -1687,6 +1687,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/get_insurance_identifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 票の患者の保険の識別情報の照会（自治体）: 連携IDは含まない
+         * @description 票の患者の保険の識別情報の照会（自治体）: 連携IDは含まない
+         *
+         *     The current insurance identifiers of the patient of a form the caller's municipality took over (its own record, else the hospital's); audited. Never the linkage id.
+         */
+        post: operations["get_insurance_identifiers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/insurance_inquiry_batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         * @description 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         *
+         *     Every request batch with its counts (requests, answered, found, not found, errors, unanswered), newest first (operator admin). No personal data.
+         */
+        get: operations["insurance_inquiry_batches_get"];
+        put?: never;
+        /**
+         * 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         * @description 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         *
+         *     Every request batch with its counts (requests, answered, found, not found, errors, unanswered), newest first (operator admin). No personal data.
+         */
+        post: operations["insurance_inquiry_batches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/update_doctor_designation": {
         parameters: {
             query?: never;
@@ -1797,6 +1847,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/record_insurance_identifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 保険の識別情報（保険者番号・記号・番号・枝番）の記録・訂正（自治体）: 被保険者証のとおり。保険者番号の検証番号を検査する
+         * @description 保険の識別情報（保険者番号・記号・番号・枝番）の記録・訂正（自治体）: 被保険者証のとおり。保険者番号の検証番号を検査する
+         *
+         *     Record or correct the insurance identifiers (insurer number with its check digit, card symbol and number, 2-digit branch) of the patient of a form the caller's municipality took over, as the insurance card shows them; audited. The same identifiers again record nothing.
+         */
+        post: operations["record_insurance_identifiers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/set_form_version_online_until": {
         parameters: {
             query?: never;
@@ -1819,6 +1891,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/create_insurance_inquiry_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 履歴照会の依頼ファイル（バッチ）の作成（運用管理者）: 保険の識別情報が新しい・変わった患者を集める
+         * @description 履歴照会の依頼ファイル（バッチ）の作成（運用管理者）: 保険の識別情報が新しい・変わった患者を集める
+         *
+         *     Make the next request batch of the insurance-history inquiry (operator admin): the patients whose identifiers are new or changed (or were answered with an error). The nightly pg_cron job does the same.
+         */
+        post: operations["create_insurance_inquiry_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/insurance_inquiry_request_file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 履歴照会の依頼ファイルの取得（運用管理者）: 作成時のまま（CSV, UTF-8）。取得は監査ログに残る
+         * @description 履歴照会の依頼ファイルの取得（運用管理者）: 作成時のまま（CSV, UTF-8）。取得は監査ログに残る
+         *
+         *     The request file of a batch as it was written (operator admin): CSV, UTF-8, as an attachment; to Accept: application/json the object {batch_id, file_name, requests, file_sha256, file}. Audited.
+         */
+        post: operations["insurance_inquiry_request_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/change_medical_institution_code": {
         parameters: {
             query?: never;
@@ -1835,6 +1951,28 @@ export interface paths {
          *     Change a hospital's medical institution code: rewrites the hospital's user ids and answers old and new.
          */
         post: operations["change_medical_institution_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/import_insurance_inquiry_answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 履歴照会の回答ファイルの取込（運用管理者, CSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も取り込まない。同じファイルを再度取り込んでも変わらない
+         * @description 履歴照会の回答ファイルの取込（運用管理者, CSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も取り込まない。同じファイルを再度取り込んでも変わらない
+         *
+         *     Import the answer file of a batch (operator admin; docs/insurance-history-link.md) as the body, Content-Type application/octet-stream (UTF-8 with or without BOM, or Shift_JIS/CP932) or text/plain (UTF-8). The whole file is checked first: any problem refuses it (422, every problem by line and column) and nothing is written; answers are final, so importing the same file again changes nothing. A found answer stores the patient's linkage id, which no answer ever shows.
+         */
+        post: operations["import_insurance_inquiry_answers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2867,6 +3005,25 @@ export interface components {
             doctor_login_id?: string | null;
             medical_institution_code?: string | null;
         };
+        /** @description 票の患者の保険の識別情報（連携IDは含まない）/ the insurance identifiers of the form's patient (never the linkage id) */
+        InsuranceIdentifiers: {
+            /** @description 枝番 / branch number */
+            branch: string | null;
+            /** @description 被保険者証等番号 / card number */
+            number: string | null;
+            /** @description どこの記録か（null: 照会に使える記録なし）/ whose record (null: none that can be sent) */
+            source: components["schemas"]["InsuranceIdentifierSource"] | null;
+            /** @description 被保険者証等記号 / card symbol */
+            symbol: string | null;
+            /** @description record_insurance_identifiers だけ: 新しく記録した（false: 記録済みと同じ）/ record only: a new record was made */
+            changed?: boolean;
+            form_id: number;
+            patient_id: number;
+            /** Format: date-time */
+            recorded_at: string | null;
+            /** @description 保険者番号 / insurer number */
+            insurer_number: string | null;
+        };
         /** @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日） */
         form_version_periods: {
             /** Format: int64 */
@@ -2887,10 +3044,25 @@ export interface components {
             /** Format: date */
             effective_from?: string | null;
         };
+        /**
+         * @description 回答 / the answer
+         * @enum {string}
+         */
+        InsuranceAnswerStatus: "found" | "not_found" | "error";
+        /**
+         * @description バッチを作ったもの（insurance_inquiry_batches の trigger）/ what made the batch
+         * @enum {string}
+         */
+        InsuranceBatchTrigger: "api" | "cron";
         ResearchConsentRecorded: {
             id: number;
             certification: components["schemas"]["Certification"] | null;
         };
+        /**
+         * @description 保険の識別情報の出所 / where the identifiers come from
+         * @enum {string}
+         */
+        InsuranceIdentifierSource: "municipality" | "hospital";
         SecondaryHospitalDecision: {
             /** @description 申請 / the application */
             id: number;
@@ -2908,6 +3080,75 @@ export interface components {
             message: string;
             /** @description 列の日本語名 / the column's Japanese name */
             column_label: string | null;
+        };
+        insurance_inquiry_batch_row: {
+            /** Format: int32 */
+            found?: number | null;
+            /** Format: int32 */
+            errors?: number | null;
+            trigger?: string | null;
+            /** Format: int32 */
+            answered?: number | null;
+            /** Format: int64 */
+            batch_id?: number | null;
+            /** Format: int32 */
+            requests?: number | null;
+            file_name?: string | null;
+            /** Format: int32 */
+            not_found?: number | null;
+            /** Format: date-time */
+            created_at?: string | null;
+            /** Format: int32 */
+            unanswered?: number | null;
+            file_sha256?: string | null;
+            /** Format: date-time */
+            last_answer_at?: string | null;
+            created_by_login_id?: string | null;
+        };
+        /** @description accepted: true なら取り込んだ件数と行ごとの回答（連携IDは含まない）、false（HTTP 422）なら行ごとの誤り（1件も取り込んでいない）/ the counts and each line's answer (never the linkage id), or (422) every problem: nothing was written */
+        InsuranceInquiryAnswerImport: {
+            found: number;
+            /** @description 回答の行数 / answer lines */
+            lines: number;
+            errors: number;
+            answers: {
+                /** @description この取込で記録した / stored by this import */
+                new: boolean;
+                /** @description CSVの行（見出し行が1）/ the CSV line */
+                line: number;
+                status: components["schemas"]["InsuranceAnswerStatus"];
+                /** @description 依頼ファイルの行番号 / the request line */
+                line_no: number;
+                /** @description 相手の回答コード / the peer's code */
+                peer_code: string | null;
+            }[];
+            /** @description 新しく取り込んだ行 / new answers stored */
+            applied: number;
+            message: string;
+            /** @constant */
+            accepted: true;
+            batch_id: number;
+            /** @enum {string} */
+            encoding: "UTF8" | "UTF8_BOM" | "SJIS";
+            not_found: number;
+            /** @description 取り込み済みと同じ行 / answers already stored */
+            unchanged: number;
+            file_sha256: string;
+            answer_file_id: number;
+            /** Format: date-time */
+            previously_imported_at: string | null;
+        } | {
+            lines: number | null;
+            message: string;
+            /** @constant */
+            accepted: false;
+            problems: {
+                code: string;
+                line: number;
+                column: string | null;
+                message: string;
+            }[];
+            problem_count: number;
         };
     };
     responses: {
@@ -7674,6 +7915,161 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    get_insurance_identifiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceIdentifiers"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    insurance_inquiry_batches_get: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    insurance_inquiry_batches: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     update_doctor_designation: {
         parameters: {
             query?: never;
@@ -8011,6 +8407,63 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    record_insurance_identifiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 枝番（2桁）/ branch number (2 digits) */
+                    branch?: string;
+                    /** @description 被保険者証等番号 / card number */
+                    number: string;
+                    /** @description 被保険者証等記号（なければ省略）/ card symbol (left out when none) */
+                    symbol?: string;
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /** @description 保険者番号（8桁、国保は6桁）/ insurer number (8 digits, 6 for national health insurance) */
+                    insurer_number: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceIdentifiers"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     set_form_version_online_until: {
         parameters: {
             query?: never;
@@ -8054,6 +8507,101 @@ export interface operations {
                 };
             };
             /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    create_insurance_inquiry_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 作ったバッチ（null: 対象なし）/ the batch made (null: nobody due) */
+                        batch: components["schemas"]["insurance_inquiry_batch_row"] | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    insurance_inquiry_request_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description バッチ番号 / batch number
+                     */
+                    batch_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": {
+                        /** @description 依頼ファイル（CSV）/ the request file (CSV) */
+                        file: string;
+                        batch_id: number;
+                        requests: number;
+                        file_name: string;
+                        file_sha256: string;
+                    };
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_BATCH_NOT_FOUND (P0002) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8139,6 +8687,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    import_insurance_inquiry_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceInquiryAnswerImport"];
+                };
+            };
+            /** @description E_CSV_EMPTY (22023), E_CSV_ENCODING (22023), E_CSV_NO_ROWS (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FILE_TOO_LARGE (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 応答の本文で理由を返す / the answer itself says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceInquiryAnswerImport"];
                 };
             };
             default: components["responses"]["Error"];

@@ -29,6 +29,7 @@ export function navFor(): Nav[] {
     { href: '#/export', text: '票の出力', show: mayCall(role, '/rpc/export_forms_xml') },
     { href: '#/master', text: 'マスタ管理', show: mayCall(role, '/rpc/add_public_payer_number') },
     { href: '#/api-tokens', text: 'APIトークン', show: admin && mayCall(role, '/rpc/create_api_token') },
+    { href: '#/insurance-link', text: '履歴照会連携', show: mayCall(role, '/rpc/create_insurance_inquiry_batch') },
     { href: '#/diseases', text: '疾病マスタ', show: mayCall(role, '/diseases') },
     { href: '#/password', text: 'パスワード変更', show: mayCall(role, '/rpc/change_password') },
   ].filter((n) => n.show);
