@@ -133,8 +133,7 @@ BEGIN
   -- the file's batch: the first row's
   SELECT r.batch_id INTO batch FROM pg_temp.insurance_answer_rows r ORDER BY r.line LIMIT 1;
   -- answers of one batch are imported one file at a time
-  PERFORM b.id FROM app.insurance_inquiry_batches b WHERE b.id = batch;
-  PERFORM pg_advisory_xact_lock(hashtext('nanbyo.insurance_answers'), coalesce(batch, 0)::integer);
+  PERFORM pg_advisory_xact_lock(hashtextextended('nanbyo.insurance_answers:' || coalesce(batch::text, ''), 0));
 
   WITH checked AS (
     SELECT r.*, q.batch_id IS NOT NULL AS requested, a AS stored, a.batch_id IS NOT NULL AS answered,

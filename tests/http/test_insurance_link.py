@@ -186,6 +186,11 @@ def test_a_malformed_answer_file_is_refused_whole_with_every_problem_and_nothing
     assert sql(f"SELECT count(*) FROM app.insurance_inquiry_answer_files WHERE batch_id = {b}") == "0"
     assert sql("SELECT outcome FROM app.audit_log WHERE action = 'insurance_inquiry.answers' ORDER BY id DESC LIMIT 1") == "refused"
 
+    # a batch number beyond any batch (and beyond a 32-bit integer)
+    r = import_answers(http, operator, f"batch_id,line_no,status,linkage_id,peer_code\r\n99999999999,1,found,{'e' * 64},\r\n".encode())
+    assert r.status_code == 422, r.text
+    assert {p["code"] for p in r.json()["problems"]} == {"E_BATCH_NOT_FOUND"}
+
     # a wrong header: refused before any row is read
     r = import_answers(http, operator, "batch,line_no,status\r\n1,1,found\r\n".encode())
     assert r.status_code == 422
