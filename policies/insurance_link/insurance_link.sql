@@ -14,7 +14,7 @@ ALTER TABLE app.insurance_inquiry_answers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.insurance_linkages ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON app.insurance_identifiers, app.insurance_inquiry_batches, app.insurance_inquiry_requests,
   app.insurance_inquiry_answer_files, app.insurance_inquiry_answers, app.insurance_linkages,
-  app.current_insurance_identifiers, app.insurance_inquiry_due FROM PUBLIC;
+  app.current_insurance_identifiers, app.insurance_inquiry_due, app.current_insurance_linkages FROM PUBLIC;
 
 -- the municipality: the identifiers of the patients of the forms it took over
 GRANT EXECUTE ON FUNCTION api.record_insurance_identifiers(bigint, text, text, text, text),

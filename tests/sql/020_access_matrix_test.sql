@@ -113,6 +113,7 @@ INSERT INTO expected_privileges VALUES
   ('app.insurance_inquiry_answers', 'SELECT', '{}'),
   ('app.insurance_inquiry_answer_files', 'SELECT', '{}'),
   ('app.current_insurance_identifiers', 'SELECT', '{}'),
+  ('app.current_insurance_linkages', 'SELECT', '{}'),
   ('api.get_form(bigint)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.search_forms(text,text,text,integer,bigint,integer,integer)', 'EXECUTE', '{doctor,clerk,municipality_admin,municipality_staff,operator_admin,operator_staff}'),
   ('api.assign_scans(bigint,bigint,text[],bigint[])', 'EXECUTE', '{operator_admin,operator_staff}'),

@@ -82,13 +82,17 @@ SELECT is(pg_temp.run_as('operator_admin_a', $q$SELECT api.import_insurance_inqu
           'true', 'the operator admin imports the answers');
 SELECT is((SELECT count(*)::integer FROM app.insurance_linkages l JOIN app.patients p ON p.id = l.patient_id WHERE p.name = '連携 太郎'), 1,
           'the patient has a linkage id');
+SELECT is((SELECT c.linkage_id FROM app.current_insurance_linkages c JOIN app.patients p ON p.id = c.patient_id WHERE p.name = '連携 太郎'),
+          (SELECT l.linkage_id FROM app.insurance_linkages l JOIN app.patients p ON p.id = l.patient_id WHERE p.name = '連携 太郎'),
+          'and it is the current one');
 
 -- nobody reads a linkage id with SQL; no API role reads the link's tables
 SELECT is(pg_temp.run_as(r, format('SELECT count(*)::text FROM app.%I', t)), 'ERROR 42501', format('%s cannot read app.%s', r, t))
   FROM unnest(ARRAY['doctor_a', 'clerk_a', 'hospital_admin_a', 'municipality_admin_a', 'municipality_staff_a',
                     'operator_admin_a', 'operator_staff_a', 'ministry_admin_a', 'ministry_staff_a', 'contractor_a']) r
  CROSS JOIN unnest(ARRAY['insurance_linkages', 'insurance_identifiers', 'insurance_inquiry_batches',
-                         'insurance_inquiry_requests', 'insurance_inquiry_answers', 'current_insurance_identifiers']) t;
+                         'insurance_inquiry_requests', 'insurance_inquiry_answers', 'current_insurance_identifiers',
+                         'current_insurance_linkages']) t;
 -- and no answer of the municipality's carries it
 SELECT is(pg_temp.run_as('municipality_staff_a', format($q$SELECT api.get_insurance_identifiers(%s)::text$q$, (SELECT id FROM form)))
             LIKE '%' || (SELECT linkage_id FROM app.insurance_linkages ORDER BY id DESC LIMIT 1) || '%',
