@@ -948,3 +948,64 @@ test('research: staff enter a request with the items the server allows, the admi
   }
   await admin.context().close();
 });
+
+// --- the insurance-history link (#20) ---
+test('insurance-history link: the municipality records the identifiers (a wrong check digit refused), the operator admin makes a batch, downloads it and imports the answers', async () => {
+  const sql = (q) => PSQL ? execFileSync('sh', ['-c', `${PSQL} -XAtqc "${q}"`]).toString().trim() : null;
+  const page = await newPage();
+  await login(page, '130001-0002');
+  // the demo form, by its key: taken over here, or opened if an earlier case took it over
+  await page.getByRole('link', { name: '票の照会・受付' }).click();
+  await page.getByLabel(exactly('アクセスキー')).fill('NA6WYQ-WEJC3M-5E5WK9');
+  await page.getByRole('button', { name: '照会する' }).click();
+  const takeOver = page.getByRole('button', { name: 'この票を受け付ける' });
+  const open = page.getByRole('link', { name: '受付済みの票を開く' });
+  await takeOver.or(open).waitFor();
+  await ((await takeOver.count()) ? takeOver : open).click();
+  await page.getByRole('heading', { name: /受付した票/ }).waitFor();
+  const panel = page.getByRole('region', { name: '保険の識別情報（履歴照会用）' });
+  await panel.getByLabel(/^保険者番号/).fill('01130013');
+  await panel.getByLabel(/^番号/).fill('7654321');
+  await panel.getByLabel(/^枝番/).fill('01');
+  await panel.getByRole('button', { name: '保険の識別情報を記録する' }).click();
+  assert.match(await panel.getByRole('alert').innerText(), /E_INSURER_NUMBER_CHECK_DIGIT/);
+  await panel.getByLabel(/^保険者番号/).fill('０１１３００１２');
+  await panel.getByRole('button', { name: '保険の識別情報を記録する' }).click();
+  await panel.getByText('保険の識別情報を記録しました。').waitFor();
+  assert.match(await panel.innerText(), /自治体が記録/);
+  assert.equal(await panel.getByLabel(/^保険者番号/).inputValue(), '01130012');
+  await check(page, '84-insurance-identifiers');
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, 'OP01-0001');
+  await admin.getByRole('link', { name: '履歴照会連携' }).click();
+  await admin.getByRole('heading', { name: '履歴照会連携' }).waitFor();
+  await admin.getByRole('button', { name: '依頼ファイルを作成する' }).click();
+  await admin.getByText(/依頼ファイル（バッチ \d+、\d+件）を作りました。/).waitFor();
+  const first = admin.locator('table').first().locator('tbody tr').first();
+  const batchId = (await first.locator('td').first().innerText()).trim();
+  await check(admin, '85-insurance-link-batches');
+  const [download] = await Promise.all([admin.waitForEvent('download'),
+    admin.getByRole('button', { name: `バッチ${batchId}の依頼ファイルをダウンロード` }).click()]);
+  assert.equal(download.suggestedFilename(), `nanbyo-insurance-inquiry-${batchId.padStart(6, '0')}.csv`);
+  const request = readFileSync(await download.path(), 'utf8');
+  assert.match(request, /^batch_id,line_no,insurer_number,symbol,number,branch\r\n/);
+  assert.match(request, /,01130012,,7654321,01\r\n/);
+  assert.doesNotMatch(request, /難病|一郎/, 'no name in the request file');
+  // a stand-in answer (the test peer's format): every line found, with a made-up linkage id
+  const answer = 'batch_id,line_no,status,linkage_id,peer_code\r\n' + request.trim().split('\r\n').slice(1)
+    .map((l) => { const [b, n] = l.split(','); return `${b},${n},found,${'ab'.repeat(31)}${String(n).padStart(2, '0').slice(-2)},`; }).join('\r\n') + '\r\n';
+  await admin.getByLabel(/^回答ファイル（CSV）/).setInputFiles({ name: 'answer.csv', mimeType: 'text/csv', buffer: Buffer.from(answer.replace(',found,', ',maybe,')) });
+  await admin.getByRole('button', { name: '取り込む' }).click();
+  assert.match(await admin.getByRole('alert').innerText(), /1件も取り込んでいません/);
+  assert.match(await admin.getByRole('table').last().innerText(), /E_ANSWER_STATUS/);
+  await check(admin, '86-insurance-link-answers-refused');
+  await admin.getByLabel(/^回答ファイル（CSV）/).setInputFiles({ name: 'answer.csv', mimeType: 'text/csv', buffer: Buffer.from(answer) });
+  await admin.getByRole('button', { name: '取り込む' }).click();
+  await admin.getByText('行ごとの回答').waitFor();
+  assert.match(await admin.getByText('行ごとの回答').locator('xpath=ancestor::table').innerText(), /該当あり/);
+  if (PSQL) assert.equal(sql("SELECT count(*) FROM app.insurance_linkages l JOIN app.forms f ON f.patient_id = l.patient_id WHERE f.id = 1"), '1');
+  await check(admin, '87-insurance-link-answers');
+  await admin.context().close();
+});

@@ -10,6 +10,7 @@ import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/
 import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
 import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { CertificationImportPage } from './screens/CertificationImport';
+import { InsuranceLinkPage } from './screens/InsuranceLink';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
@@ -60,6 +61,7 @@ function Screen({ path }: { path: string }) {
     case '/master/forms': return <FormVersionsPage />;
     case '/master/history': return <MasterHistoryPage />;
     case '/operator/research': return <ResearchPage />;
+    case '/insurance-link': return <InsuranceLinkPage />;
     default: return <Home />;
   }
 }
