@@ -745,6 +745,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/research_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         * @description 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         *
+         *     The items of the diseases' form definitions (and the program's general form) with whether a research request may ask for them and, if not, why (operator).
+         */
+        get: operations["research_items_get"];
+        put?: never;
+        /**
+         * 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         * @description 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         *
+         *     The items of the diseases' form definitions (and the program's general form) with whether a research request may ask for them and, if not, why (operator).
+         */
+        post: operations["research_items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/reset_password": {
         parameters: {
             query?: never;
@@ -1219,6 +1247,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/research_summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の抽出データの集計（疾病×年度×性別×年齢階級の患者数、1〜9と逆算できるセルは秘匿）（運営主体、記録される）
+         * @description 研究利用の抽出データの集計（疾病×年度×性別×年齢階級の患者数、1〜9と逆算できるセルは秘匿）（運営主体、記録される）
+         *
+         *     The summary of a done request: patients by disease × fiscal year × sex × age band with totals (*), counts 1 to 9 and the cells that would reveal them hidden (operator; JSON, or CSV with Accept: text/csv). Audited.
+         */
+        post: operations["research_summary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/revoke_api_token": {
         parameters: {
             query?: never;
@@ -1301,6 +1351,34 @@ export interface paths {
          *     Print a form for the review board with personal data masked (HTML).
          */
         post: operations["print_form_masked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/research_requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         * @description 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         *
+         *     Every research request, newest first (operator), optionally of one state.
+         */
+        get: operations["research_requests_get"];
+        put?: never;
+        /**
+         * 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         * @description 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         *
+         *     Every research request, newest first (operator), optionally of one state.
+         */
+        post: operations["research_requests"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1439,6 +1517,28 @@ export interface paths {
          *     Download a scan's PDF (base64 in JSON): the operator (its first download moves the scan to downloaded) and the contractor it was assigned to. Audit-logged.
          */
         post: operations["download_paper_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/research_dictionary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の抽出データのデータ辞書（列名・名称・型・単位・選択肢とその名称、様式の定義から）（運営主体、記録される）
+         * @description 研究利用の抽出データのデータ辞書（列名・名称・型・単位・選択肢とその名称、様式の定義から）（運営主体、記録される）
+         *
+         *     The data dictionary of a done request's CSV, generated from the form definitions: column, label, type, unit, codes with labels (operator; JSON, or CSV with Accept: text/csv). Audited.
+         */
+        post: operations["research_dictionary"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1621,6 +1721,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/reject_research_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の申出の却下（運営主体の管理者、理由を付けて）
+         * @description 研究利用の申出の却下（運営主体の管理者、理由を付けて）
+         *
+         *     Reject a submitted research request with the reason (operator admin). Audited.
+         */
+        post: operations["reject_research_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/research_extraction_csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の抽出データ（CSV、仮名化済み: 列はデータ辞書の順）の出力（運営主体、記録される）
+         * @description 研究利用の抽出データ（CSV、仮名化済み: 列はデータ辞書の順）の出力（運営主体、記録される）
+         *
+         *     Download the pseudonymised extraction of a done request as CSV (operator; columns in the order of its data dictionary; docs/research-extraction.md). Audited.
+         */
+        post: operations["research_extraction_csv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/submit_research_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の申出の登録（運営主体の職員が研究者に代わって入力）: 研究者・目的・制度・疾病・年度・項目（個人情報・自由記載の項目は不可）
+         * @description 研究利用の申出の登録（運営主体の職員が研究者に代わって入力）: 研究者・目的・制度・疾病・年度・項目（個人情報・自由記載の項目は不可）
+         *
+         *     Submit a research (anonymised data provision) request on a researcher's behalf (operator staff or admin): researcher, purpose, program, diseases, fiscal years and form items; items the form definitions mark personal, free text and the patient and doctor blocks are refused (400 E_RESEARCH_ITEM_REFUSED). Audited.
+         */
+        post: operations["submit_research_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/transfer_hospital_admin": {
         parameters: {
             query?: never;
@@ -1659,6 +1825,28 @@ export interface paths {
          *     Apply to work at a secondary hospital (designated doctor).
          */
         post: operations["apply_secondary_hospital"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/approve_research_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の申出の承認（運営主体の管理者）: 連結（同じ仮名）・NDB連結は申出にあり、ここで認めたときだけ
+         * @description 研究利用の申出の承認（運営主体の管理者）: 連結（同じ仮名）・NDB連結は申出にあり、ここで認めたときだけ
+         *
+         *     Approve a submitted research request (operator admin); linked and ndb_linkage grant what the request asked for (the linked request reuses the pseudonym key of the one it links to, which must be approved). The nightly job runs it.
+         */
+        post: operations["approve_research_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2789,6 +2977,42 @@ export interface components {
          * @enum {string}
          */
         PrimaryJudgment: "meets" | "does_not_meet" | "needs_review";
+        ResearchRequest: {
+            id: number;
+            /** @description 様式の項目ID / form item ids */
+            items: string[];
+            state: components["schemas"]["ResearchRequestState"];
+            /** @description 失敗の理由 / why the run failed */
+            failure: string | null;
+            program: components["schemas"]["Program"];
+            purpose: string;
+            /** @description 連結を求める申出 / the request it asks to be linked to */
+            linked_to: number | null;
+            /** @description 抽出した行数 / rows extracted */
+            row_count: number | null;
+            /** Format: date-time */
+            decided_at: string | null;
+            decided_by: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description NDB連結IDの列を求める / asks for the NDB linkage id column */
+            ndb_linkage: boolean;
+            fiscal_years: number[];
+            /** Format: date-time */
+            submitted_at: string;
+            /** @description 入力した職員のログインID / login id of the staff who entered it */
+            submitted_by: string | null;
+            /** @description 承認の備考・却下の理由 / approval note or rejection reason */
+            decision_note: string | null;
+            disease_codes: string[];
+            /** @description 連結（同じ仮名）を承認済み / linkage (same pseudonyms) approved */
+            link_approved: boolean;
+            researcher_name: string;
+            ndb_linkage_approved: boolean;
+            researcher_affiliation: string;
+        };
         /** @description 医療機関ユーザデータファイルの誤り / a problem of the hospital user data file */
         UserDataProblem: {
             /** @description 安定したコード (E_…) / stable code */
@@ -3024,6 +3248,11 @@ export interface components {
             /** @description 保険者番号 / insurer number */
             insurer_number: string | null;
         };
+        /**
+         * @description 研究利用の申出の状態 / state of a research request (app.research_requests.state)
+         * @enum {string}
+         */
+        ResearchRequestState: "submitted" | "approved" | "rejected" | "running" | "done" | "failed";
         /** @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日） */
         form_version_periods: {
             /** Format: int64 */
@@ -3044,6 +3273,16 @@ export interface components {
             /** Format: date */
             effective_from?: string | null;
         };
+        research_summary_row: {
+            sex?: string | null;
+            age_band?: string | null;
+            /** Format: int32 */
+            patients?: number | null;
+            suppressed?: boolean | null;
+            /** Format: int32 */
+            fiscal_year?: number | null;
+            disease_code?: string | null;
+        };
         /**
          * @description 回答 / the answer
          * @enum {string}
@@ -3057,6 +3296,17 @@ export interface components {
         ResearchConsentRecorded: {
             id: number;
             certification: components["schemas"]["Certification"] | null;
+        };
+        research_dictionary_row: {
+            note?: string | null;
+            type?: string | null;
+            unit?: string | null;
+            codes?: unknown;
+            label?: string | null;
+            source?: string | null;
+            /** Format: int32 */
+            position?: number | null;
+            column_name?: string | null;
         };
         /**
          * @description 保険の識別情報の出所 / where the identifiers come from
@@ -5209,6 +5459,110 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    research_items_get: {
+        parameters: {
+            query: {
+                /** @description 制度 / program */
+                program: components["schemas"]["Program"];
+                /** @description 疾病コード / disease codes */
+                disease_codes: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string | null;
+                        unit?: string | null;
+                        label: string | null;
+                        /** @description 申出で選べる / a request may ask for it */
+                        allowed: boolean;
+                        item_id: string;
+                        /**
+                         * @description 選べない理由 / why not
+                         * @enum {unknown}
+                         */
+                        refusal: "personal" | "identifying_block" | "free_text" | null;
+                        type_label?: string | null;
+                        /** @description 日本語の理由 / the reason in Japanese */
+                        refusal_label: string | null;
+                    }[];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /** @description 疾病コード / disease codes */
+                    disease_codes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string | null;
+                        unit?: string | null;
+                        label: string | null;
+                        /** @description 申出で選べる / a request may ask for it */
+                        allowed: boolean;
+                        item_id: string;
+                        /**
+                         * @description 選べない理由 / why not
+                         * @enum {unknown}
+                         */
+                        refusal: "personal" | "identifying_block" | "free_text" | null;
+                        type_label?: string | null;
+                        /** @description 日本語の理由 / the reason in Japanese */
+                        refusal_label: string | null;
+                    }[];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     reset_password: {
         parameters: {
             query?: never;
@@ -6595,6 +6949,85 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    research_summary: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_summary_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_summary_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_NOT_DONE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     revoke_api_token: {
         parameters: {
             query?: never;
@@ -6815,6 +7248,76 @@ export interface operations {
             };
             /** @description E_FORM_NOT_FOUND (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_requests_get: {
+        parameters: {
+            query?: {
+                /** @description 状態 / state */
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description 状態 / state */
+                    state?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7224,6 +7727,85 @@ export interface operations {
             };
             /** @description E_PAPER_SCAN_NOT_FOUND (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_dictionary: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_dictionary_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_dictionary_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_NOT_DONE (55000) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7728,6 +8310,198 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    reject_research_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 却下の理由 / reason */
+                    reason: string;
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"];
+                };
+            };
+            /** @description E_RESEARCH_FIELD_TOO_LONG (22023), E_RESEARCH_REASON_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_STATE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_extraction_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_NOT_DONE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    submit_research_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 様式の項目ID / form item ids */
+                    items?: string[];
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /** @description 利用目的 / purpose */
+                    purpose: components["schemas"]["FormPurpose"];
+                    /**
+                     * Format: int64
+                     * @description 連結を求める申出（同じ仮名）/ the request to link to (same pseudonyms)
+                     */
+                    linked_to?: number;
+                    /** @description NDB連結IDの列を求める / ask for the NDB linkage id column */
+                    ndb_linkage?: boolean;
+                    /** @description 年度（1〜20件）/ fiscal years (1 to 20) */
+                    fiscal_years: number[];
+                    /** @description 疾病コード（1〜100件）/ disease codes (1 to 100) */
+                    disease_codes: string[];
+                    /** @description 研究者の氏名 / researcher's name */
+                    researcher_name: string;
+                    /** @description 研究者の所属 / researcher's affiliation */
+                    researcher_affiliation: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"];
+                };
+            };
+            /** @description E_FISCAL_YEAR (22023), E_PROGRAM (22023), E_RESEARCH_DISEASES (22023), E_RESEARCH_FIELD_REQUIRED (22023), E_RESEARCH_FIELD_TOO_LONG (22023), E_RESEARCH_ITEM_REFUSED (22023), E_RESEARCH_LINK_UNKNOWN (22023), E_UNKNOWN_DISEASE (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     transfer_hospital_admin: {
         parameters: {
             query?: never;
@@ -7853,6 +8627,79 @@ export interface operations {
                 };
             };
             /** @description E_ALREADY_APPLIED (23505) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    approve_research_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 備考 / note */
+                    note?: string;
+                    /** @description 連結を承認する / approve the linkage */
+                    linked?: boolean;
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                    /** @description NDB連結を承認する / approve the NDB linkage */
+                    ndb_linkage?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"];
+                };
+            };
+            /** @description E_RESEARCH_FIELD_TOO_LONG (22023), E_RESEARCH_NDB_NOT_REQUESTED (22023), E_RESEARCH_NOT_LINKED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_LINK_NOT_APPROVED (55000), E_RESEARCH_REQUEST_STATE (55000) */
             409: {
                 headers: {
                     [name: string]: unknown;
