@@ -72,11 +72,12 @@ AS $$ SELECT CASE WHEN state IS NULL THEN entry_hash ELSE sha256(state || entry_
 CREATE OR REPLACE AGGREGATE app.audit_chain_hash(bytea) (sfunc = app.audit_chain_step, stype = bytea);
 
 -- How far back the sealer looks for entries not yet sealed, before the
--- newest sealed one: an entry is written when its request runs and becomes
--- visible when the request commits, so one of a long request (the bulk
--- import runs up to 10 minutes) may come after newer ones were sealed.
--- An entry older than that is still sealed by api.verify_audit_log
--- (whole_log), and counted as not sealed until then.
+-- last sealing: an entry is written (`at`) when its request runs and
+-- becomes visible when the request commits, so one of a long request (the
+-- bulk import runs up to 10 minutes) may come after newer ones were
+-- sealed. An entry older than that (one written with an `at` of the past)
+-- is still sealed by api.verify_audit_log (whole_log), and counted as not
+-- sealed until then.
 CREATE OR REPLACE FUNCTION app.audit_seal_window()
 RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '1 hour' $$;
 
@@ -102,7 +103,7 @@ BEGIN
     last_link := NULL;
     SELECT * INTO last_link FROM app.audit_chain c ORDER BY c.seq DESC LIMIT 1;
     since := CASE WHEN whole_log OR last_link.seq IS NULL THEN '-infinity'
-                  ELSE last_link.audit_at - app.audit_seal_window() END;
+                  ELSE last_link.sealed_at - app.audit_seal_window() END;
     INSERT INTO app.audit_chain (seq, audit_id, audit_at, entry_hash, chain_hash)
     SELECT coalesce(last_link.seq, 0) + s.n, s.id, s.at, s.entry_hash, s.chain_hash
       FROM (SELECT o.n, o.id, o.at, o.entry_hash,
