@@ -14,6 +14,7 @@ GRANT EXECUTE ON FUNCTION
                        bigint, text, boolean, timestamptz, bigint),
   api.verify_audit_log()
   TO operator_users, ministry_users;
+GRANT USAGE ON TYPE api.audit_log_row TO operator_users, ministry_users;
 -- (the partitions have no grants and no policies of their own: they are
 -- read through app.audit_log, whose policy applies)
 

@@ -580,8 +580,10 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
   ('CodeLabel', '{"type": "object", "required": ["code", "label"],
      "properties": {"code": {"type": "string"}, "label": {"type": "string", "description": "日本語の名称 / the Japanese label"}}}'),
   ('Vocabulary', '{"type": "object",
-     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "deletion_reasons", "import_results", "form_history_parts", "income_tiers", "special_cases", "refusal_reasons", "monthly_caps", "admin_box_items", "paper_scan_statuses", "sexes", "municipality_kinds", "hospital_import_results", "form_version_states", "master_tables", "master_history_actions"],
+     "required": ["programs", "form_purposes", "form_statuses", "form_status_transitions", "primary_judgments", "review_results", "organisation_kinds", "roles", "api_token_scopes", "doctor_kinds", "secondary_hospital_statuses", "deletion_reasons", "import_results", "form_history_parts", "income_tiers", "special_cases", "refusal_reasons", "monthly_caps", "admin_box_items", "paper_scan_statuses", "sexes", "municipality_kinds", "hospital_import_results", "form_version_states", "master_tables", "master_history_actions", "audit_outcomes", "audit_actions"],
      "properties": {
+       "audit_outcomes": {"type": "array", "description": "操作ログの結果 / outcomes of audit entries", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "audit_actions": {"type": "array", "description": "操作ログの操作（read. は個人情報の閲覧）/ actions of audit entries (read. are reads of personal data)", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "programs": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"law_code": {"type": "string", "description": "法別番号 / the law code of the public payer number"}}}]}},
        "form_purposes": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "form_statuses": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CodeLabel"}, {"type": "object", "properties": {"position": {"type": "integer"}}}]}},

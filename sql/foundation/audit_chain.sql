@@ -99,6 +99,10 @@ DECLARE
   total bigint := 0;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('nanbyo.audit_chain', 0));
+  -- the log and all its partitions first, in the order TRUNCATE and DDL
+  -- take them (a query alone takes the partitions in bound order, which
+  -- could deadlock with a superuser's TRUNCATE attempt)
+  LOCK TABLE app.audit_log IN ACCESS SHARE MODE;
   LOOP
     last_link := NULL;
     SELECT * INTO last_link FROM app.audit_chain c ORDER BY c.seq DESC LIMIT 1;
@@ -154,6 +158,7 @@ DECLARE
   verified bigint := 0;
   unsealed bigint;
 BEGIN
+  LOCK TABLE app.audit_log IN ACCESS SHARE MODE;  -- (as app.seal_audit_log does)
   WHILE lo <= last_seq AND problem IS NULL LOOP
     hi := least(lo + batch - 1, last_seq);
     prev := NULL;

@@ -22,13 +22,20 @@ AS $$ SELECT current_user IN ('operator_admin', 'operator_staff') $$;
 -- search is planned for its own filters: the month partitions outside the
 -- time range are skipped and the index of the filter is used
 -- (sql/foundation/migrations/0006_audit_log_partitions.sql).
+-- One row of api.search_audit_log: an entry as the caller may see it. (A
+-- named type: the CSV handler of sql/foundation/csv_output.sql needs one.)
+CREATE TYPE api.audit_log_row AS (
+  id bigint, at timestamptz, request_id text, actor_account_id bigint, actor_login_id text, actor_role text,
+  actor_organisation_id bigint, action text, outcome text, target_kind text, target_id text, detail jsonb,
+  api_token_id bigint);
+
 CREATE OR REPLACE FUNCTION api.search_audit_log(
   "from" timestamptz DEFAULT NULL, "to" timestamptz DEFAULT NULL, actor_login_id text DEFAULT NULL,
   action text DEFAULT NULL, target_kind text DEFAULT NULL, target_id text DEFAULT NULL,
   request_id text DEFAULT NULL, "limit" integer DEFAULT 100, "offset" integer DEFAULT 0,
   organisation_id bigint DEFAULT NULL, outcome text DEFAULT NULL,
   oldest_first boolean DEFAULT false, cursor_at timestamptz DEFAULT NULL, cursor_id bigint DEFAULT NULL)
-RETURNS SETOF app.audit_log
+RETURNS SETOF api.audit_log_row
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
