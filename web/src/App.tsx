@@ -16,6 +16,7 @@ import { ExportPage } from './screens/Export';
 import { DiseasesPage } from './screens/Diseases';
 import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
+import { AuditLogPage } from './screens/AuditLog';
 import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
 
 const ready = signal(false);
@@ -58,6 +59,7 @@ function Screen({ path }: { path: string }) {
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;
     case '/master/history': return <MasterHistoryPage />;
+    case '/audit-log': return <AuditLogPage />;
     default: return <Home />;
   }
 }

@@ -30,6 +30,7 @@ export function navFor(): Nav[] {
     { href: '#/master', text: 'マスタ管理', show: mayCall(role, '/rpc/add_public_payer_number') },
     { href: '#/api-tokens', text: 'APIトークン', show: admin && mayCall(role, '/rpc/create_api_token') },
     { href: '#/diseases', text: '疾病マスタ', show: mayCall(role, '/diseases') },
+    { href: '#/audit-log', text: '操作ログ', show: mayCall(role, '/rpc/search_audit_log') },
     { href: '#/password', text: 'パスワード変更', show: mayCall(role, '/rpc/change_password') },
   ].filter((n) => n.show);
 }
