@@ -903,3 +903,23 @@ test('certification import: a Shift_JIS file with one bad row names the row and 
   await check(page, '66-certification-import-unchanged');
   await page.context().close();
 });
+
+// --- the operation log and its tamper check (#20) ---
+test('audit log: the operator searches its own login and finds it; the tamper check says OK', async () => {
+  const page = await newPage();
+  await login(page, 'OP01-0002');
+  await page.getByRole('link', { name: '操作ログ' }).click();
+  await page.getByRole('heading', { name: '操作ログ', exact: true }).waitFor();
+  await page.getByLabel('利用者（ログインID）').fill('OP01-0002');
+  await page.getByLabel('操作').fill('login');
+  await page.getByRole('button', { name: '検索する' }).click();
+  const table = page.getByRole('table');
+  await table.waitFor();
+  assert.match(await table.innerText(), /OP01-0002[\s\S]*ログイン（login）[\s\S]*成功（success）/);
+  await check(page, '80-audit-log-search');
+  await page.getByRole('button', { name: '改ざん検査' }).click();
+  await page.getByText('改ざんは見つかりませんでした', { exact: false }).waitFor({ timeout: 60000 });
+  assert.match(await page.getByRole('status').last().innerText(), /未封印 0件/);
+  await check(page, '81-audit-log-verified');
+  await page.context().close();
+});
