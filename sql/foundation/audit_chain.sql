@@ -81,9 +81,48 @@ CREATE OR REPLACE AGGREGATE app.audit_chain_hash(bytea) (sfunc = app.audit_chain
 CREATE OR REPLACE FUNCTION app.audit_seal_window()
 RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '1 hour' $$;
 
+-- Appends links for `entries` (in the order given) after the last link,
+-- and answers how many. The caller holds the sealer's lock.
+CREATE OR REPLACE FUNCTION app.append_audit_links(entries app.audit_log[])
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  last_link app.audit_chain;
+  n bigint;
+BEGIN
+  IF coalesce(cardinality(entries), 0) = 0 THEN
+    RETURN 0;
+  END IF;
+  SELECT * INTO last_link FROM app.audit_chain c ORDER BY c.seq DESC LIMIT 1;
+  INSERT INTO app.audit_chain (seq, audit_id, audit_at, entry_hash, chain_hash)
+  SELECT coalesce(last_link.seq, 0) + s.n, s.id, s.at, s.entry_hash, s.chain_hash
+    FROM (SELECT o.n, o.id, o.at, o.entry_hash,
+                 app.audit_chain_hash(o.entry_hash) OVER (ORDER BY o.n ROWS UNBOUNDED PRECEDING) AS chain_hash
+            FROM (SELECT 0::bigint AS n, NULL::bigint AS id, NULL::timestamptz AS at,
+                         coalesce(last_link.chain_hash, app.audit_chain_genesis()) AS entry_hash
+                  UNION ALL
+                  SELECT e.n, e.id, e.at,
+                         app.audit_entry_hash(ROW(e.id, e.at, e.request_id, e.actor_account_id, e.actor_login_id,
+                                                  e.actor_role, e.actor_organisation_id, e.action, e.outcome,
+                                                  e.target_kind, e.target_id, e.detail, e.api_token_id)::app.audit_log)
+                    FROM unnest(entries) WITH ORDINALITY
+                         AS e(id, at, request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
+                              action, outcome, target_kind, target_id, detail, api_token_id, n)) o) s
+   WHERE s.n > 0;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+
 -- The sealer: appends the entries not yet sealed to app.audit_chain, in
--- batches of `batch` ordered by id, and answers how many it sealed. One
--- sealer at a time (an advisory lock); writers of the log never wait.
+-- batches of `batch`, and answers how many it sealed: first the entries
+-- after the last id sealed, in order of id; then those of a lower id that
+-- committed after it was sealed (written by a longer request), from the
+-- last app.audit_seal_window() or, with whole_log, from the whole log.
+-- One sealer at a time (an advisory lock); writers of the log never wait.
 -- Sealing twice seals nothing twice (audit_id is unique, and only entries
 -- without a link are taken).
 CREATE OR REPLACE FUNCTION app.seal_audit_log(whole_log boolean DEFAULT false, batch integer DEFAULT 50000)
@@ -94,6 +133,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   last_link app.audit_chain;
+  sealed_up_to bigint;
   since timestamptz;
   n bigint;
   total bigint := 0;
@@ -103,28 +143,27 @@ BEGIN
   -- take them (a query alone takes the partitions in bound order, which
   -- could deadlock with a superuser's TRUNCATE attempt)
   LOCK TABLE app.audit_log IN ACCESS SHARE MODE;
+  SELECT * INTO last_link FROM app.audit_chain c ORDER BY c.seq DESC LIMIT 1;
+  sealed_up_to := coalesce((SELECT max(c.audit_id) FROM app.audit_chain c), 0);
+  since := CASE WHEN whole_log OR last_link.seq IS NULL THEN '-infinity'
+                ELSE least(last_link.sealed_at, last_link.audit_at) - app.audit_seal_window() END;
+  -- entries of a lower id that came late (few)
   LOOP
-    last_link := NULL;
-    SELECT * INTO last_link FROM app.audit_chain c ORDER BY c.seq DESC LIMIT 1;
-    since := CASE WHEN whole_log OR last_link.seq IS NULL THEN '-infinity'
-                  ELSE last_link.sealed_at - app.audit_seal_window() END;
-    INSERT INTO app.audit_chain (seq, audit_id, audit_at, entry_hash, chain_hash)
-    SELECT coalesce(last_link.seq, 0) + s.n, s.id, s.at, s.entry_hash, s.chain_hash
-      FROM (SELECT o.n, o.id, o.at, o.entry_hash,
-                   app.audit_chain_hash(o.entry_hash) OVER (ORDER BY o.n ROWS UNBOUNDED PRECEDING) AS chain_hash
-              FROM (SELECT 0::bigint AS n, NULL::bigint AS id, NULL::timestamptz AS at,
-                           coalesce(last_link.chain_hash, app.audit_chain_genesis()) AS entry_hash
-                    UNION ALL
-                    SELECT row_number() OVER (ORDER BY p.id), p.id, p.at, app.audit_entry_hash(p)
-                      FROM (SELECT l.* FROM app.audit_log l
-                             WHERE l.at >= since
-                               AND NOT EXISTS (SELECT FROM app.audit_chain c WHERE c.audit_id = l.id)
-                             ORDER BY l.id
-                             LIMIT batch) p) o) s
-     WHERE s.n > 0;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    n := app.append_audit_links(ARRAY(
+      SELECT l FROM app.audit_log l
+       WHERE l.id <= sealed_up_to AND l.at >= since
+         AND NOT EXISTS (SELECT FROM app.audit_chain c WHERE c.audit_id = l.id)
+       ORDER BY l.id LIMIT batch));
     total := total + n;
     EXIT WHEN n < batch;
+  END LOOP;
+  -- the new entries, in order of id
+  LOOP
+    n := app.append_audit_links(ARRAY(
+      SELECT l FROM app.audit_log l WHERE l.id > sealed_up_to ORDER BY l.id LIMIT batch));
+    total := total + n;
+    EXIT WHEN n < batch;
+    sealed_up_to := (SELECT max(c.audit_id) FROM app.audit_chain c);
   END LOOP;
   RETURN total;
 END
