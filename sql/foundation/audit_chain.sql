@@ -24,6 +24,11 @@ DROP TRIGGER IF EXISTS audit_chain_no_truncate ON app.audit_chain;
 CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON app.audit_chain
   FOR EACH STATEMENT EXECUTE FUNCTION app.audit_chain_append_only();
 
+-- (These pure helpers set no search_path and are STABLE like the
+-- functions they call, so that PostgreSQL inlines them into the sealer's
+-- and the verifier's queries: every name in them is of pg_catalog, which
+-- is always searched first.)
+
 -- The canonical text of an entry, the input of its entry_hash: a JSON
 -- array of its 13 columns in table order, each as text or null —
 -- id, at (UTC, ISO 8601 with microseconds and Z), request_id,
@@ -38,8 +43,7 @@ CREATE OR REPLACE FUNCTION app.audit_entry_canonical(
   api_token_id bigint)
 RETURNS text
 LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+STABLE
 AS $$
   SELECT jsonb_build_array(id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                            request_id, actor_account_id::text, actor_login_id, actor_role,
@@ -47,16 +51,29 @@ AS $$
                            api_token_id::text)::text
 $$;
 
--- entry_hash of an entry: SHA-256 of its canonical text in UTF-8.
+-- entry_hash of an entry: SHA-256 of its canonical text in UTF-8. Of its
+-- columns (what the sealer and the verifier call: a row of a partition
+-- would be converted to the log's row type once per column), and of a row.
+CREATE OR REPLACE FUNCTION app.audit_entry_hash(
+  id bigint, at timestamptz, request_id text, actor_account_id bigint, actor_login_id text, actor_role text,
+  actor_organisation_id bigint, action text, outcome text, target_kind text, target_id text, detail jsonb,
+  api_token_id bigint)
+RETURNS bytea
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT sha256(convert_to(app.audit_entry_canonical(id, at, request_id, actor_account_id, actor_login_id, actor_role,
+                                                     actor_organisation_id, action, outcome, target_kind, target_id,
+                                                     detail, api_token_id), 'UTF8'))
+$$;
 CREATE OR REPLACE FUNCTION app.audit_entry_hash(l app.audit_log)
 RETURNS bytea
 LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+STABLE
 AS $$
-  SELECT sha256(convert_to(app.audit_entry_canonical(l.id, l.at, l.request_id, l.actor_account_id, l.actor_login_id,
-                                                     l.actor_role, l.actor_organisation_id, l.action, l.outcome,
-                                                     l.target_kind, l.target_id, l.detail, l.api_token_id), 'UTF8'))
+  SELECT app.audit_entry_hash(l.id, l.at, l.request_id, l.actor_account_id, l.actor_login_id, l.actor_role,
+                              l.actor_organisation_id, l.action, l.outcome, l.target_kind, l.target_id, l.detail,
+                              l.api_token_id)
 $$;
 
 -- The chain_hash before the first link: 32 zero bytes.
@@ -67,8 +84,8 @@ RETURNS bytea LANGUAGE sql IMMUTABLE AS $$ SELECT decode(repeat('00', 32), 'hex'
 -- chain_hash), each next one is chained on. As a window aggregate it
 -- gives every row its chain_hash in one pass (app.seal_audit_log).
 CREATE OR REPLACE FUNCTION app.audit_chain_step(state bytea, entry_hash bytea)
-RETURNS bytea LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN state IS NULL THEN entry_hash ELSE sha256(state || entry_hash) END $$;
+RETURNS bytea LANGUAGE plpgsql IMMUTABLE
+AS $$ BEGIN RETURN CASE WHEN state IS NULL THEN entry_hash ELSE pg_catalog.sha256(state || entry_hash) END; END $$;
 CREATE OR REPLACE AGGREGATE app.audit_chain_hash(bytea) (sfunc = app.audit_chain_step, stype = bytea);
 
 -- How far back the sealer looks for entries not yet sealed, before the
@@ -105,9 +122,9 @@ BEGIN
                          coalesce(last_link.chain_hash, app.audit_chain_genesis()) AS entry_hash
                   UNION ALL
                   SELECT e.n, e.id, e.at,
-                         app.audit_entry_hash(ROW(e.id, e.at, e.request_id, e.actor_account_id, e.actor_login_id,
-                                                  e.actor_role, e.actor_organisation_id, e.action, e.outcome,
-                                                  e.target_kind, e.target_id, e.detail, e.api_token_id)::app.audit_log)
+                         app.audit_entry_hash(e.id, e.at, e.request_id, e.actor_account_id, e.actor_login_id,
+                                              e.actor_role, e.actor_organisation_id, e.action, e.outcome,
+                                              e.target_kind, e.target_id, e.detail, e.api_token_id)
                     FROM unnest(entries) WITH ORDINALITY
                          AS e(id, at, request_id, actor_account_id, actor_login_id, actor_role, actor_organisation_id,
                               action, outcome, target_kind, target_id, detail, api_token_id, n)) o) s
@@ -207,7 +224,10 @@ BEGIN
       FROM (SELECT g.seq, c.audit_id, c.audit_at,
                    CASE WHEN c.seq IS NULL THEN 'missing_link'
                         WHEN l.id IS NULL THEN 'missing_entry'
-                        WHEN app.audit_entry_hash(l) <> c.entry_hash THEN 'changed_entry'
+                        WHEN app.audit_entry_hash(l.id, l.at, l.request_id, l.actor_account_id, l.actor_login_id,
+                                                  l.actor_role, l.actor_organisation_id, l.action, l.outcome,
+                                                  l.target_kind, l.target_id, l.detail, l.api_token_id)
+                             <> c.entry_hash THEN 'changed_entry'
                         WHEN c.chain_hash <> sha256(coalesce(lag(c.chain_hash) OVER w,
                                                              CASE WHEN g.seq = 1 THEN app.audit_chain_genesis()
                                                                   WHEN g.seq = lo THEN prev.chain_hash END)
