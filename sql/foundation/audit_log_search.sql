@@ -18,10 +18,13 @@ AS $$ SELECT current_user IN ('operator_admin', 'operator_staff') $$;
 -- to the operator only; searched values were never stored
 -- (app.audit_value_hash).
 --
--- Only the filters given go into the query (dynamic SQL), so that each
--- search is planned for its own filters: the month partitions outside the
--- time range are skipped and the index of the filter is used
--- (sql/foundation/migrations/0006_audit_log_partitions.sql).
+-- Only the filters given go into the query, so that each search is
+-- planned for its own filters and uses the index of its filter
+-- (sql/foundation/migrations/0006_audit_log_partitions.sql). Planning a
+-- query over ten years of month partitions costs more than running it, so
+-- each combination of filters is prepared once per database session (a
+-- prepared statement named after the combination) with a generic plan:
+-- the months outside the time range are skipped when it runs.
 -- One row of api.search_audit_log: an entry as the caller may see it. (A
 -- named type: the CSV handler of sql/foundation/csv_output.sql needs one.)
 CREATE TYPE api.audit_log_row AS (
@@ -39,12 +42,14 @@ RETURNS SETOF api.audit_log_row
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   direction text := CASE WHEN coalesce(oldest_first, false) THEN 'ASC' ELSE 'DESC' END;
   q text := 'SELECT l.* FROM app.audit_log l WHERE true';
   page_size integer := least(greatest(coalesce("limit", 100), 1), 1000);
   shown integer;
+  shape text;
 BEGIN
   IF outcome IS NOT NULL AND outcome NOT IN ('success', 'failure', 'refused') THEN
     PERFORM app.raise('22023', 'E_AUDIT_OUTCOME', '結果は success、failure、refused のいずれかです。');
@@ -71,7 +76,10 @@ BEGIN
   END IF;
   q := q || format(' ORDER BY l.at %s, l.id %s LIMIT $12 OFFSET $13', direction, direction);
 
-  RETURN QUERY EXECUTE
+  shape := 'nanbyo_audit_search_' || md5(q);
+  IF NOT EXISTS (SELECT FROM pg_prepared_statements ps WHERE ps.name = shape) THEN
+    EXECUTE format('PREPARE %I (timestamptz, timestamptz, text, text, text, text, text, bigint, text, timestamptz, '
+                   'bigint, integer, integer) AS ', shape) ||
     'SELECT p.id, p.at, p.request_id, p.actor_account_id, p.actor_login_id, p.actor_role,
             p.actor_organisation_id, p.action, p.outcome, p.target_kind,
             CASE WHEN p.target_kind = ''patient'' AND NOT app.sees_personal_audit_values() THEN ''＊＊＊''
@@ -81,9 +89,11 @@ BEGIN
                                                                   THEN ''"＊＊＊"''::jsonb ELSE d.value END), ''{}'')
                          FROM jsonb_each(p.detail) d) END,
             p.api_token_id
-       FROM (' || q || ') p'
-    USING "from", "to", actor_login_id, action, target_kind, target_id, request_id, organisation_id, outcome,
-          cursor_at, cursor_id, page_size, greatest(coalesce("offset", 0), 0);
+       FROM (' || q || ') p';
+  END IF;
+  RETURN QUERY EXECUTE format('EXECUTE %I (%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)', shape,
+    "from", "to", actor_login_id, action, target_kind, target_id, request_id, organisation_id, outcome,
+    cursor_at, cursor_id, page_size, greatest(coalesce("offset", 0), 0));
   GET DIAGNOSTICS shown = ROW_COUNT;
   PERFORM app.audit_read('audit_log', 'audit_log', ARRAY[]::text[],
     jsonb_strip_nulls(jsonb_build_object('from', "from", 'to', "to", 'actor_login_id', actor_login_id,
