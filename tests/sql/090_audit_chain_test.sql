@@ -70,6 +70,12 @@ SELECT is((SELECT count(*)::int FROM app.audit_log l WHERE NOT EXISTS (
              SELECT FROM app.audit_chain c WHERE c.audit_id = l.id)), 0, 'every entry has its link');
 SELECT is(app.seal_audit_log(), 0::bigint, 'sealing again seals nothing');
 SELECT is(app.seal_audit_log(whole_log => true), 0::bigint, 'nor does sealing the whole log');
+-- an entry of a lower id that becomes visible later (its request ran longer)
+INSERT INTO app.audit_log (id, at, action, outcome, actor_login_id) OVERRIDING SYSTEM VALUE
+VALUES (0, clock_timestamp(), 'test.late', 'success', 'late');
+SELECT is(app.seal_audit_log(), 1::bigint, 'an entry of a lower id that came late is sealed by the next run');
+SELECT is((SELECT seq FROM app.audit_chain WHERE audit_id = 0), (SELECT max(seq) FROM app.audit_chain),
+          'at the end of the chain');
 SELECT is((SELECT count(*) FROM app.audit_chain), (SELECT count(DISTINCT audit_id) FROM app.audit_chain),
           'no entry is sealed twice');
 SELECT is((SELECT max(seq) FROM app.audit_chain), (SELECT count(*) FROM app.audit_chain),
