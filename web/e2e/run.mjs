@@ -911,7 +911,7 @@ test('audit log: the operator searches its own login and finds it; the tamper ch
   await page.getByRole('link', { name: '操作ログ' }).click();
   await page.getByRole('heading', { name: '操作ログ', exact: true }).waitFor();
   await page.getByLabel('利用者（ログインID）').fill('OP01-0002');
-  await page.getByLabel('操作').fill('login');
+  await page.getByLabel(exactly('操作')).fill('login');
   await page.getByRole('button', { name: '検索する' }).click();
   const table = page.getByRole('table');
   await table.waitFor();
