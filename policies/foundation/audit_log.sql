@@ -10,8 +10,23 @@ CREATE POLICY audit_log_search ON app.audit_log FOR SELECT
 REVOKE ALL ON app.audit_log FROM PUBLIC;
 GRANT SELECT ON app.audit_log TO operator_users, ministry_users;
 GRANT EXECUTE ON FUNCTION
-  api.search_audit_log(timestamptz, timestamptz, text, text, text, text, text, integer, integer)
+  api.search_audit_log(timestamptz, timestamptz, text, text, text, text, text, integer, integer,
+                       bigint, text, boolean, timestamptz, bigint),
+  api.verify_audit_log()
   TO operator_users, ministry_users;
+GRANT USAGE ON TYPE api.audit_log_row TO operator_users, ministry_users;
+-- (the partitions have no grants and no policies of their own: they are
+-- read through app.audit_log, whose policy applies)
+
+-- The hash chain (sql/foundation/audit_chain.sql): appended by the sealer
+-- (definer) only; the operator and the Ministry may read it, e.g. to
+-- verify it themselves (docs/audit-log.md). Nobody may change it.
+ALTER TABLE app.audit_chain ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_chain_read ON app.audit_chain FOR SELECT
+  TO operator_users, ministry_users
+  USING (true);
+REVOKE ALL ON app.audit_chain FROM PUBLIC;
+GRANT SELECT ON app.audit_chain TO operator_users, ministry_users;
 
 -- Refusals come in over the audit writer's own connection (sql/foundation/audit.sql).
 CREATE POLICY audit_log_refusals ON app.audit_log FOR INSERT TO nanbyo_audit_writer

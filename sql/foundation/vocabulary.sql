@@ -43,6 +43,9 @@ AS $$
                                ORDER BY organisation_kind, code) FROM app.roles),
     'api_token_scopes', (SELECT jsonb_agg(jsonb_build_object('code', code, 'label', label_ja) ORDER BY code)
                            FROM app.api_token_scopes),
+    -- the audit log's outcomes and actions (sql/foundation/audit_vocabulary.sql)
+    'audit_outcomes', app.audit_outcome_labels(),
+    'audit_actions', app.audit_action_labels(),
     -- accounts.doctor_kind (its CHECK in the accounts baseline)
     'doctor_kinds', jsonb_build_array(jsonb_build_object('code', 'designated', 'label', '難病指定医・小慢指定医'),
                                       jsonb_build_object('code', 'cooperating', 'label', '協力難病指定医')),

@@ -1009,3 +1009,23 @@ test('insurance-history link: the municipality records the identifiers (a wrong 
   await check(admin, '87-insurance-link-answers');
   await admin.context().close();
 });
+
+// --- the operation log and its tamper check (#20) ---
+test('audit log: the operator searches its own login and finds it; the tamper check says OK', async () => {
+  const page = await newPage();
+  await login(page, 'OP01-0002');
+  await page.getByRole('link', { name: '操作ログ' }).click();
+  await page.getByRole('heading', { name: '操作ログ', exact: true }).waitFor();
+  await page.getByLabel('利用者（ログインID）').fill('OP01-0002');
+  await page.getByLabel(exactly('操作')).fill('login');
+  await page.getByRole('button', { name: '検索する' }).click();
+  const table = page.getByRole('table');
+  await table.waitFor();
+  assert.match(await table.innerText(), /OP01-0002[\s\S]*ログイン（login）[\s\S]*成功（success）/);
+  await check(page, '88-audit-log-search');
+  await page.getByRole('button', { name: '改ざん検査' }).click();
+  await page.getByText('改ざんは見つかりませんでした', { exact: false }).waitFor({ timeout: 60000 });
+  assert.match(await page.getByRole('status').last().innerText(), /未封印 0件/);
+  await check(page, '89-audit-log-verified');
+  await page.context().close();
+});

@@ -17,6 +17,7 @@ import { ExportPage } from './screens/Export';
 import { DiseasesPage } from './screens/Diseases';
 import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
+import { AuditLogPage } from './screens/AuditLog';
 import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
 import { ResearchPage } from './screens/Research';
 
@@ -62,6 +63,7 @@ function Screen({ path }: { path: string }) {
     case '/master/history': return <MasterHistoryPage />;
     case '/operator/research': return <ResearchPage />;
     case '/insurance-link': return <InsuranceLinkPage />;
+    case '/audit-log': return <AuditLogPage />;
     default: return <Home />;
   }
 }

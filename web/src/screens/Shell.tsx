@@ -32,6 +32,7 @@ export function navFor(): Nav[] {
     { href: '#/api-tokens', text: 'APIトークン', show: admin && mayCall(role, '/rpc/create_api_token') },
     { href: '#/insurance-link', text: '履歴照会連携', show: mayCall(role, '/rpc/create_insurance_inquiry_batch') },
     { href: '#/diseases', text: '疾病マスタ', show: mayCall(role, '/diseases') },
+    { href: '#/audit-log', text: '操作ログ', show: mayCall(role, '/rpc/search_audit_log') },
     { href: '#/password', text: 'パスワード変更', show: mayCall(role, '/rpc/change_password') },
   ].filter((n) => n.show);
 }
