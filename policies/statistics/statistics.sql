@@ -21,7 +21,11 @@ GRANT USAGE ON SCHEMA stats TO operator_users, ministry_users, municipality_user
 GRANT SELECT ON stats.cells, stats.runs TO operator_users;
 GRANT SELECT ON stats.published_cells TO operator_users, ministry_users, municipality_users;
 
--- every API role may call them (the functions refuse with E_ROLE_NOT_ALLOWED)
+-- the roles that read statistics may call them (the functions refuse the
+-- operator's parts, the runs and the refresh, with E_ROLE_NOT_ALLOWED);
+-- hospitals and contractors none
 GRANT EXECUTE ON FUNCTION api.statistics(integer, text, text, text, text, text), api.statistics_catalog(),
-  api.statistics_runs(integer) TO api_user;
-GRANT EXECUTE ON FUNCTION api.refresh_statistics() TO api_user;
+  api.statistics_runs(integer), api.refresh_statistics()
+  TO operator_users, ministry_users, municipality_users;
+-- their rows, also as CSV (sql/foundation/csv_output.sql)
+GRANT USAGE ON TYPE api.statistics_cell, api.statistics_run TO operator_users, ministry_users, municipality_users;

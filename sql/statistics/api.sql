@@ -42,18 +42,21 @@ BEGIN
 END
 $$;
 
+-- One cell of a published table as the caller may see it (row_key /
+-- column_key '*': the total; value null when suppressed outside the operator).
+CREATE TYPE api.statistics_cell AS (
+  fiscal_year integer, program text, table_code text, row_key text, row_label text, row_position integer,
+  column_key text, column_label text, column_position integer, value bigint, suppressed boolean);
+
 CREATE OR REPLACE FUNCTION api.statistics(year integer DEFAULT NULL, program_code text DEFAULT NULL,
                                           statistics_table text DEFAULT NULL, disease text DEFAULT NULL,
                                           prefecture text DEFAULT NULL, body text DEFAULT NULL)
-RETURNS TABLE (fiscal_year integer, program text, table_code text, row_key text, row_label text,
-               row_position integer, column_key text, column_label text, column_position integer,
-               value bigint, suppressed boolean)
+RETURNS SETOF api.statistics_cell
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-#variable_conflict use_column
 DECLARE
   exact boolean := app.statistics_sees_exact();
   want_year integer := statistics.year;
@@ -109,10 +112,12 @@ $$;
 COMMENT ON FUNCTION api.statistics_catalog() IS '統計で選べるもの（表・年度と制度）と最後に集計した日時';
 
 -- The refresh runs, newest first (operator).
+CREATE TYPE api.statistics_run AS (
+  id bigint, trigger text, requested_by_login_id text, started_at timestamptz, finished_at timestamptz,
+  duration_ms numeric, status text, error_code text, error_message text, forms_counted bigint, cells bigint,
+  suppressed_cells bigint);
 CREATE OR REPLACE FUNCTION api.statistics_runs(max_rows integer DEFAULT 50)
-RETURNS TABLE (id bigint, trigger text, requested_by_login_id text, started_at timestamptz,
-               finished_at timestamptz, duration_ms numeric, status text, error_code text,
-               error_message text, forms_counted bigint, cells bigint, suppressed_cells bigint)
+RETURNS SETOF api.statistics_run
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
