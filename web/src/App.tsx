@@ -16,6 +16,7 @@ import { ExportPage } from './screens/Export';
 import { DiseasesPage } from './screens/Diseases';
 import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
+import { StatisticsPage } from './screens/Statistics';
 import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
 
 const ready = signal(false);
@@ -54,6 +55,7 @@ function Screen({ path }: { path: string }) {
     case '/export': return <ExportPage />;
     case '/diseases': return <DiseasesPage />;
     case '/paper-scans': return <PaperScansPage />;
+    case '/statistics': return <StatisticsPage />;
     case '/master': return <BodiesPage />;
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;

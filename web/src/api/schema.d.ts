@@ -315,6 +315,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         * @description 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         *
+         *     The published statistics tables (operator, Ministry, municipalities), one row per cell, as JSON or CSV (Accept: text/csv). The operator gets exact counts; everyone else gets null with suppressed = true for a count of 1–9 and for the cells suppressed so that none can be worked out from totals or other tables.
+         */
+        get: operations["statistics_get"];
+        put?: never;
+        /**
+         * 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         * @description 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         *
+         *     The published statistics tables (operator, Ministry, municipalities), one row per cell, as JSON or CSV (Accept: text/csv). The operator gets exact counts; everyone else gets null with suppressed = true for a count of 1–9 and for the cells suppressed so that none can be worked out from totals or other tables.
+         */
+        post: operations["statistics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/vocabulary": {
         parameters: {
             query?: never;
@@ -1043,6 +1071,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/statistics_runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 統計の集計の実行記録（新しい順。運営主体）
+         * @description 統計の集計の実行記録（新しい順。運営主体）
+         *
+         *     The statistics refresh runs, newest first (operator): trigger, start, end, duration, status, the reason of a failure, counts.
+         */
+        get: operations["statistics_runs_get"];
+        put?: never;
+        /**
+         * 統計の集計の実行記録（新しい順。運営主体）
+         * @description 統計の集計の実行記録（新しい順。運営主体）
+         *
+         *     The statistics refresh runs, newest first (operator): trigger, start, end, duration, status, the reason of a failure, counts.
+         */
+        post: operations["statistics_runs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/secondary_hospitals": {
         parameters: {
             query?: never;
@@ -1373,6 +1429,56 @@ export interface paths {
          *     Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post's data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).
          */
         post: operations["lookup_postal_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/refresh_statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 統計を今すぐ再集計する（運営主体の管理者。実行中なら409。失敗しても前回の集計結果は残る）
+         * @description 統計を今すぐ再集計する（運営主体の管理者。実行中なら409。失敗しても前回の集計結果は残る）
+         *
+         *     Refresh the statistics now (operator admin; audited): the nightly job's run. 409 while another refresh runs; a failed run answers status failed with its reason and leaves the previous figures in place.
+         */
+        post: operations["refresh_statistics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/statistics_catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         * @description 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         *
+         *     What the statistics offer: the tables, the fiscal years and programs counted, the last successful refresh, and whether the caller sees exact counts.
+         */
+        get: operations["statistics_catalog_get"];
+        put?: never;
+        /**
+         * 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         * @description 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         *
+         *     What the statistics offer: the tables, the fiscal years and programs counted, the last successful refresh, and whether the caller sees exact counts.
+         */
+        post: operations["statistics_catalog"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2208,6 +2314,7 @@ export interface components {
             special_cases: (components["schemas"]["CodeLabel"] & {
                 program: components["schemas"]["Program"];
             })[];
+            entry_channels?: components["schemas"]["CodeLabel"][];
             import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
             /** @description 行政記載欄の項目 / the items of the administrative box */
@@ -2229,6 +2336,7 @@ export interface components {
             paper_scan_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
+            statistics_cell_flags?: components["schemas"]["CodeLabel"][];
             master_history_actions: components["schemas"]["CodeLabel"][];
             form_status_transitions: {
                 to: string;
@@ -2236,6 +2344,7 @@ export interface components {
                 action: string;
             }[];
             hospital_import_results: components["schemas"]["CodeLabel"][];
+            statistics_run_statuses?: components["schemas"]["CodeLabel"][];
             secondary_hospital_statuses: components["schemas"]["CodeLabel"][];
         };
         /** @description 判定が決まらない間、その判定が待っている空の項目（様式の順）/ while undecided: the empty items the decision waits for, in form order */
@@ -2524,6 +2633,24 @@ export interface components {
          * @enum {string}
          */
         RefusalReason: "diagnosis_not_met" | "severity_not_met" | "other";
+        StatisticsRun: {
+            id: number;
+            cells: number | null;
+            /**
+             * @description succeeded 成功、failed 失敗（前回の集計結果が残る）/ failed: the previous figures stay
+             * @enum {unknown}
+             */
+            status: "succeeded" | "failed";
+            error_code: string | null;
+            /** Format: date-time */
+            started_at: string;
+            duration_ms: number;
+            /** Format: date-time */
+            finished_at: string;
+            error_message: string | null;
+            forms_counted: number | null;
+            suppressed_cells: number | null;
+        };
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
             /** Format: int64 */
@@ -2611,6 +2738,26 @@ export interface components {
             request_id?: string | null;
             table_name?: string | null;
         };
+        statistics_run: {
+            /** Format: int64 */
+            id?: number | null;
+            /** Format: int64 */
+            cells?: number | null;
+            status?: string | null;
+            trigger?: string | null;
+            error_code?: string | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            duration_ms?: number | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            error_message?: string | null;
+            /** Format: int64 */
+            forms_counted?: number | null;
+            /** Format: int64 */
+            suppressed_cells?: number | null;
+            requested_by_login_id?: string | null;
+        };
         AccessKeyIssued: {
             status: components["schemas"]["FormStatus"];
             form_id: number;
@@ -2694,6 +2841,23 @@ export interface components {
             primary_judgment?: string | null;
             patient_name_kana?: string | null;
         };
+        statistics_cell: {
+            /** Format: int64 */
+            value?: number | null;
+            program?: string | null;
+            row_key?: string | null;
+            row_label?: string | null;
+            column_key?: string | null;
+            suppressed?: boolean | null;
+            table_code?: string | null;
+            /** Format: int32 */
+            fiscal_year?: number | null;
+            column_label?: string | null;
+            /** Format: int32 */
+            row_position?: number | null;
+            /** Format: int32 */
+            column_position?: number | null;
+        };
         FormHistoryEntry: {
             /** Format: date-time */
             at: string;
@@ -2760,6 +2924,26 @@ export interface components {
             valid_until: string | null;
             /** @description 実施主体 / the implementing body */
             organisation_id: number;
+        };
+        StatisticsCatalog: {
+            /** @description 正確な件数が見える（運営主体）/ the caller sees exact counts (operator) */
+            exact: boolean;
+            years: {
+                program: components["schemas"]["Program"];
+                fiscal_year: number;
+            }[];
+            tables: {
+                code: string;
+                label: string;
+                /** @enum {unknown} */
+                row_dimension: "disease" | "age_band";
+                column_dimension: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description 最後に集計が成功した日時 / the last successful refresh
+             */
+            refreshed_at: string | null;
         };
         /** @description 認定結果の入力（sql/municipality/certification_rules.sql）/ a certification to record */
         CertificationInput: {
@@ -3697,6 +3881,140 @@ export interface operations {
             };
             /** @description E_RATE_LIMITED (54000) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_get: {
+        parameters: {
+            query?: {
+                /** @description 年度 / fiscal year */
+                year?: number;
+                /** @description 制度（nanbyo, shoman）/ program */
+                program_code?: string;
+                /** @description 表（api.statistics_catalog の tables）/ the table (statistics_catalog tables) */
+                statistics_table?: string;
+                /** @description 疾病コード（疾病別の表の行）/ disease code (the row of the disease tables) */
+                disease?: string;
+                /** @description 都道府県コード（都道府県別・実施主体別の表の列）/ prefecture code (columns of the prefecture and body tables) */
+                prefecture?: string;
+                /** @description 実施主体の地方公共団体コード（実施主体別の表の列）/ the implementing body's code (column of the body table) */
+                body?: string;
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description 実施主体の地方公共団体コード（実施主体別の表の列）/ the implementing body's code (column of the body table) */
+                    body?: string;
+                    /**
+                     * Format: int32
+                     * @description 年度 / fiscal year
+                     */
+                    year?: number;
+                    /** @description 疾病コード（疾病別の表の行）/ disease code (the row of the disease tables) */
+                    disease?: string;
+                    /** @description 都道府県コード（都道府県別・実施主体別の表の列）/ prefecture code (columns of the prefecture and body tables) */
+                    prefecture?: string;
+                    /** @description 制度（nanbyo, shoman）/ program */
+                    program_code?: string;
+                    /** @description 表（api.statistics_catalog の tables）/ the table (statistics_catalog tables) */
+                    statistics_table?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5837,6 +6155,120 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    statistics_runs_get: {
+        parameters: {
+            query?: {
+                /** @description 件数（最大1000）/ how many (at most 1000) */
+                max_rows?: number;
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_runs: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int32
+                     * @description 件数（最大1000）/ how many (at most 1000)
+                     */
+                    max_rows?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     secondary_hospitals_list: {
         parameters: {
             query?: {
@@ -6803,6 +7235,104 @@ export interface operations {
             };
             /** @description E_POSTAL_CODES_NOT_LOADED (55000) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    refresh_statistics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsRun"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_catalog_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsCatalog"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_catalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsCatalog"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
