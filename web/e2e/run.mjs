@@ -903,3 +903,35 @@ test('certification import: a Shift_JIS file with one bad row names the row and 
   await check(page, '66-certification-import-unchanged');
   await page.context().close();
 });
+
+// --- statistics with small-cell protection (#20) ---
+test('statistics: the operator admin refreshes and sees the small count; the Ministry sees 秘匿 for the same cell', async () => {
+  const page = await newPage();
+  await login(page, 'OP01-0001');
+  await page.getByRole('link', { name: '統計', exact: true }).click();
+  await page.getByRole('heading', { name: '統計' }).waitFor();
+  await page.getByRole('button', { name: '再集計' }).click();
+  await page.getByText(/再集計: 成功/).waitFor();
+  await page.getByLabel('表').selectOption('sex');
+  await page.getByRole('button', { name: '表示する' }).click();
+  const row = page.getByRole('row', { name: /パーキンソン病/ });
+  await row.waitFor();
+  const exact = (await row.locator('td').last().innerText()).trim();
+  assert.match(exact, /^[1-9] （秘匿）$/, 'the operator sees the small count, marked as hidden from everyone else');
+  assert.ok(await page.locator('figure.chart svg').count() > 0, 'the chart is drawn');
+  await check(page, '90-statistics-operator');
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+
+  await login(page, 'MHLW-0002');
+  await page.getByRole('link', { name: '統計', exact: true }).click();
+  await page.getByRole('heading', { name: '統計' }).waitFor();
+  await page.getByLabel('表').selectOption('sex');
+  await page.getByRole('button', { name: '表示する' }).click();
+  const same = page.getByRole('row', { name: /パーキンソン病/ });
+  await same.waitFor();
+  assert.equal((await same.locator('td').last().innerText()).trim(), '秘匿', 'the Ministry sees 秘匿, not the count');
+  assert.doesNotMatch(await same.locator('td').allInnerTexts().then((t) => t.join(' ')), /[1-9]/, 'no small figure anywhere in the row');
+  assert.equal(await page.getByRole('button', { name: '再集計' }).count(), 0, 'no 再集計 for the Ministry');
+  await check(page, '91-statistics-ministry');
+  await page.context().close();
+});
