@@ -97,8 +97,12 @@ BEGIN
 
   CREATE TEMP TABLE stats_columns ON COMMIT DROP AS
   WITH sexes AS (
+    -- the patient block's sex codes, as api.vocabulary lists them (the newest form version's)
     SELECT s ->> 'code' AS code, s ->> 'label' AS label
-      FROM jsonb_array_elements(coalesce(api.vocabulary() -> 'sexes', '[]')) s),
+      FROM (SELECT v.definition FROM app.form_versions v ORDER BY v.effective_from DESC, v.id DESC LIMIT 1) v
+     CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d
+     CROSS JOIN LATERAL jsonb_array_elements(d -> 'codes') s
+     WHERE d ->> 'item_id' = 'patient_sex'),
   programs AS (SELECT DISTINCT program FROM stats_base)
   SELECT pr.program, c.dimension, c.code AS key, c.label, c.position, NULL::text AS prefecture_code
     FROM programs pr CROSS JOIN app.statistics_categories() c
@@ -142,29 +146,32 @@ BEGIN
   -- 5. Suppression over the whole set: the cells, and every relation an
   --    outsider knows between the published figures.
   PERFORM app.suppression_prepare();
+  -- (a 0 is never suppressed and never hides another: only the other cells go in)
   INSERT INTO suppression_cells (cell, value)
-  SELECT cell_id, min(value) FROM stats_grid GROUP BY cell_id;
+  SELECT cell_id, min(value) FROM stats_grid WHERE value > 0 GROUP BY cell_id;
   SELECT cell_id INTO bad FROM stats_grid GROUP BY cell_id HAVING count(DISTINCT value) > 1 LIMIT 1;
   IF bad IS NOT NULL THEN
     PERFORM app.raise('XX000', 'E_STATISTICS_INCONSISTENT', format('集計表の間で同じ数が食い違っています（%s）。', bad));
   END IF;
   INSERT INTO suppression_members (relation, cell)
   -- each row of each table, with its row total
-  SELECT 'row|' || fiscal_year || '|' || program || '|' || table_code || '|' || row_key, cell_id FROM stats_grid
-  UNION
+  SELECT 'row|' || fiscal_year || '|' || program || '|' || table_code || '|' || row_key, cell_id
+    FROM stats_grid WHERE value > 0
+  UNION ALL
   -- each column, with its column total
-  SELECT 'column|' || fiscal_year || '|' || program || '|' || table_code || '|' || column_key, cell_id FROM stats_grid
-  UNION
+  SELECT 'column|' || fiscal_year || '|' || program || '|' || table_code || '|' || column_key, cell_id
+    FROM stats_grid WHERE value > 0
+  UNION ALL
   -- the bodies of a prefecture add up to the prefecture (per disease and in total)
   SELECT 'prefecture_bodies|' || fiscal_year || '|' || program || '|' || row_key || '|' || prefecture_code, cell_id
-    FROM stats_grid WHERE table_code IN ('prefecture', 'body') AND column_key <> '*'
-  UNION
+    FROM stats_grid WHERE value > 0 AND table_code IN ('prefecture', 'body') AND column_key <> '*'
+  UNION ALL
   -- the review outcome and the judgment × outcome tables count the same decisions
   SELECT 'outcome_agreement|' || fiscal_year || '|' || program || '|' || row_key || '|'
            || CASE WHEN column_key IN ('granted', 'meets_granted', 'does_not_meet_granted', 'needs_review_granted') THEN 'granted'
                    WHEN column_key IN ('refused', 'meets_refused', 'does_not_meet_refused', 'needs_review_refused') THEN 'refused'
                    ELSE 'undecided' END, cell_id
-    FROM stats_grid WHERE table_code IN ('outcome', 'agreement') AND column_key <> '*';
+    FROM stats_grid WHERE value > 0 AND table_code IN ('outcome', 'agreement') AND column_key <> '*';
   suppressed_cells := app.suppress_prepared_cells();
 
   -- 6. Replace the published figures.
@@ -173,9 +180,9 @@ BEGIN
                            column_label, column_position, prefecture_code, value, suppressed, primary_suppressed,
                            cell_id, run_id)
   SELECT g.fiscal_year, g.program, g.table_code, g.row_key, g.row_label, g.row_position, g.column_key,
-         g.column_label, g.column_position, g.prefecture_code, g.value, s.suppressed, s.primary_suppressed,
-         g.cell_id, run_id
-    FROM stats_grid g JOIN suppression_cells s ON s.cell = g.cell_id;
+         g.column_label, g.column_position, g.prefecture_code, g.value, coalesce(s.suppressed, false),
+         coalesce(s.primary_suppressed, false), g.cell_id, run_id
+    FROM stats_grid g LEFT JOIN suppression_cells s ON s.cell = g.cell_id;
   GET DIAGNOSTICS cells = ROW_COUNT;
 END
 $$;
