@@ -42,7 +42,8 @@ BEGIN
          f.entry_channel AS channel,
          coalesce(c.outcome, 'undecided') AS outcome,
          CASE WHEN c.outcome IN ('granted', 'refused')
-              THEN coalesce(f.judgment ->> 'primary_judgment', 'needs_review') || '_' || c.outcome
+              THEN CASE WHEN f.judgment ->> 'primary_judgment' IN ('meets', 'does_not_meet')
+                        THEN f.judgment ->> 'primary_judgment' ELSE 'needs_review' END || '_' || c.outcome
               ELSE 'undecided' END AS agreement,
          CASE f.judgment #>> '{severity,met}' WHEN 'true' THEN 'met' WHEN 'false' THEN 'not_met'
               ELSE 'unknown' END AS severity,
