@@ -912,7 +912,7 @@ test('statistics: the operator admin refreshes and sees the small count; the Min
   await page.getByRole('heading', { name: '統計' }).waitFor();
   await page.getByRole('button', { name: '再集計' }).click();
   await page.getByText(/再集計: 成功/).waitFor();
-  await page.getByLabel('表').selectOption('sex');
+  await page.getByLabel('表', { exact: true }).selectOption('sex');
   await page.getByRole('button', { name: '表示する' }).click();
   const row = page.getByRole('row', { name: /パーキンソン病/ });
   await row.waitFor();
@@ -925,7 +925,7 @@ test('statistics: the operator admin refreshes and sees the small count; the Min
   await login(page, 'MHLW-0002');
   await page.getByRole('link', { name: '統計', exact: true }).click();
   await page.getByRole('heading', { name: '統計' }).waitFor();
-  await page.getByLabel('表').selectOption('sex');
+  await page.getByLabel('表', { exact: true }).selectOption('sex');
   await page.getByRole('button', { name: '表示する' }).click();
   const same = page.getByRole('row', { name: /パーキンソン病/ });
   await same.waitFor();
