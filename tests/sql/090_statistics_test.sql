@@ -236,9 +236,12 @@ SELECT is((SELECT schedule || ' ' || command FROM cron.job WHERE jobname = 'nanb
   '30 17 * * * SELECT stats.refresh(''schedule'')', 'pg_cron refreshes every night at 02:30 JST');
 
 -- entry channel: online entry sets it
-SELECT is((SELECT column_default FROM information_schema.columns
-            WHERE table_schema = 'app' AND table_name = 'forms' AND column_name = 'entry_channel'), '''online''::text',
-  'a form is online unless its import says otherwise');
+SELECT matches(pg_temp.run_as('clerk_a', $q$SELECT api.register_patient('経路 花子', 'ケイロ ハナコ', '1970-04-01', '2', '東京都港区1')->>'id'$q$),
+  '^[0-9]+$', 'a patient for an online form');
+CREATE TEMP TABLE online_form AS SELECT (pg_temp.run_as('doctor_a', format(
+  $q$SELECT api.create_form(%s, 'N006', 'new')->>'id'$q$, (SELECT id FROM app.patients WHERE name = '経路 花子'))))::bigint AS id;
+SELECT is((SELECT entry_channel FROM app.forms WHERE id = (SELECT id FROM online_form)),
+  'online', 'a form entered online is counted as online');
 
 SELECT * FROM finish();
 ROLLBACK;
