@@ -918,7 +918,8 @@ test('statistics: the operator admin refreshes and sees the small count; the Min
   await row.waitFor();
   const exact = (await row.locator('td').last().innerText()).trim();
   assert.match(exact, /^[1-9] （秘匿）$/, 'the operator sees the small count, marked as hidden from everyone else');
-  assert.ok(await page.locator('figure.chart svg').count() > 0, 'the chart is drawn');
+  await page.locator('figure.chart svg.stats-plot').waitFor({ timeout: 30_000 }); // the chart (Plot is loaded when first needed)
+  assert.equal(await page.locator('figure.chart style').count(), 0, 'no inline <style> (CSP)');
   await check(page, '90-statistics-operator');
   await page.getByRole('button', { name: 'ログアウト' }).click();
 

@@ -72,6 +72,9 @@ describe('StatisticsPage', () => {
     fireEvent.click(screen.getByRole('button', { name: '表示する' }));
     const row = await screen.findByRole('row', { name: /パーキンソン病/ });
     expect(row.textContent).toContain('3');
+    const chart = await screen.findByRole('img', { name: /グラフ/ }, { timeout: 5000 });
+    expect(chart.querySelector('style')).toBeNull();
+    expect(chart.querySelectorAll('rect').length).toBeGreaterThan(0);
     expect(row.textContent).toContain('秘匿');
     fireEvent.click(screen.getByRole('button', { name: '再集計' }));
     await screen.findByText(/再集計: 成功/);

@@ -51,11 +51,14 @@ function Chart({ cells, row, title }: { cells: Cell[]; row: string; title: strin
     import('@observablehq/plot').then((Plot) => {
       if (gone || !box.current) return;
       const chart = Plot.plot({
+        className: 'stats-plot',
         marginLeft: 60, marginBottom: 60, height: 260, width: Math.max(320, Math.min(900, data.length * 40 + 80)),
         x: { label: null, tickRotate: -40, domain: data.map((d) => d.column_label) },
         y: { label: '件数', grid: true },
         marks: [Plot.barY(data, { x: 'column_label', y: 'value', fill: 'var(--color-primitive-blue-900, #0031d8)' }), Plot.ruleY([0])],
       });
+      // Plot's own <style> element would break the Content-Security-Policy (style-src 'self'): styles.css has its rules
+      chart.querySelectorAll('style').forEach((e) => e.remove());
       chart.setAttribute('role', 'img');
       chart.setAttribute('aria-label', `${title}のグラフ`);
       box.current.replaceChildren(chart);
