@@ -7,13 +7,16 @@ DEV_HTTPS_PORT ?= 8443
 DEV_HTTP_PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install run stop test bench fuzz clean
+.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test clean
 
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST + nginx (https://127.0.0.1:$(DEV_HTTPS_PORT)/) with demo data"
 	@echo "make stop   stop the local stack started by make run"
 	@echo "make test   run every test (lint, core, pgrx, pgTAP, HTTP, edge, contract, upgrade, examples, web); non-zero exit on failure"
 	@echo "make bench  run the benchmarks of BENCHMARKS.md (prints figures)"
+	@echo "make failover-test  kill the primary of a pg_auto_failover rig under load; no acknowledged write may be lost"
+	@echo "make restore-test   pgBackRest: encrypted full + incremental backup, restore to a point in time, compare"
+	@echo "make crash-test     kill PostgreSQL mid bulk import, certification import and statistics refresh; nothing half-written"
 	@echo "make fuzz   fuzz the XML reader and judge, 10 minutes each (FUZZ_SECONDS=600)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
 
@@ -36,6 +39,15 @@ test: deps
 
 bench: deps
 	@bash .ci/bench.sh
+
+failover-test: install
+	@bash .ci/failover-test.sh
+
+restore-test: install
+	@bash .ci/restore-test.sh
+
+crash-test: install
+	@bash .ci/crash-test.sh
 
 FUZZ_SECONDS ?= 600
 fuzz:

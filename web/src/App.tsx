@@ -10,6 +10,7 @@ import { PatientsPage, PatientRegisterPage, PatientDetailPage } from './screens/
 import { FormsPage, FormNewPage, FormPage, BulkXmlPage } from './screens/Forms';
 import { KeyLookupPage, MunicipalityFormPage } from './screens/Municipality';
 import { CertificationImportPage } from './screens/CertificationImport';
+import { InsuranceLinkPage } from './screens/InsuranceLink';
 import { PasswordPage } from './screens/Password';
 import { ApiTokensPage } from './screens/ApiTokens';
 import { ExportPage } from './screens/Export';
@@ -18,6 +19,7 @@ import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 import { StatisticsPage } from './screens/Statistics';
 import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
+import { ResearchPage } from './screens/Research';
 
 const ready = signal(false);
 
@@ -60,6 +62,8 @@ function Screen({ path }: { path: string }) {
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;
     case '/master/history': return <MasterHistoryPage />;
+    case '/operator/research': return <ResearchPage />;
+    case '/insurance-link': return <InsuranceLinkPage />;
     default: return <Home />;
   }
 }

@@ -7,9 +7,12 @@
 //! JSONLogic, all for missing data: a missing item is `null`; comparisons and
 //! arithmetic with `null` give `null`; `and`/`or`/`!` follow Kleene logic
 //! (`false and null` is `false`, `true and null` is `null`); `if` with a `null`
-//! condition gives `null`. Two extra operators: `count_true` counts the true
-//! arguments (`null` if any argument is `null`), and `age` gives the full
-//! years between two ISO dates.
+//! condition gives `null`. Extra operators: `count_true` counts the true
+//! arguments (`null` if any argument is `null`); `at_least` is "k or more of
+//! these are true", decided as soon as the known arguments decide it; `table`
+//! looks a cell up in a two-dimensional table of bands (e.g. platelet count ×
+//! bleeding), decided when the known value alone fixes the cell; `age` gives
+//! the full years between two ISO dates.
 
 use serde_json::Value as Json;
 use std::fmt;
@@ -108,21 +111,47 @@ pub enum Expr {
     Arith(ArithOp, Vec<Expr>),
     In(Box<Expr>, Box<Expr>),
     CountTrue(Vec<Expr>),
+    /// At least k of the expressions are true (three-valued).
+    AtLeast(usize, Vec<Expr>),
+    /// A cell of a two-dimensional table: the row is the number of row
+    /// thresholds the row value reaches, the column likewise.
+    Table(Box<TableExpr>),
     /// The names of the listed slots that are null, as a list of strings.
     Missing(Vec<(usize, String)>),
     /// Full years from the first ISO date to the second (age on a date).
     Age(Box<Expr>, Box<Expr>),
 }
 
+/// `{"table": [row value, [row thresholds], column value, [column thresholds], [[cells]]]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableExpr {
+    pub row: Expr,
+    pub row_thresholds: Vec<f64>,
+    pub column: Expr,
+    pub column_thresholds: Vec<f64>,
+    /// (row thresholds + 1) rows of (column thresholds + 1) cells.
+    pub cells: Vec<Vec<Value>>,
+}
+
 impl Expr {
-    /// Appends every slot the expression reads to `out`.
+    /// Appends every slot whose emptiness can leave the expression unknown:
+    /// the items it reads, except those read with a default (`{"var": ["x",
+    /// false]}`), which are never unknown. The judgment's `waiting_for`.
     pub fn slots_read(&self, out: &mut Vec<usize>) {
         match self {
-            Expr::Lit(_) => {}
-            Expr::Var(i) | Expr::VarOr(i, _) => out.push(*i),
+            Expr::Lit(_) | Expr::VarOr(..) => {}
+            Expr::Var(i) => out.push(*i),
             Expr::Missing(slots) => out.extend(slots.iter().map(|(s, _)| *s)),
-            Expr::List(v) | Expr::And(v) | Expr::Or(v) | Expr::If(v) | Expr::Arith(_, v) | Expr::CountTrue(v) => {
-                v.iter().for_each(|e| e.slots_read(out))
+            Expr::List(v)
+            | Expr::And(v)
+            | Expr::Or(v)
+            | Expr::If(v)
+            | Expr::Arith(_, v)
+            | Expr::CountTrue(v)
+            | Expr::AtLeast(_, v) => v.iter().for_each(|e| e.slots_read(out)),
+            Expr::Table(t) => {
+                t.row.slots_read(out);
+                t.column.slots_read(out);
             }
             Expr::Not(e) => e.slots_read(out),
             Expr::Cmp(_, a, b) | Expr::In(a, b) | Expr::Age(a, b) => {
@@ -265,6 +294,55 @@ fn compile_op(op: &str, args: &[&Json], resolve: &dyn Fn(&str) -> Option<usize>)
             arity(1, usize::MAX)?;
             Expr::CountTrue(all(args)?)
         }
+        "at_least" => {
+            arity(2, usize::MAX)?;
+            let k = args[0]
+                .as_u64()
+                .filter(|k| *k >= 1 && (*k as usize) < args.len())
+                .ok_or_else(|| ExprError("\"at_least\" needs a whole number k from 1 to the number of conditions first".into()))?;
+            Expr::AtLeast(k as usize, all(&args[1..])?)
+        }
+        "table" => {
+            arity(5, 5)?;
+            let thresholds = |j: &Json, what: &str| -> Result<Vec<f64>, ExprError> {
+                let t: Vec<f64> = j
+                    .as_array()
+                    .and_then(|a| a.iter().map(Json::as_f64).collect())
+                    .ok_or_else(|| ExprError(format!("\"table\": the {what} thresholds must be a list of numbers")))?;
+                if t.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(ExprError(format!("\"table\": the {what} thresholds must be ascending")));
+                }
+                Ok(t)
+            };
+            let row_thresholds = thresholds(args[1], "row")?;
+            let column_thresholds = thresholds(args[3], "column")?;
+            let cells: Vec<Vec<Value>> = args[4]
+                .as_array()
+                .filter(|rows| rows.len() == row_thresholds.len() + 1)
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|r| {
+                            r.as_array()
+                                .filter(|c| c.len() == column_thresholds.len() + 1 && c.iter().all(|v| !v.is_object()))
+                                .map(|c| c.iter().map(Value::from_literal).collect())
+                        })
+                        .collect()
+                })
+                .ok_or_else(|| {
+                    ExprError(format!(
+                        "\"table\": the cells must be {} rows of {} literal values",
+                        row_thresholds.len() + 1,
+                        column_thresholds.len() + 1
+                    ))
+                })?;
+            Expr::Table(Box::new(TableExpr {
+                row: compile(args[0], resolve)?,
+                row_thresholds,
+                column: compile(args[2], resolve)?,
+                column_thresholds,
+                cells,
+            }))
+        }
         other => return Err(ExprError(format!("unknown operator \"{other}\""))),
     })
 }
@@ -334,6 +412,25 @@ pub fn eval(expr: &Expr, slots: &[Value]) -> Value {
             }
             Value::Num(n)
         }
+        Expr::AtLeast(k, args) => {
+            let (mut yes, mut unknown) = (0, 0);
+            for a in args {
+                match eval(a, slots).truth() {
+                    Some(true) => yes += 1,
+                    Some(false) => {}
+                    None => unknown += 1,
+                }
+                if yes >= *k {
+                    return Value::Bool(true);
+                }
+            }
+            if yes + unknown < *k {
+                Value::Bool(false)
+            } else {
+                Value::Null
+            }
+        }
+        Expr::Table(t) => table_cell(t, slots),
         Expr::Missing(vars) => Value::List(
             vars.iter()
                 .filter(|(i, _)| slots.get(*i).is_none_or(Value::is_null))
@@ -350,6 +447,32 @@ pub fn eval(expr: &Expr, slots: &[Value]) -> Value {
             },
             _ => Value::Null,
         },
+    }
+}
+
+/// The band of a value: how many thresholds it reaches.
+fn band(value: &Value, thresholds: &[f64]) -> Option<usize> {
+    as_num(value).map(|n| thresholds.iter().take_while(|t| n >= **t).count())
+}
+
+/// The table's cell; with one value unknown, the cell still when the known
+/// value's whole row (or column) holds one value.
+fn table_cell(t: &TableExpr, slots: &[Value]) -> Value {
+    let row = band(&eval(&t.row, slots), &t.row_thresholds);
+    let column = band(&eval(&t.column, slots), &t.column_thresholds);
+    let same = |mut cells: Box<dyn Iterator<Item = &Value> + '_>| -> Value {
+        let first = cells.next().cloned().unwrap_or(Value::Null);
+        if cells.all(|c| *c == first) {
+            first
+        } else {
+            Value::Null
+        }
+    };
+    match (row, column) {
+        (Some(r), Some(c)) => t.cells[r][c].clone(),
+        (Some(r), None) => same(Box::new(t.cells[r].iter())),
+        (None, Some(c)) => same(Box::new(t.cells.iter().map(move |r| &r[c]))),
+        (None, None) => Value::Null,
     }
 }
 
@@ -551,5 +674,48 @@ mod tests {
         assert!(err(json!({"frobnicate": [1]})).contains("unknown operator"));
         assert!(err(json!({">": [1]})).contains("takes 2..2 arguments"));
         assert!(err(json!({"a": 1, "b": 2})).contains("exactly one key"));
+    }
+
+    #[test]
+    fn at_least_is_decided_as_soon_as_the_known_conditions_decide_it() {
+        // a true, b false, c and d unknown
+        let s = [Value::Bool(true), Value::Bool(false), Value::Null, Value::Null];
+        let at_least = |k: u64| run(json!({"at_least": [k, {"var": "a"}, {"var": "b"}, {"var": "c"}, {"var": "d"}]}), &s);
+        assert_eq!(at_least(1), Value::Bool(true), "one known true is enough");
+        assert_eq!(at_least(2), Value::Null, "c or d could make it");
+        assert_eq!(at_least(3), Value::Null, "c and d could make it");
+        assert_eq!(at_least(4), Value::Bool(false), "b is false: four cannot be true");
+        let known = [Value::Bool(true), Value::Bool(true), Value::Bool(false), Value::Bool(false)];
+        assert_eq!(run(json!({"at_least": [2, {"var": "a"}, {"var": "b"}, {"var": "c"}]}), &known), Value::Bool(true));
+        assert_eq!(run(json!({"at_least": [3, {"var": "a"}, {"var": "b"}, {"var": "c"}]}), &known), Value::Bool(false));
+        let resolve = |n: &str| NAMES.iter().position(|x| *x == n);
+        for bad in [json!({"at_least": [0, true]}), json!({"at_least": [3, true, false]}), json!({"at_least": ["2", true, true]})] {
+            assert!(compile(&bad, &resolve).unwrap_err().0.contains("whole number k"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn table_looks_up_bands_and_is_decided_by_a_row_or_column_of_equal_cells() {
+        // rows: a < 2 | 2 ≤ a < 5 | a ≥ 5; columns: b < 1 | b ≥ 1
+        let table = |a: Value, b: Value| {
+            run(
+                json!({"table": [{"var": "a"}, [2, 5], {"var": "b"}, [1], [["IV", "IV"], ["II", "III"], ["I", "II"]]]}),
+                &[a, b, Value::Null, Value::Null],
+            )
+        };
+        let s = |v: &str| Value::Str(v.into());
+        assert_eq!(table(num(1.9), num(0.0)), s("IV"));
+        assert_eq!(table(num(2.0), num(0.0)), s("II"), "a threshold belongs to the band above it");
+        assert_eq!(table(num(4.9), num(1.0)), s("III"));
+        assert_eq!(table(num(5.0), num(1.0)), s("II"));
+        assert_eq!(table(num(1.0), Value::Null), s("IV"), "the whole first row is IV");
+        assert_eq!(table(num(3.0), Value::Null), Value::Null);
+        assert_eq!(table(Value::Null, num(0.0)), Value::Null);
+        assert_eq!(table(Value::Null, Value::Null), Value::Null);
+        let resolve = |n: &str| NAMES.iter().position(|x| *x == n);
+        let bad = json!({"table": [{"var": "a"}, [5, 2], {"var": "b"}, [1], [[1, 1], [1, 1], [1, 1]]]});
+        assert!(compile(&bad, &resolve).unwrap_err().0.contains("ascending"));
+        let bad = json!({"table": [{"var": "a"}, [2, 5], {"var": "b"}, [1], [[1, 1], [1, 1]]]});
+        assert!(compile(&bad, &resolve).unwrap_err().0.contains("3 rows of 2 literal values"));
     }
 }

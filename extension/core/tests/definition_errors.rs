@@ -105,3 +105,29 @@ fn disease_codes_follow_the_official_numbering() {
     assert!(valid_disease_code(Nanbyo, "N348").is_ok());
     assert!(valid_disease_code(Nanbyo, "N0348").is_err());
 }
+
+#[test]
+fn a_step_allows_only_whole_steps_from_min() {
+    let def = json!({
+        "format": 1, "program": "nanbyo", "disease_code": "N999", "disease_name": "試験疾患",
+        "version_label": "試験版", "follows": "テスト", "effective_from": "2025-04-01",
+        "items": [{"id": "edss", "label": "EDSS", "section": "重症度", "type": "decimal", "min": 0, "max": 10, "step": 0.5}],
+        "diagnosis": {"source": "t", "met": true},
+        "severity": {"source": "t", "met": {">=": [{"var": "edss"}, 4.5]}}
+    });
+    let form = CompiledForm::from_value(&def).unwrap();
+    for ok in [json!(0), json!(4.5), json!("４.５"), json!(10)] {
+        let j = form.judge(json!({ "edss": ok }).as_object().unwrap());
+        assert!(j.valid, "{ok}: {:?}", j.errors);
+    }
+    let j = form.judge(json!({"edss": 3.3}).as_object().unwrap());
+    assert_eq!(j.errors.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["E_STEP"]);
+    assert_eq!(j.errors[0].message, "「EDSS」は0.5刻みで入力してください（入力値: 3.3）。");
+
+    let mut bad = def.clone();
+    bad["items"][0]["step"] = json!(0);
+    assert!(error_of(&bad).contains("step must be a number above 0"), "{}", error_of(&bad));
+    let mut text = def;
+    text["items"][0] = json!({"id": "edss", "label": "EDSS", "section": "s", "type": "text", "step": 1});
+    assert!(error_of(&text).contains("\"step\" is only for integer and decimal items"), "{}", error_of(&text));
+}

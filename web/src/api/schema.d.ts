@@ -773,6 +773,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/research_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         * @description 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         *
+         *     The items of the diseases' form definitions (and the program's general form) with whether a research request may ask for them and, if not, why (operator).
+         */
+        get: operations["research_items_get"];
+        put?: never;
+        /**
+         * 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         * @description 研究利用の申出で選べる項目（様式の定義から: 個人情報・患者と医師のブロック・自由記載は選べない、その理由）（運営主体）
+         *
+         *     The items of the diseases' form definitions (and the program's general form) with whether a research request may ask for them and, if not, why (operator).
+         */
+        post: operations["research_items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/reset_password": {
         parameters: {
             query?: never;
@@ -1275,6 +1303,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/research_summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の抽出データの集計（疾病×年度×性別×年齢階級の患者数、1〜9と逆算できるセルは秘匿）（運営主体、記録される）
+         * @description 研究利用の抽出データの集計（疾病×年度×性別×年齢階級の患者数、1〜9と逆算できるセルは秘匿）（運営主体、記録される）
+         *
+         *     The summary of a done request: patients by disease × fiscal year × sex × age band with totals (*), counts 1 to 9 and the cells that would reveal them hidden (operator; JSON, or CSV with Accept: text/csv). Audited.
+         */
+        post: operations["research_summary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/revoke_api_token": {
         parameters: {
             query?: never;
@@ -1357,6 +1407,34 @@ export interface paths {
          *     Print a form for the review board with personal data masked (HTML).
          */
         post: operations["print_form_masked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/research_requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         * @description 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         *
+         *     Every research request, newest first (operator), optionally of one state.
+         */
+        get: operations["research_requests_get"];
+        put?: never;
+        /**
+         * 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         * @description 研究利用の申出の一覧（運営主体）: 状態・件数・失敗の理由
+         *
+         *     Every research request, newest first (operator), optionally of one state.
+         */
+        post: operations["research_requests"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1551,6 +1629,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/research_dictionary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の抽出データのデータ辞書（列名・名称・型・単位・選択肢とその名称、様式の定義から）（運営主体、記録される）
+         * @description 研究利用の抽出データのデータ辞書（列名・名称・型・単位・選択肢とその名称、様式の定義から）（運営主体、記録される）
+         *
+         *     The data dictionary of a done request's CSV, generated from the form definitions: column, label, type, unit, codes with labels (operator; JSON, or CSV with Accept: text/csv). Audited.
+         */
+        post: operations["research_dictionary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/import_hospitals_csv": {
         parameters: {
             query?: never;
@@ -1727,6 +1827,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/reject_research_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の申出の却下（運営主体の管理者、理由を付けて）
+         * @description 研究利用の申出の却下（運営主体の管理者、理由を付けて）
+         *
+         *     Reject a submitted research request with the reason (operator admin). Audited.
+         */
+        post: operations["reject_research_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/research_extraction_csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の抽出データ（CSV、仮名化済み: 列はデータ辞書の順）の出力（運営主体、記録される）
+         * @description 研究利用の抽出データ（CSV、仮名化済み: 列はデータ辞書の順）の出力（運営主体、記録される）
+         *
+         *     Download the pseudonymised extraction of a done request as CSV (operator; columns in the order of its data dictionary; docs/research-extraction.md). Audited.
+         */
+        post: operations["research_extraction_csv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/submit_research_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の申出の登録（運営主体の職員が研究者に代わって入力）: 研究者・目的・制度・疾病・年度・項目（個人情報・自由記載の項目は不可）
+         * @description 研究利用の申出の登録（運営主体の職員が研究者に代わって入力）: 研究者・目的・制度・疾病・年度・項目（個人情報・自由記載の項目は不可）
+         *
+         *     Submit a research (anonymised data provision) request on a researcher's behalf (operator staff or admin): researcher, purpose, program, diseases, fiscal years and form items; items the form definitions mark personal, free text and the patient and doctor blocks are refused (400 E_RESEARCH_ITEM_REFUSED). Audited.
+         */
+        post: operations["submit_research_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/transfer_hospital_admin": {
         parameters: {
             query?: never;
@@ -1771,6 +1937,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/approve_research_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 研究利用の申出の承認（運営主体の管理者）: 連結（同じ仮名）・NDB連結は申出にあり、ここで認めたときだけ
+         * @description 研究利用の申出の承認（運営主体の管理者）: 連結（同じ仮名）・NDB連結は申出にあり、ここで認めたときだけ
+         *
+         *     Approve a submitted research request (operator admin); linked and ndb_linkage grant what the request asked for (the linked request reuses the pseudonym key of the one it links to, which must be approved). The nightly job runs it.
+         */
+        post: operations["approve_research_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/decide_secondary_hospital": {
         parameters: {
             query?: never;
@@ -1787,6 +1975,56 @@ export interface paths {
          *     Approve or refuse an application to a secondary hospital (its hospital admin).
          */
         post: operations["decide_secondary_hospital"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/get_insurance_identifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 票の患者の保険の識別情報の照会（自治体）: 連携IDは含まない
+         * @description 票の患者の保険の識別情報の照会（自治体）: 連携IDは含まない
+         *
+         *     The current insurance identifiers of the patient of a form the caller's municipality took over (its own record, else the hospital's); audited. Never the linkage id.
+         */
+        post: operations["get_insurance_identifiers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/insurance_inquiry_batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         * @description 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         *
+         *     Every request batch with its counts (requests, answered, found, not found, errors, unanswered), newest first (operator admin). No personal data.
+         */
+        get: operations["insurance_inquiry_batches_get"];
+        put?: never;
+        /**
+         * 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         * @description 履歴照会の依頼ファイル（バッチ）の一覧（運用管理者）: 件数・回答の件数
+         *
+         *     Every request batch with its counts (requests, answered, found, not found, errors, unanswered), newest first (operator admin). No personal data.
+         */
+        post: operations["insurance_inquiry_batches"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1903,6 +2141,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/record_insurance_identifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 保険の識別情報（保険者番号・記号・番号・枝番）の記録・訂正（自治体）: 被保険者証のとおり。保険者番号の検証番号を検査する
+         * @description 保険の識別情報（保険者番号・記号・番号・枝番）の記録・訂正（自治体）: 被保険者証のとおり。保険者番号の検証番号を検査する
+         *
+         *     Record or correct the insurance identifiers (insurer number with its check digit, card symbol and number, 2-digit branch) of the patient of a form the caller's municipality took over, as the insurance card shows them; audited. The same identifiers again record nothing.
+         */
+        post: operations["record_insurance_identifiers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/set_form_version_online_until": {
         parameters: {
             query?: never;
@@ -1925,6 +2185,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/create_insurance_inquiry_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 履歴照会の依頼ファイル（バッチ）の作成（運用管理者）: 保険の識別情報が新しい・変わった患者を集める
+         * @description 履歴照会の依頼ファイル（バッチ）の作成（運用管理者）: 保険の識別情報が新しい・変わった患者を集める
+         *
+         *     Make the next request batch of the insurance-history inquiry (operator admin): the patients whose identifiers are new or changed (or were answered with an error). The nightly pg_cron job does the same.
+         */
+        post: operations["create_insurance_inquiry_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/insurance_inquiry_request_file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 履歴照会の依頼ファイルの取得（運用管理者）: 作成時のまま（CSV, UTF-8）。取得は監査ログに残る
+         * @description 履歴照会の依頼ファイルの取得（運用管理者）: 作成時のまま（CSV, UTF-8）。取得は監査ログに残る
+         *
+         *     The request file of a batch as it was written (operator admin): CSV, UTF-8, as an attachment; to Accept: application/json the object {batch_id, file_name, requests, file_sha256, file}. Audited.
+         */
+        post: operations["insurance_inquiry_request_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/change_medical_institution_code": {
         parameters: {
             query?: never;
@@ -1941,6 +2245,28 @@ export interface paths {
          *     Change a hospital's medical institution code: rewrites the hospital's user ids and answers old and new.
          */
         post: operations["change_medical_institution_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/import_insurance_inquiry_answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 履歴照会の回答ファイルの取込（運用管理者, CSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も取り込まない。同じファイルを再度取り込んでも変わらない
+         * @description 履歴照会の回答ファイルの取込（運用管理者, CSV, UTF-8 または Shift_JIS）: 1行でも誤りがあれば1件も取り込まない。同じファイルを再度取り込んでも変わらない
+         *
+         *     Import the answer file of a batch (operator admin; docs/insurance-history-link.md) as the body, Content-Type application/octet-stream (UTF-8 with or without BOM, or Shift_JIS/CP932) or text/plain (UTF-8). The whole file is checked first: any problem refuses it (422, every problem by line and column) and nothing is written; answers are final, so importing the same file again changes nothing. A found answer stores the patient's linkage id, which no answer ever shows.
+         */
+        post: operations["import_insurance_inquiry_answers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2798,6 +3124,42 @@ export interface components {
          * @enum {string}
          */
         PrimaryJudgment: "meets" | "does_not_meet" | "needs_review";
+        ResearchRequest: {
+            id: number;
+            /** @description 様式の項目ID / form item ids */
+            items: string[];
+            state: components["schemas"]["ResearchRequestState"];
+            /** @description 失敗の理由 / why the run failed */
+            failure: string | null;
+            program: components["schemas"]["Program"];
+            purpose: string;
+            /** @description 連結を求める申出 / the request it asks to be linked to */
+            linked_to: number | null;
+            /** @description 抽出した行数 / rows extracted */
+            row_count: number | null;
+            /** Format: date-time */
+            decided_at: string | null;
+            decided_by: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description NDB連結IDの列を求める / asks for the NDB linkage id column */
+            ndb_linkage: boolean;
+            fiscal_years: number[];
+            /** Format: date-time */
+            submitted_at: string;
+            /** @description 入力した職員のログインID / login id of the staff who entered it */
+            submitted_by: string | null;
+            /** @description 承認の備考・却下の理由 / approval note or rejection reason */
+            decision_note: string | null;
+            disease_codes: string[];
+            /** @description 連結（同じ仮名）を承認済み / linkage (same pseudonyms) approved */
+            link_approved: boolean;
+            researcher_name: string;
+            ndb_linkage_approved: boolean;
+            researcher_affiliation: string;
+        };
         /** @description 医療機関ユーザデータファイルの誤り / a problem of the hospital user data file */
         UserDataProblem: {
             /** @description 安定したコード (E_…) / stable code */
@@ -3051,6 +3413,30 @@ export interface components {
             doctor_login_id?: string | null;
             medical_institution_code?: string | null;
         };
+        /** @description 票の患者の保険の識別情報（連携IDは含まない）/ the insurance identifiers of the form's patient (never the linkage id) */
+        InsuranceIdentifiers: {
+            /** @description 枝番 / branch number */
+            branch: string | null;
+            /** @description 被保険者証等番号 / card number */
+            number: string | null;
+            /** @description どこの記録か（null: 照会に使える記録なし）/ whose record (null: none that can be sent) */
+            source: components["schemas"]["InsuranceIdentifierSource"] | null;
+            /** @description 被保険者証等記号 / card symbol */
+            symbol: string | null;
+            /** @description record_insurance_identifiers だけ: 新しく記録した（false: 記録済みと同じ）/ record only: a new record was made */
+            changed?: boolean;
+            form_id: number;
+            patient_id: number;
+            /** Format: date-time */
+            recorded_at: string | null;
+            /** @description 保険者番号 / insurer number */
+            insurer_number: string | null;
+        };
+        /**
+         * @description 研究利用の申出の状態 / state of a research request (app.research_requests.state)
+         * @enum {string}
+         */
+        ResearchRequestState: "submitted" | "approved" | "rejected" | "running" | "done" | "failed";
         /** @description 様式の版と期間（適用開始日・オンライン登録最終日・紙の様式の受付最終日） */
         form_version_periods: {
             /** Format: int64 */
@@ -3071,10 +3457,46 @@ export interface components {
             /** Format: date */
             effective_from?: string | null;
         };
+        research_summary_row: {
+            sex?: string | null;
+            age_band?: string | null;
+            /** Format: int32 */
+            patients?: number | null;
+            suppressed?: boolean | null;
+            /** Format: int32 */
+            fiscal_year?: number | null;
+            disease_code?: string | null;
+        };
+        /**
+         * @description 回答 / the answer
+         * @enum {string}
+         */
+        InsuranceAnswerStatus: "found" | "not_found" | "error";
+        /**
+         * @description バッチを作ったもの（insurance_inquiry_batches の trigger）/ what made the batch
+         * @enum {string}
+         */
+        InsuranceBatchTrigger: "api" | "cron";
         ResearchConsentRecorded: {
             id: number;
             certification: components["schemas"]["Certification"] | null;
         };
+        research_dictionary_row: {
+            note?: string | null;
+            type?: string | null;
+            unit?: string | null;
+            codes?: unknown;
+            label?: string | null;
+            source?: string | null;
+            /** Format: int32 */
+            position?: number | null;
+            column_name?: string | null;
+        };
+        /**
+         * @description 保険の識別情報の出所 / where the identifiers come from
+         * @enum {string}
+         */
+        InsuranceIdentifierSource: "municipality" | "hospital";
         SecondaryHospitalDecision: {
             /** @description 申請 / the application */
             id: number;
@@ -3092,6 +3514,75 @@ export interface components {
             message: string;
             /** @description 列の日本語名 / the column's Japanese name */
             column_label: string | null;
+        };
+        insurance_inquiry_batch_row: {
+            /** Format: int32 */
+            found?: number | null;
+            /** Format: int32 */
+            errors?: number | null;
+            trigger?: string | null;
+            /** Format: int32 */
+            answered?: number | null;
+            /** Format: int64 */
+            batch_id?: number | null;
+            /** Format: int32 */
+            requests?: number | null;
+            file_name?: string | null;
+            /** Format: int32 */
+            not_found?: number | null;
+            /** Format: date-time */
+            created_at?: string | null;
+            /** Format: int32 */
+            unanswered?: number | null;
+            file_sha256?: string | null;
+            /** Format: date-time */
+            last_answer_at?: string | null;
+            created_by_login_id?: string | null;
+        };
+        /** @description accepted: true なら取り込んだ件数と行ごとの回答（連携IDは含まない）、false（HTTP 422）なら行ごとの誤り（1件も取り込んでいない）/ the counts and each line's answer (never the linkage id), or (422) every problem: nothing was written */
+        InsuranceInquiryAnswerImport: {
+            found: number;
+            /** @description 回答の行数 / answer lines */
+            lines: number;
+            errors: number;
+            answers: {
+                /** @description この取込で記録した / stored by this import */
+                new: boolean;
+                /** @description CSVの行（見出し行が1）/ the CSV line */
+                line: number;
+                status: components["schemas"]["InsuranceAnswerStatus"];
+                /** @description 依頼ファイルの行番号 / the request line */
+                line_no: number;
+                /** @description 相手の回答コード / the peer's code */
+                peer_code: string | null;
+            }[];
+            /** @description 新しく取り込んだ行 / new answers stored */
+            applied: number;
+            message: string;
+            /** @constant */
+            accepted: true;
+            batch_id: number;
+            /** @enum {string} */
+            encoding: "UTF8" | "UTF8_BOM" | "SJIS";
+            not_found: number;
+            /** @description 取り込み済みと同じ行 / answers already stored */
+            unchanged: number;
+            file_sha256: string;
+            answer_file_id: number;
+            /** Format: date-time */
+            previously_imported_at: string | null;
+        } | {
+            lines: number | null;
+            message: string;
+            /** @constant */
+            accepted: false;
+            problems: {
+                code: string;
+                line: number;
+                column: string | null;
+                message: string;
+            }[];
+            problem_count: number;
         };
     };
     responses: {
@@ -5286,6 +5777,110 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    research_items_get: {
+        parameters: {
+            query: {
+                /** @description 制度 / program */
+                program: components["schemas"]["Program"];
+                /** @description 疾病コード / disease codes */
+                disease_codes: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string | null;
+                        unit?: string | null;
+                        label: string | null;
+                        /** @description 申出で選べる / a request may ask for it */
+                        allowed: boolean;
+                        item_id: string;
+                        /**
+                         * @description 選べない理由 / why not
+                         * @enum {unknown}
+                         */
+                        refusal: "personal" | "identifying_block" | "free_text" | null;
+                        type_label?: string | null;
+                        /** @description 日本語の理由 / the reason in Japanese */
+                        refusal_label: string | null;
+                    }[];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /** @description 疾病コード / disease codes */
+                    disease_codes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string | null;
+                        unit?: string | null;
+                        label: string | null;
+                        /** @description 申出で選べる / a request may ask for it */
+                        allowed: boolean;
+                        item_id: string;
+                        /**
+                         * @description 選べない理由 / why not
+                         * @enum {unknown}
+                         */
+                        refusal: "personal" | "identifying_block" | "free_text" | null;
+                        type_label?: string | null;
+                        /** @description 日本語の理由 / the reason in Japanese */
+                        refusal_label: string | null;
+                    }[];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     reset_password: {
         parameters: {
             query?: never;
@@ -6786,6 +7381,85 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    research_summary: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_summary_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_summary_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_NOT_DONE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     revoke_api_token: {
         parameters: {
             query?: never;
@@ -7006,6 +7680,76 @@ export interface operations {
             };
             /** @description E_FORM_NOT_FOUND (P0002) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_requests_get: {
+        parameters: {
+            query?: {
+                /** @description 状態 / state */
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description 状態 / state */
+                    state?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7523,6 +8267,85 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    research_dictionary: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_dictionary_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["research_dictionary_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_NOT_DONE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     import_hospitals_csv: {
         parameters: {
             query?: never;
@@ -8017,6 +8840,198 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    reject_research_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 却下の理由 / reason */
+                    reason: string;
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"];
+                };
+            };
+            /** @description E_RESEARCH_FIELD_TOO_LONG (22023), E_RESEARCH_REASON_REQUIRED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_STATE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    research_extraction_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_NOT_DONE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    submit_research_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 様式の項目ID / form item ids */
+                    items?: string[];
+                    /** @description 制度 / program */
+                    program: components["schemas"]["Program"];
+                    /** @description 利用目的 / purpose */
+                    purpose: components["schemas"]["FormPurpose"];
+                    /**
+                     * Format: int64
+                     * @description 連結を求める申出（同じ仮名）/ the request to link to (same pseudonyms)
+                     */
+                    linked_to?: number;
+                    /** @description NDB連結IDの列を求める / ask for the NDB linkage id column */
+                    ndb_linkage?: boolean;
+                    /** @description 年度（1〜20件）/ fiscal years (1 to 20) */
+                    fiscal_years: number[];
+                    /** @description 疾病コード（1〜100件）/ disease codes (1 to 100) */
+                    disease_codes: string[];
+                    /** @description 研究者の氏名 / researcher's name */
+                    researcher_name: string;
+                    /** @description 研究者の所属 / researcher's affiliation */
+                    researcher_affiliation: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"];
+                };
+            };
+            /** @description E_FISCAL_YEAR (22023), E_PROGRAM (22023), E_RESEARCH_DISEASES (22023), E_RESEARCH_FIELD_REQUIRED (22023), E_RESEARCH_FIELD_TOO_LONG (22023), E_RESEARCH_ITEM_REFUSED (22023), E_RESEARCH_LINK_UNKNOWN (22023), E_UNKNOWN_DISEASE (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     transfer_hospital_admin: {
         parameters: {
             query?: never;
@@ -8153,6 +9168,79 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    approve_research_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 備考 / note */
+                    note?: string;
+                    /** @description 連結を承認する / approve the linkage */
+                    linked?: boolean;
+                    /**
+                     * Format: int64
+                     * @description 申出のID / request id
+                     */
+                    request_id: number;
+                    /** @description NDB連結を承認する / approve the NDB linkage */
+                    ndb_linkage?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResearchRequest"];
+                };
+            };
+            /** @description E_RESEARCH_FIELD_TOO_LONG (22023), E_RESEARCH_NDB_NOT_REQUESTED (22023), E_RESEARCH_NOT_LINKED (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_REQUEST_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_RESEARCH_LINK_NOT_APPROVED (55000), E_RESEARCH_REQUEST_STATE (55000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     decide_secondary_hospital: {
         parameters: {
             query?: never;
@@ -8193,6 +9281,161 @@ export interface operations {
                 };
             };
             /** @description E_NOT_HOSPITAL_ADMIN (42501), E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    get_insurance_identifiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceIdentifiers"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    insurance_inquiry_batches_get: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    insurance_inquiry_batches: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["insurance_inquiry_batch_row"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8541,6 +9784,63 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    record_insurance_identifiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 枝番（2桁）/ branch number (2 digits) */
+                    branch?: string;
+                    /** @description 被保険者証等番号 / card number */
+                    number: string;
+                    /** @description 被保険者証等記号（なければ省略）/ card symbol (left out when none) */
+                    symbol?: string;
+                    /**
+                     * Format: int64
+                     * @description 票のID / form id
+                     */
+                    form_id: number;
+                    /** @description 保険者番号（8桁、国保は6桁）/ insurer number (8 digits, 6 for national health insurance) */
+                    insurer_number: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceIdentifiers"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FORM_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     set_form_version_online_until: {
         parameters: {
             query?: never;
@@ -8584,6 +9884,101 @@ export interface operations {
                 };
             };
             /** @description E_FORM_VERSION_NOT_FOUND (P0002) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    create_insurance_inquiry_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 作ったバッチ（null: 対象なし）/ the batch made (null: nobody due) */
+                        batch: components["schemas"]["insurance_inquiry_batch_row"] | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    insurance_inquiry_request_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description バッチ番号 / batch number
+                     */
+                    batch_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": {
+                        /** @description 依頼ファイル（CSV）/ the request file (CSV) */
+                        file: string;
+                        batch_id: number;
+                        requests: number;
+                        file_name: string;
+                        file_sha256: string;
+                    };
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_BATCH_NOT_FOUND (P0002) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8669,6 +10064,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    import_insurance_inquiry_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceInquiryAnswerImport"];
+                };
+            };
+            /** @description E_CSV_EMPTY (22023), E_CSV_ENCODING (22023), E_CSV_NO_ROWS (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description E_FILE_TOO_LARGE (54000) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 応答の本文で理由を返す / the answer itself says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsuranceInquiryAnswerImport"];
                 };
             };
             default: components["responses"]["Error"];

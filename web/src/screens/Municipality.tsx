@@ -2,7 +2,8 @@
 // (typed as the patient reads it: the server normalises), see the primary
 // judgment, take it over, correct items (history kept by the server), record
 // the review result, register, and print the masked copy for the review board;
-// the certification decision and research consent (Certification.tsx, #19).
+// the certification decision and research consent (Certification.tsx, #19);
+// the patient's insurance identifiers for the history inquiry (InsuranceIdentifiers.tsx, #20).
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiError } from '../api/client';
 import { label, options, mayCall } from '../api/vocab';
@@ -15,6 +16,7 @@ import type { CheckAnswer } from '../forms/liveCheck';
 import { call, formLayout, printHtml, openHtml } from '../forms/api';
 import { FormHeader, HistoryList, changes, type FormDoc } from './Forms';
 import { CertificationPanel } from './Certification';
+import { InsuranceIdentifiersPanel } from './InsuranceIdentifiers';
 
 /** 票の受付: the access key → the form and its primary judgment → 受付. */
 export function KeyLookupPage() {
@@ -125,6 +127,7 @@ export function MunicipalityFormPage({ id }: { id: number }) {
       {['taken_over', 'reviewed', 'registered'].includes(form.status) && (
         <CertificationPanel formId={form.id} program={form.program} status={form.status} cert={form.certification ?? null} onSaved={load} />
       )}
+      <InsuranceIdentifiersPanel formId={form.id} />
       <FormEditor key={`${form.id}-${editing}-${form.history?.length}`} layout={layout} initial={form.data ?? {}} readOnly={!editing}
         firstAnswer={form.judgment} onState={(data, answer) => setState({ data, answer })} />
       <HistoryList form={form} />

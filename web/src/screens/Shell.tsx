@@ -29,7 +29,9 @@ export function navFor(): Nav[] {
     { href: '#/export', text: '票の出力', show: mayCall(role, '/rpc/export_forms_xml') },
     { href: '#/statistics', text: '統計', show: mayCall(role, '/rpc/statistics') },
     { href: '#/master', text: 'マスタ管理', show: mayCall(role, '/rpc/add_public_payer_number') },
+    { href: '#/operator/research', text: '研究利用', show: mayCall(role, '/rpc/research_requests') },
     { href: '#/api-tokens', text: 'APIトークン', show: admin && mayCall(role, '/rpc/create_api_token') },
+    { href: '#/insurance-link', text: '履歴照会連携', show: mayCall(role, '/rpc/create_insurance_inquiry_batch') },
     { href: '#/diseases', text: '疾病マスタ', show: mayCall(role, '/diseases') },
     { href: '#/password', text: 'パスワード変更', show: mayCall(role, '/rpc/change_password') },
   ].filter((n) => n.show);

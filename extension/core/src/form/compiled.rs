@@ -48,6 +48,7 @@ pub struct CompiledItem {
     pub required: bool,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    pub step: Option<f64>,
     pub max_length: Option<usize>,
     pub pattern: Option<Regex>,
     pub unit: Option<String>,
@@ -224,6 +225,14 @@ impl CompiledForm {
                     return Err(err(path.as_str(), "min is greater than max"));
                 }
             }
+            if let Some(step) = it.step {
+                if !matches!(it.kind, ItemType::Integer | ItemType::Decimal) {
+                    return Err(err(path.as_str(), "\"step\" is only for integer and decimal items"));
+                }
+                if !(step.is_finite() && step > 0.0) {
+                    return Err(err(format!("{path}.step"), "step must be a number above 0"));
+                }
+            }
             let enable_when =
                 it.enable_when.as_ref().map(|j| compile_expr(&format!("{path}.enable_when"), j)).transpose()?;
             items.push(CompiledItem {
@@ -234,6 +243,7 @@ impl CompiledForm {
                 required: it.required,
                 min: it.min,
                 max: it.max,
+                step: it.step,
                 max_length: it.max_length,
                 pattern,
                 unit: it.unit.clone(),

@@ -131,6 +131,10 @@ pub struct ItemDef {
     pub min: Option<f64>,
     #[serde(default)]
     pub max: Option<f64>,
+    /// A number must be `min` (or 0) plus a whole number of steps, e.g. 0.5
+    /// for the EDSS.
+    #[serde(default)]
+    pub step: Option<f64>,
     #[serde(default)]
     pub max_length: Option<usize>,
     #[serde(default)]

@@ -26,6 +26,8 @@ pub mod codes {
     pub const TYPE: &str = "E_TYPE";
     /// A number outside the item's range.
     pub const RANGE: &str = "E_RANGE";
+    /// A number between the item's steps (e.g. 3.3 where the steps are 0.5).
+    pub const STEP: &str = "E_STEP";
     /// Text longer than allowed.
     pub const LENGTH: &str = "E_LENGTH";
     /// Text not in the required form.

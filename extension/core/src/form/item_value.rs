@@ -106,6 +106,16 @@ fn number(item: &CompiledItem, raw: &Json, integer: bool) -> Result<Value, Findi
             format!("「{}」は{}で入力してください（入力値: {}）。", item.label, range, fmt_num(n)),
         ));
     }
+    if let Some(step) = item.step {
+        let steps = (n - item.min.unwrap_or(0.0)) / step;
+        if (steps - steps.round()).abs() > 1e-9 {
+            return Err(Finding::new(
+                &item.id,
+                codes::STEP,
+                format!("「{}」は{}刻みで入力してください（入力値: {}）。", item.label, fmt_num(step), fmt_num(n)),
+            ));
+        }
+    }
     Ok(Value::Num(n))
 }
 
