@@ -198,7 +198,7 @@ BEGIN
     -- the extension already split and normalised the data
     INSERT INTO app.forms (id, patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
                            created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year,
-                           status, data, judgment, confirmed_at, confirmed_by)
+                           status, data, judgment, confirmed_at, confirmed_by, entry_channel)
     OVERRIDING SYSTEM VALUE
     SELECT s.form_id, s.patient_id, s.version_id, s.disease_code, s.program, hospital.id, s.doctor_id, me.id,
            s.rec ->> 'purpose', s.consent, CASE WHEN s.consent THEN now() END, this_fiscal_year,
@@ -211,7 +211,9 @@ BEGIN
              || CASE WHEN s.consent_block THEN jsonb_build_object('consent_db_registration', s.consent)
                 ELSE '{}' END,
            CASE WHEN s.confirm THEN s.rec -> 'judgment' END, CASE WHEN s.confirm THEN now() END,
-           CASE WHEN s.confirm THEN me.id END
+           CASE WHEN s.confirm THEN me.id END,
+           -- keyed from a paper form's scan (C4) or sent by a hospital system (B9)
+           CASE WHEN coalesce(s.rec ->> 'scan', '') <> '' THEN 'paper' ELSE 'xml' END
       FROM settled s WHERE s.result = 'accepted'
      ORDER BY s.form_id
     RETURNING id

@@ -50,11 +50,11 @@ BEGIN
   END IF;
   INSERT INTO app.forms (patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
                          created_by, purpose, consent_db_registration, consent_recorded_at, fiscal_year,
-                         carried_over_from)
+                         carried_over_from, entry_channel)
   VALUES (p.id, v.id, CASE WHEN app.is_general_form_code(v.disease_code) THEN disease_code ELSE v.disease_code END,
           v.program, p.hospital_id, doctor.id, me.id, purpose,
           coalesce(consent, false), CASE WHEN consent THEN now() END, app.fiscal_year(current_date),
-          carried_over_from)
+          carried_over_from, 'online')
   RETURNING * INTO f;
   -- the patient block comes from the patient record; the application type
   -- item follows the form's purpose

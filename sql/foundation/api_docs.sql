@@ -617,7 +617,10 @@ INSERT INTO app.api_doc_schemas (name, schema) VALUES
        "hospital_import_results": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "form_version_states": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
        "master_tables": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
-       "master_history_actions": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
+       "master_history_actions": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "entry_channels": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "statistics_cell_flags": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}},
+       "statistics_run_statuses": {"type": "array", "items": {"$ref": "#/components/schemas/CodeLabel"}}}}');
 
 INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
   ('vocabulary', 'Every code a user is shown, with its Japanese label: programs, purposes, statuses and their transitions, primary judgments, review results, organisation kinds, roles, API token scopes, doctor kinds, sexes. Public master data.',
@@ -885,6 +888,39 @@ INSERT INTO app.api_docs (name, description_en, parameters, response_schema, res
   ('withdraw_research_consent', 'Record the withdrawal of the research-use consent (the form''s municipality); audited.',
    '{"form_id": "票のID / form id", "withdrawn_on": "撤回日（省略: 今日）/ the day withdrawn (left out: today)"}',
    '{"$ref": "#/components/schemas/ResearchConsentRecorded"}', NULL);
+
+-- Statistics (D1, sql/statistics/api.sql).
+INSERT INTO app.api_doc_schemas (name, schema) VALUES
+  ('StatisticsCatalog', '{"type": "object", "required": ["exact", "tables", "years", "refreshed_at"],
+     "properties": {"exact": {"type": "boolean", "description": "正確な件数が見える（運営主体）/ the caller sees exact counts (operator)"},
+                    "tables": {"type": "array", "items": {"type": "object", "required": ["code", "label", "row_dimension", "column_dimension"],
+                      "properties": {"code": {"type": "string"}, "label": {"type": "string"},
+                                     "row_dimension": {"enum": ["disease", "age_band"]}, "column_dimension": {"type": "string"}}}},
+                    "years": {"type": "array", "items": {"type": "object", "required": ["fiscal_year", "program"],
+                      "properties": {"fiscal_year": {"type": "integer"}, "program": {"$ref": "#/components/schemas/Program"}}}},
+                    "refreshed_at": {"type": ["string", "null"], "format": "date-time", "description": "最後に集計が成功した日時 / the last successful refresh"}}}'),
+  ('StatisticsRun', '{"type": "object", "required": ["id", "status", "started_at", "finished_at", "duration_ms", "error_code", "error_message", "forms_counted", "cells", "suppressed_cells"],
+     "properties": {"id": {"type": "integer"}, "status": {"enum": ["succeeded", "failed"], "description": "succeeded 成功、failed 失敗（前回の集計結果が残る）/ failed: the previous figures stay"},
+                    "started_at": {"type": "string", "format": "date-time"}, "finished_at": {"type": "string", "format": "date-time"},
+                    "duration_ms": {"type": "number"}, "error_code": {"type": ["string", "null"]}, "error_message": {"type": ["string", "null"]},
+                    "forms_counted": {"type": ["integer", "null"]}, "cells": {"type": ["integer", "null"]},
+                    "suppressed_cells": {"type": ["integer", "null"]}}}');
+
+INSERT INTO app.api_docs (name, description_en, parameters, response_schema, response_media) VALUES
+  ('statistics', 'The published statistics tables (operator, Ministry, municipalities), one row per cell, as JSON or CSV (Accept: text/csv). The operator gets exact counts; everyone else gets null with suppressed = true for a count of 1–9 and for the cells suppressed so that none can be worked out from totals or other tables.',
+   '{"year": "年度 / fiscal year", "program_code": "制度（nanbyo, shoman）/ program",
+     "statistics_table": "表（api.statistics_catalog の tables）/ the table (statistics_catalog tables)",
+     "disease": "疾病コード（疾病別の表の行）/ disease code (the row of the disease tables)",
+     "prefecture": "都道府県コード（都道府県別・実施主体別の表の列）/ prefecture code (columns of the prefecture and body tables)",
+     "body": "実施主体の地方公共団体コード（実施主体別の表の列）/ the implementing body''s code (column of the body table)"}',
+   NULL, '{application/json,text/csv}'),
+  ('statistics_catalog', 'What the statistics offer: the tables, the fiscal years and programs counted, the last successful refresh, and whether the caller sees exact counts.',
+   '{}', '{"$ref": "#/components/schemas/StatisticsCatalog"}', NULL),
+  ('statistics_runs', 'The statistics refresh runs, newest first (operator): trigger, start, end, duration, status, the reason of a failure, counts.',
+   '{"max_rows": "件数（最大1000）/ how many (at most 1000)"}',
+   NULL, '{application/json,text/csv}'),
+  ('refresh_statistics', 'Refresh the statistics now (operator admin; audited): the nightly job''s run. 409 while another refresh runs; a failed run answers status failed with its reason and leaves the previous figures in place.',
+   '{}', '{"$ref": "#/components/schemas/StatisticsRun"}', NULL);
 
 -- D5: the insurance-history link (sql/insurance_link/, docs/insurance-history-link.md)
 INSERT INTO app.api_doc_schemas (name, schema) VALUES

@@ -103,6 +103,14 @@ AS $$
       jsonb_build_object('code', 'form_versions', 'label', '様式の版')),
     'master_history_actions', jsonb_build_array(
       jsonb_build_object('code', 'insert', 'label', '登録'), jsonb_build_object('code', 'update', 'label', '変更')),
+    -- statistics (D1, sql/statistics/): how a form came in (app.forms.entry_channel), a cell's flag, a run's status
+    'entry_channels', jsonb_build_array(
+      jsonb_build_object('code', 'online', 'label', 'オンライン入力'), jsonb_build_object('code', 'xml', 'label', 'XML（医療機関システム）'),
+      jsonb_build_object('code', 'paper', 'label', '紙の票')),
+    'statistics_cell_flags', jsonb_build_array(jsonb_build_object('code', 'suppressed', 'label', '秘匿')),
+    'statistics_run_statuses', jsonb_build_array(
+      jsonb_build_object('code', 'running', 'label', '実行中'), jsonb_build_object('code', 'succeeded', 'label', '成功'),
+      jsonb_build_object('code', 'failed', 'label', '失敗（前回の集計結果を公開中）')),
     'sexes', (SELECT d -> 'codes'
                 FROM app.form_versions v
                CROSS JOIN LATERAL jsonb_array_elements(nanbyo.data_dictionary(v.definition)) d

@@ -19,6 +19,8 @@
 --       total, the totals row with the grand total, the bodies of one
 --       prefecture with that prefecture's cell ...). Each relation lists
 --       ALL its cells, the total included. Signs do not matter.
+--     - a cell of value 0 may be left out (with its memberships): a 0 is
+--       never suppressed and never picked to protect another cell.
 --   returns one row per input cell: suppressed = the figure must not be
 --   shown outside the operator; primary_suppressed = it is 1–9 itself
 --   (the others were suppressed to protect one).
@@ -63,8 +65,7 @@ BEGIN
   ) ON COMMIT DROP;
   CREATE TEMP TABLE IF NOT EXISTS suppression_members (
     relation  text NOT NULL,
-    cell      text NOT NULL,
-    PRIMARY KEY (relation, cell)
+    cell      text NOT NULL
   ) ON COMMIT DROP;
   TRUNCATE suppression_cells, suppression_members;
 END
@@ -78,6 +79,7 @@ CREATE OR REPLACE FUNCTION app.suppress_prepared_cells()
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning
 AS $$
 DECLARE
   changed bigint;
@@ -89,41 +91,62 @@ BEGIN
     PERFORM app.raise('22023', 'E_SUPPRESSION_FAILED',
       format('秘匿処理の入力に誤りがあります（関係式のセル %s がありません）。', bad));
   END IF;
-  ANALYZE suppression_cells;
-  ANALYZE suppression_members;
 
+  -- 1. primary
   UPDATE suppression_cells SET suppressed = true, primary_suppressed = true
    WHERE value BETWEEN 1 AND app.small_cell_limit();
 
+  -- 2. complementary, on integer keys, keeping per relation the number of
+  --    its suppressed cells up to date (each round touches only what the
+  --    last one changed)
+  DROP TABLE IF EXISTS sc_cell, sc_relation, sc_member, sc_count, sc_new;
+  CREATE TEMP TABLE sc_cell ON COMMIT DROP AS
+  SELECT row_number() OVER (ORDER BY cell) AS id, cell, value, suppressed FROM suppression_cells;
+  ALTER TABLE sc_cell ADD PRIMARY KEY (id);
+  CREATE TEMP TABLE sc_relation ON COMMIT DROP AS
+  SELECT row_number() OVER (ORDER BY relation) AS id, relation FROM (SELECT DISTINCT relation FROM suppression_members) r;
+  CREATE TEMP TABLE sc_member ON COMMIT DROP AS
+  SELECT DISTINCT r.id AS rel, c.id AS cell
+    FROM suppression_members m JOIN sc_relation r ON r.relation = m.relation JOIN sc_cell c ON c.cell = m.cell;
+  CREATE INDEX ON sc_member (rel);
+  CREATE INDEX ON sc_member (cell);
+  CREATE TEMP TABLE sc_count ON COMMIT DROP AS
+  SELECT m.rel, count(*) FILTER (WHERE c.suppressed) AS n
+    FROM sc_member m JOIN sc_cell c ON c.id = m.cell GROUP BY m.rel;
+  ALTER TABLE sc_count ADD PRIMARY KEY (rel);
+  CREATE TEMP TABLE sc_new (id bigint PRIMARY KEY) ON COMMIT DROP;
+  ANALYZE sc_cell; ANALYZE sc_member; ANALYZE sc_count;
+
   LOOP
-    WITH lonely AS (
-      SELECT m.relation
-        FROM suppression_members m JOIN suppression_cells c ON c.cell = m.cell
-       GROUP BY m.relation
-      HAVING count(*) FILTER (WHERE c.suppressed) = 1),
-    pick AS (
-      SELECT DISTINCT ON (l.relation) c.cell
-        FROM lonely l
-        JOIN suppression_members m ON m.relation = l.relation
-        JOIN suppression_cells c ON c.cell = m.cell
-       WHERE NOT c.suppressed AND c.value > 0
-       ORDER BY l.relation, c.value, c.cell)
-    UPDATE suppression_cells c SET suppressed = true
-      FROM pick WHERE c.cell = pick.cell AND NOT c.suppressed;
+    TRUNCATE sc_new;
+    WITH pick AS (
+      SELECT DISTINCT ON (k.rel) c.id
+        FROM sc_count k
+        JOIN sc_member m ON m.rel = k.rel
+        JOIN sc_cell c ON c.id = m.cell
+       WHERE k.n = 1 AND NOT c.suppressed AND c.value > 0
+       ORDER BY k.rel, c.value, c.cell),
+    done AS (
+      UPDATE sc_cell c SET suppressed = true
+        FROM (SELECT DISTINCT id FROM pick) p
+       WHERE c.id = p.id AND NOT c.suppressed
+      RETURNING c.id)
+    INSERT INTO sc_new SELECT id FROM done;
     GET DIAGNOSTICS changed = ROW_COUNT;
     EXIT WHEN changed = 0;
+    UPDATE sc_count k SET n = k.n + x.added
+      FROM (SELECT m.rel, count(*) AS added FROM sc_new s JOIN sc_member m ON m.cell = s.id GROUP BY m.rel) x
+     WHERE k.rel = x.rel;
   END LOOP;
 
-  SELECT m.relation INTO bad
-    FROM suppression_members m JOIN suppression_cells c ON c.cell = m.cell
-   GROUP BY m.relation
-  HAVING count(*) FILTER (WHERE c.suppressed) = 1
-   LIMIT 1;
+  SELECT r.relation INTO bad FROM sc_count k JOIN sc_relation r ON r.id = k.rel WHERE k.n = 1 LIMIT 1;
   IF bad IS NOT NULL THEN
     PERFORM app.raise('22023', 'E_SUPPRESSION_FAILED',
       format('秘匿処理ができません（関係式 %s の合計が合いません）。', bad));
   END IF;
-  RETURN (SELECT count(*) FROM suppression_cells WHERE suppressed);
+  UPDATE suppression_cells s SET suppressed = true
+    FROM sc_cell c WHERE c.cell = s.cell AND c.suppressed AND NOT s.suppressed;
+  RETURN (SELECT count(*) FROM sc_cell WHERE suppressed);
 END
 $$;
 

@@ -156,6 +156,8 @@ def test_the_whole_path_uploaded_downloaded_keyed_done(http, sql, paper):
     keyed = {s["id"]: s for s in http.post("/rpc/list_paper_scans", json={"status": "keyed"},
                                            headers=bearer(p["operator_token"])).json()}
     assert keyed[ids[0]]["form_id"] == form_ids[0] and keyed[ids[1]]["form_id"] == form_ids[1]
+    # the statistics count them as paper forms (entry channel, D1)
+    assert sql(f"SELECT string_agg(DISTINCT entry_channel, ',') FROM app.forms WHERE id IN ({form_ids[0]}, {form_ids[1]})") == "paper"
     assert sql(f"SELECT count(*) FROM app.audit_log WHERE action = 'paper_scan.keyed' "
                f"AND target_id IN ('{ids[0]}', '{ids[1]}')") == "2"
 

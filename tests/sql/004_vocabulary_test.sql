@@ -50,7 +50,8 @@ SELECT is((SELECT array_agg(format('%s.%s', c.conrelid::regclass, a.attname)
   ARRAY['app.accounts.organisation_kind', 'app.accounts.program', 'app.accounts.role',
         'app.certifications.outcome', 'app.certifications.program',
         'app.form_versions.program', 'app.forms.program', 'app.forms.purpose', 'app.forms.review_result',
-        'app.forms.status', 'app.monthly_caps.program', 'app.organisations.kind', 'app.paper_scans.program', 'app.public_payer_numbers.program', 'app.research_requests.program', 'app.special_cases.program'],
+        'app.forms.status', 'app.monthly_caps.program', 'app.organisations.kind', 'app.paper_scans.program', 'app.public_payer_numbers.program', 'app.research_requests.program', 'app.special_cases.program',
+        'stats.cells.program'],
   'every code column refers to the vocabulary');
 
 SELECT is((SELECT count(*)::int FROM app.form_status_transitions t

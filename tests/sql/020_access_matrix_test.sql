@@ -41,6 +41,11 @@ INSERT INTO expected_privileges VALUES
   ('api.change_medical_institution_code(bigint,text)', 'EXECUTE', '{municipality_admin,operator_admin}'),
   ('api.search_audit_log(timestamptz,timestamptz,text,text,text,text,text,integer,integer,bigint,text,boolean,timestamptz,bigint)', 'EXECUTE', '{operator_admin,operator_staff,ministry_admin,ministry_staff}'),
   ('api.verify_audit_log()', 'EXECUTE', '{operator_admin,operator_staff,ministry_admin,ministry_staff}'),
+  -- statistics (D1, #20): operator, Ministry, municipalities; the functions keep the runs and the refresh to the operator
+  ('api.statistics(integer,text,text,text,text,text)', 'EXECUTE', '{municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff}'),
+  ('api.statistics_catalog()', 'EXECUTE', '{municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff}'),
+  ('api.statistics_runs(integer)', 'EXECUTE', '{municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff}'),
+  ('api.refresh_statistics()', 'EXECUTE', '{municipality_admin,municipality_staff,operator_admin,operator_staff,ministry_admin,ministry_staff}'),
   ('api.apply_secondary_hospital(text)', 'EXECUTE', '{doctor}'),
   ('api.decide_secondary_hospital(bigint,boolean)', 'EXECUTE', '{doctor,hospital_admin}'),
   ('api.withdraw_secondary_hospital(bigint)', 'EXECUTE', '{doctor,hospital_admin}'),

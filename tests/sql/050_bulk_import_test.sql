@@ -3,7 +3,7 @@
 -- nothing written even after good forms were read.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 \ir fixtures/accounts.sql
 
 CREATE TEMP TABLE good AS SELECT format($x$<nanbyo-forms xmlns="urn:nanbyo-db:bulk:1">
@@ -62,6 +62,10 @@ SELECT is((SELECT r -> 'results' -> 2 -> 'problems' -> -1 ->> 'code' FROM batch_
   'E_DUPLICATE_EXTERNAL_ID', 'the repeated record id is rejected');
 SELECT is((SELECT count(DISTINCT f.patient_id)::int FROM app.form_imports i JOIN app.forms f ON f.id = i.form_id
             WHERE i.external_id IN ('T-10', 'T-12')), 1, 'one person in two forms is one patient');
+SELECT is((SELECT array_agg(DISTINCT f.entry_channel) FROM app.form_imports i JOIN app.forms f ON f.id = i.form_id
+            WHERE i.external_id IN ('T-10', 'T-12') AND NOT EXISTS (
+              SELECT FROM app.form_imports j WHERE j.form_id = f.id AND coalesce(j.scan, '') <> '')),
+  ARRAY['xml'], 'a hospital system''s forms came by XML (the statistics'' entry channel; paper: a record naming its scan)');
 SELECT is((SELECT string_agg(h.part || ' ' || (h.actor_account_id = pg_temp.account('doctor_a'))::text, ', ' ORDER BY h.part)
              FROM app.form_imports i JOIN app.form_history h ON h.form_id = i.form_id WHERE i.external_id = 'T-12'),
   'clinical true, personal true', 'each stored form has its history, by the uploader');

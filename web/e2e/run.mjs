@@ -1029,3 +1029,36 @@ test('audit log: the operator searches its own login and finds it; the tamper ch
   await check(page, '89-audit-log-verified');
   await page.context().close();
 });
+
+// --- statistics with small-cell protection (#20) ---
+test('statistics: the operator admin refreshes and sees the small count; the Ministry sees 秘匿 for the same cell', async () => {
+  const page = await newPage();
+  await login(page, 'OP01-0001');
+  await page.getByRole('link', { name: '統計', exact: true }).click();
+  await page.getByRole('heading', { name: '統計' }).waitFor();
+  await page.getByRole('button', { name: '再集計' }).click();
+  await page.getByText(/再集計: 成功/).waitFor();
+  await page.getByLabel('表', { exact: true }).selectOption('sex');
+  await page.getByRole('button', { name: '表示する' }).click();
+  const row = page.getByRole('row', { name: /パーキンソン病/ });
+  await row.waitFor();
+  const exact = (await row.locator('td').last().innerText()).trim();
+  assert.match(exact, /^[1-9] （秘匿）$/, 'the operator sees the small count, marked as hidden from everyone else');
+  await page.locator('figure.chart svg.stats-plot').waitFor({ timeout: 30_000 }); // the chart (Plot is loaded when first needed)
+  assert.equal(await page.locator('figure.chart style').count(), 0, 'no inline <style> (CSP)');
+  await check(page, '90-statistics-operator');
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+
+  await login(page, 'MHLW-0002');
+  await page.getByRole('link', { name: '統計', exact: true }).click();
+  await page.getByRole('heading', { name: '統計' }).waitFor();
+  await page.getByLabel('表', { exact: true }).selectOption('sex');
+  await page.getByRole('button', { name: '表示する' }).click();
+  const same = page.getByRole('row', { name: /パーキンソン病/ });
+  await same.waitFor();
+  assert.equal((await same.locator('td').last().innerText()).trim(), '秘匿', 'the Ministry sees 秘匿, not the count');
+  assert.doesNotMatch(await same.locator('td').allInnerTexts().then((t) => t.join(' ')), /[1-9]/, 'no small figure anywhere in the row');
+  assert.equal(await page.getByRole('button', { name: '再集計' }).count(), 0, 'no 再集計 for the Ministry');
+  await check(page, '91-statistics-ministry');
+  await page.context().close();
+});

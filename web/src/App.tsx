@@ -18,6 +18,7 @@ import { DiseasesPage } from './screens/Diseases';
 import { PaperScansPage } from './screens/PaperScans';
 import { AccountsPage, AccountIssuePage, BulkIssuePage, SecondaryPage, HospitalCodePage } from './screens/Accounts';
 import { AuditLogPage } from './screens/AuditLog';
+import { StatisticsPage } from './screens/Statistics';
 import { BodiesPage, HospitalsPage, FormVersionsPage, MasterHistoryPage } from './screens/Master';
 import { ResearchPage } from './screens/Research';
 
@@ -57,6 +58,7 @@ function Screen({ path }: { path: string }) {
     case '/export': return <ExportPage />;
     case '/diseases': return <DiseasesPage />;
     case '/paper-scans': return <PaperScansPage />;
+    case '/statistics': return <StatisticsPage />;
     case '/master': return <BodiesPage />;
     case '/master/hospitals': return <HospitalsPage />;
     case '/master/forms': return <FormVersionsPage />;

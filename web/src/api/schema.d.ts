@@ -315,6 +315,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         * @description 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         *
+         *     The published statistics tables (operator, Ministry, municipalities), one row per cell, as JSON or CSV (Accept: text/csv). The operator gets exact counts; everyone else gets null with suppressed = true for a count of 1–9 and for the cells suppressed so that none can be worked out from totals or other tables.
+         */
+        get: operations["statistics_get"];
+        put?: never;
+        /**
+         * 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         * @description 統計表（年度・制度・表・疾病・都道府県・実施主体で絞り込み。CSVも可）: 運営主体には正確な件数、それ以外には1〜9件と、そこから逆算できるセルを秘匿（値なし・suppressed）した件数
+         *
+         *     The published statistics tables (operator, Ministry, municipalities), one row per cell, as JSON or CSV (Accept: text/csv). The operator gets exact counts; everyone else gets null with suppressed = true for a count of 1–9 and for the cells suppressed so that none can be worked out from totals or other tables.
+         */
+        post: operations["statistics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rpc/vocabulary": {
         parameters: {
             query?: never;
@@ -1071,6 +1099,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rpc/statistics_runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 統計の集計の実行記録（新しい順。運営主体）
+         * @description 統計の集計の実行記録（新しい順。運営主体）
+         *
+         *     The statistics refresh runs, newest first (operator): trigger, start, end, duration, status, the reason of a failure, counts.
+         */
+        get: operations["statistics_runs_get"];
+        put?: never;
+        /**
+         * 統計の集計の実行記録（新しい順。運営主体）
+         * @description 統計の集計の実行記録（新しい順。運営主体）
+         *
+         *     The statistics refresh runs, newest first (operator): trigger, start, end, duration, status, the reason of a failure, counts.
+         */
+        post: operations["statistics_runs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/secondary_hospitals": {
         parameters: {
             query?: never;
@@ -1301,34 +1357,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 操作ログ検索（運営主体・厚生労働省）: 利用者、組織、操作、対象、期間、リクエストID、結果で検索
-         * @description 操作ログ検索（運営主体・厚生労働省）: 利用者、組織、操作、対象、期間、リクエストID、結果で検索
+         * 操作ログ検索（運営主体・厚生労働省）
+         * @description 操作ログ検索（運営主体・厚生労働省）
          *
-         *     Search the audit log (operator, Ministry) by actor, organisation, action prefix, target record, time range, request id and outcome; reads of personal data included. Newest first (or oldest first), paged by offset or by keyset (cursor_at and cursor_id of the last row). CSV with Accept: text/csv. Personal values are masked for the Ministry; the search is itself logged.
+         *     Search the audit log (operator, Ministry).
          */
         post: operations["search_audit_log"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rpc/verify_audit_log": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 操作ログの改ざん検査（運営主体・厚生労働省）: ハッシュ連鎖を検証し、最初に壊れた箇所を示す
-         * @description 操作ログの改ざん検査（運営主体・厚生労働省）: ハッシュ連鎖を検証し、最初に壊れた箇所を示す
-         *
-         *     Verify the audit log's hash chain (operator, Ministry): seals the entries not sealed yet, checks every link in batches, and answers the first broken link (a missing link, a missing or changed entry, a broken chain) or ok, with how many links were verified and how many entries are not sealed. The check is logged.
-         */
-        post: operations["verify_audit_log"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1473,6 +1507,56 @@ export interface paths {
          *     Postal code to address: every address of the code (prefecture, city, town, with kana) from Japan Post's data; an empty array for a code that has none. Logged-in users; not audit-logged (no personal data).
          */
         post: operations["lookup_postal_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/refresh_statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 統計を今すぐ再集計する（運営主体の管理者。実行中なら409。失敗しても前回の集計結果は残る）
+         * @description 統計を今すぐ再集計する（運営主体の管理者。実行中なら409。失敗しても前回の集計結果は残る）
+         *
+         *     Refresh the statistics now (operator admin; audited): the nightly job's run. 409 while another refresh runs; a failed run answers status failed with its reason and leaves the previous figures in place.
+         */
+        post: operations["refresh_statistics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/statistics_catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         * @description 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         *
+         *     What the statistics offer: the tables, the fiscal years and programs counted, the last successful refresh, and whether the caller sees exact counts.
+         */
+        get: operations["statistics_catalog_get"];
+        put?: never;
+        /**
+         * 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         * @description 統計で選べるもの（表・年度と制度）と最後に集計した日時
+         *
+         *     What the statistics offer: the tables, the fiscal years and programs counted, the last successful refresh, and whether the caller sees exact counts.
+         */
+        post: operations["statistics_catalog"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2437,6 +2521,30 @@ export interface components {
             content_sha256: string;
             form_version_id: number | null;
         };
+        /** @description 操作ログ（追記のみ） */
+        audit_log: {
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            id: number;
+            action: string;
+            detail: unknown;
+            outcome: string;
+            target_id?: string | null;
+            actor_role?: string | null;
+            request_id?: string | null;
+            target_kind?: string | null;
+            /**
+             * Format: int64
+             * @description APIトークンによる要求のとき、そのトークン
+             */
+            api_token_id?: number | null;
+            actor_login_id?: string | null;
+            /** Format: int64 */
+            actor_account_id?: number | null;
+            /** Format: int64 */
+            actor_organisation_id?: number | null;
+        };
         FormAnswer: {
             id: number;
             status: components["schemas"]["FormStatus"];
@@ -2523,8 +2631,6 @@ export interface components {
                 income_tier: components["schemas"]["IncomeTier"];
                 special_case: components["schemas"]["SpecialCase"];
             }[];
-            /** @description 操作ログの操作（read. は個人情報の閲覧）/ actions of audit entries (read. are reads of personal data) */
-            audit_actions: components["schemas"]["CodeLabel"][];
             form_purposes: components["schemas"]["CodeLabel"][];
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
@@ -2534,8 +2640,7 @@ export interface components {
             special_cases: (components["schemas"]["CodeLabel"] & {
                 program: components["schemas"]["Program"];
             })[];
-            /** @description 操作ログの結果 / outcomes of audit entries */
-            audit_outcomes: components["schemas"]["CodeLabel"][];
+            entry_channels?: components["schemas"]["CodeLabel"][];
             import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
             /** @description 行政記載欄の項目 / the items of the administrative box */
@@ -2557,6 +2662,7 @@ export interface components {
             paper_scan_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
             })[];
+            statistics_cell_flags?: components["schemas"]["CodeLabel"][];
             master_history_actions: components["schemas"]["CodeLabel"][];
             form_status_transitions: {
                 to: string;
@@ -2564,6 +2670,7 @@ export interface components {
                 action: string;
             }[];
             hospital_import_results: components["schemas"]["CodeLabel"][];
+            statistics_run_statuses?: components["schemas"]["CodeLabel"][];
             secondary_hospital_statuses: components["schemas"]["CodeLabel"][];
         };
         /** @description 判定が決まらない間、その判定が待っている空の項目（様式の順）/ while undecided: the empty items the decision waits for, in form order */
@@ -2852,25 +2959,23 @@ export interface components {
          * @enum {string}
          */
         RefusalReason: "diagnosis_not_met" | "severity_not_met" | "other";
-        audit_log_row: {
+        StatisticsRun: {
+            id: number;
+            cells: number | null;
+            /**
+             * @description succeeded 成功、failed 失敗（前回の集計結果が残る）/ failed: the previous figures stay
+             * @enum {unknown}
+             */
+            status: "succeeded" | "failed";
+            error_code: string | null;
             /** Format: date-time */
-            at?: string | null;
-            /** Format: int64 */
-            id?: number | null;
-            action?: string | null;
-            detail?: unknown;
-            outcome?: string | null;
-            target_id?: string | null;
-            actor_role?: string | null;
-            request_id?: string | null;
-            target_kind?: string | null;
-            /** Format: int64 */
-            api_token_id?: number | null;
-            actor_login_id?: string | null;
-            /** Format: int64 */
-            actor_account_id?: number | null;
-            /** Format: int64 */
-            actor_organisation_id?: number | null;
+            started_at: string;
+            duration_ms: number;
+            /** Format: date-time */
+            finished_at: string;
+            error_message: string | null;
+            forms_counted: number | null;
+            suppressed_cells: number | null;
         };
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
@@ -2958,6 +3063,26 @@ export interface components {
             record_id?: number | null;
             request_id?: string | null;
             table_name?: string | null;
+        };
+        statistics_run: {
+            /** Format: int64 */
+            id?: number | null;
+            /** Format: int64 */
+            cells?: number | null;
+            status?: string | null;
+            trigger?: string | null;
+            error_code?: string | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            duration_ms?: number | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            error_message?: string | null;
+            /** Format: int64 */
+            forms_counted?: number | null;
+            /** Format: int64 */
+            suppressed_cells?: number | null;
+            requested_by_login_id?: string | null;
         };
         AccessKeyIssued: {
             status: components["schemas"]["FormStatus"];
@@ -3078,6 +3203,23 @@ export interface components {
             primary_judgment?: string | null;
             patient_name_kana?: string | null;
         };
+        statistics_cell: {
+            /** Format: int64 */
+            value?: number | null;
+            program?: string | null;
+            row_key?: string | null;
+            row_label?: string | null;
+            column_key?: string | null;
+            suppressed?: boolean | null;
+            table_code?: string | null;
+            /** Format: int32 */
+            fiscal_year?: number | null;
+            column_label?: string | null;
+            /** Format: int32 */
+            row_position?: number | null;
+            /** Format: int32 */
+            column_position?: number | null;
+        };
         FormHistoryEntry: {
             /** Format: date-time */
             at: string;
@@ -3097,34 +3239,6 @@ export interface components {
             detail?: unknown;
             /** Format: int64 */
             account_id?: number | null;
-        };
-        /** @description 操作ログの改ざん検査の結果 / the result of verifying the audit log's hash chain */
-        AuditVerification: {
-            /** @description 連鎖の長さ / links in the chain */
-            links: number;
-            /**
-             * @description ok: 改ざんなし / sound; broken: 壊れた箇所あり / a broken link
-             * @enum {string}
-             */
-            status: "ok" | "broken";
-            /** @description まだ封印されていない操作ログの件数 / entries not sealed yet */
-            unsealed: number;
-            /** @description 検証できた件数（最初の破損の手前まで）/ links verified (up to the first break) */
-            verified: number;
-            /** @description この検査で封印した件数 / entries sealed by this check */
-            sealed_now: number;
-            duration_ms: number;
-            first_break: {
-                seq: number;
-                message: string;
-                /** @enum {string} */
-                problem: "missing_link" | "missing_entry" | "changed_entry" | "broken_chain";
-                /** Format: date-time */
-                audit_at: string | null;
-                audit_id: number | null;
-            } | null;
-            /** @description 最後の環の chain_hash（16進）/ the last chain_hash (hex) */
-            last_chain_hash: string | null;
         };
         /** @description 様式の版と期間 / a form version and its periods */
         FormVersionPeriod: {
@@ -3172,6 +3286,26 @@ export interface components {
             valid_until: string | null;
             /** @description 実施主体 / the implementing body */
             organisation_id: number;
+        };
+        StatisticsCatalog: {
+            /** @description 正確な件数が見える（運営主体）/ the caller sees exact counts (operator) */
+            exact: boolean;
+            years: {
+                program: components["schemas"]["Program"];
+                fiscal_year: number;
+            }[];
+            tables: {
+                code: string;
+                label: string;
+                /** @enum {unknown} */
+                row_dimension: "disease" | "age_band";
+                column_dimension: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description 最後に集計が成功した日時 / the last successful refresh
+             */
+            refreshed_at: string | null;
         };
         /** @description 認定結果の入力（sql/municipality/certification_rules.sql）/ a certification to record */
         CertificationInput: {
@@ -4238,6 +4372,140 @@ export interface operations {
             };
             /** @description E_RATE_LIMITED (54000) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_get: {
+        parameters: {
+            query?: {
+                /** @description 年度 / fiscal year */
+                year?: number;
+                /** @description 制度（nanbyo, shoman）/ program */
+                program_code?: string;
+                /** @description 表（api.statistics_catalog の tables）/ the table (statistics_catalog tables) */
+                statistics_table?: string;
+                /** @description 疾病コード（疾病別の表の行）/ disease code (the row of the disease tables) */
+                disease?: string;
+                /** @description 都道府県コード（都道府県別・実施主体別の表の列）/ prefecture code (columns of the prefecture and body tables) */
+                prefecture?: string;
+                /** @description 実施主体の地方公共団体コード（実施主体別の表の列）/ the implementing body's code (column of the body table) */
+                body?: string;
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description 実施主体の地方公共団体コード（実施主体別の表の列）/ the implementing body's code (column of the body table) */
+                    body?: string;
+                    /**
+                     * Format: int32
+                     * @description 年度 / fiscal year
+                     */
+                    year?: number;
+                    /** @description 疾病コード（疾病別の表の行）/ disease code (the row of the disease tables) */
+                    disease?: string;
+                    /** @description 都道府県コード（都道府県別・実施主体別の表の列）/ prefecture code (columns of the prefecture and body tables) */
+                    prefecture?: string;
+                    /** @description 制度（nanbyo, shoman）/ program */
+                    program_code?: string;
+                    /** @description 表（api.statistics_catalog の tables）/ the table (statistics_catalog tables) */
+                    statistics_table?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_cell"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6482,6 +6750,120 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    statistics_runs_get: {
+        parameters: {
+            query?: {
+                /** @description 件数（最大1000）/ how many (at most 1000) */
+                max_rows?: number;
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_runs: {
+        parameters: {
+            query?: {
+                /** @description 返す列 / columns to return */
+                select?: string;
+                /** @description 並び順 / order, e.g. id.desc */
+                order?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                /** @description count=exact: 総件数を Content-Range に / the total in Content-Range */
+                Prefer?: "count=exact" | "count=planned" | "count=estimated";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int32
+                     * @description 件数（最大1000）/ how many (at most 1000)
+                     */
+                    max_rows?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description 一部（ページ）/ Partial Content: one page of the rows */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["statistics_run"][];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     secondary_hospitals_list: {
         parameters: {
             query?: {
@@ -7159,7 +7541,7 @@ export interface operations {
                     from?: string;
                     /**
                      * Format: int32
-                     * @description 件数（1〜1000）/ page size (1 to 1000)
+                     * @description 件数 / page size
                      */
                     limit?: number;
                     /** @description 操作（前方一致、例: form.）/ action prefix, e.g. form. */
@@ -7169,33 +7551,14 @@ export interface operations {
                      * @description 開始位置 / offset
                      */
                     offset?: number;
-                    /** @description 結果（success 成功、failure 失敗、refused 拒否）/ outcome (success, failure, refused) */
-                    outcome?: string;
-                    /**
-                     * Format: date-time
-                     * @description 続きの位置: 前のページの最後の行の日時 / keyset cursor: at of the last row of the previous page
-                     */
-                    cursor_at?: string;
-                    /**
-                     * Format: int64
-                     * @description 続きの位置: 前のページの最後の行のID / keyset cursor: id of the last row of the previous page
-                     */
-                    cursor_id?: number;
                     /** @description 対象のID / id of the target */
                     target_id?: string;
                     /** @description リクエストID (X-Request-Id) / request id */
                     request_id?: string;
                     /** @description 対象の種類 / kind of target (e.g. form) */
                     target_kind?: string;
-                    /** @description 古い順（既定は新しい順）/ oldest first (default: newest first) */
-                    oldest_first?: boolean;
                     /** @description 操作した利用者のログインID / login id of the actor */
                     actor_login_id?: string;
-                    /**
-                     * Format: int64
-                     * @description 操作した利用者の組織のID / organisation of the actor
-                     */
-                    organisation_id?: number;
                 };
             };
         };
@@ -7207,7 +7570,7 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
-                    "application/json": components["schemas"]["audit_log_row"][];
+                    "application/json": components["schemas"]["audit_log"][];
                 };
             };
             /** @description 一部（ページ）/ Partial Content: one page of the rows */
@@ -7217,41 +7580,7 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
-                    "application/json": components["schemas"]["audit_log_row"][];
-                };
-            };
-            /** @description E_AUDIT_CURSOR (22023), E_AUDIT_OUTCOME (22023) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    verify_audit_log: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditVerification"];
+                    "application/json": components["schemas"]["audit_log"][];
                 };
             };
             default: components["responses"]["Error"];
@@ -7650,6 +7979,104 @@ export interface operations {
             };
             /** @description E_POSTAL_CODES_NOT_LOADED (55000) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    refresh_statistics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsRun"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_catalog_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsCatalog"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    statistics_catalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsCatalog"];
+                };
+            };
+            /** @description E_NOT_LOGGED_IN (42501), E_ROLE_NOT_ALLOWED (42501) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

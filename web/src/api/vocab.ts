@@ -19,6 +19,7 @@ const VOCABULARY_KINDS: Record<string, string> = {
   municipality_kinds: 'MunicipalityKind', hospital_import_results: 'HospitalImportResult',
   form_version_states: 'FormVersionState', master_tables: 'MasterTable', master_history_actions: 'MasterHistoryAction',
   audit_outcomes: 'AuditOutcome', audit_actions: 'AuditAction',
+  entry_channels: 'EntryChannel', statistics_cell_flags: 'StatisticsCellFlag', statistics_run_statuses: 'StatisticsRunStatus',
 };
 
 /** The 行政記載欄's items as the server defines them (app.admin_box_items). */

@@ -27,6 +27,7 @@ export function navFor(): Nav[] {
     { href: '#/secondary', text: '兼務先', show: mayCall(role, '/rpc/apply_secondary_hospital') || mayCall(role, '/rpc/decide_secondary_hospital') },
     { href: '#/hospital-code', text: '医療機関コード変更', show: mayCall(role, '/rpc/change_medical_institution_code') },
     { href: '#/export', text: '票の出力', show: mayCall(role, '/rpc/export_forms_xml') },
+    { href: '#/statistics', text: '統計', show: mayCall(role, '/rpc/statistics') },
     { href: '#/master', text: 'マスタ管理', show: mayCall(role, '/rpc/add_public_payer_number') },
     { href: '#/operator/research', text: '研究利用', show: mayCall(role, '/rpc/research_requests') },
     { href: '#/api-tokens', text: 'APIトークン', show: admin && mayCall(role, '/rpc/create_api_token') },
