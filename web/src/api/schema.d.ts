@@ -1357,12 +1357,34 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 操作ログ検索（運営主体・厚生労働省）
-         * @description 操作ログ検索（運営主体・厚生労働省）
+         * 操作ログ検索（運営主体・厚生労働省）: 利用者、組織、操作、対象、期間、リクエストID、結果で検索
+         * @description 操作ログ検索（運営主体・厚生労働省）: 利用者、組織、操作、対象、期間、リクエストID、結果で検索
          *
-         *     Search the audit log (operator, Ministry).
+         *     Search the audit log (operator, Ministry) by actor, organisation, action prefix, target record, time range, request id and outcome; reads of personal data included. Newest first (or oldest first), paged by offset or by keyset (cursor_at and cursor_id of the last row). CSV with Accept: text/csv. Personal values are masked for the Ministry; the search is itself logged.
          */
         post: operations["search_audit_log"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rpc/verify_audit_log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 操作ログの改ざん検査（運営主体・厚生労働省）: ハッシュ連鎖を検証し、最初に壊れた箇所を示す
+         * @description 操作ログの改ざん検査（運営主体・厚生労働省）: ハッシュ連鎖を検証し、最初に壊れた箇所を示す
+         *
+         *     Verify the audit log's hash chain (operator, Ministry): seals the entries not sealed yet, checks every link in batches, and answers the first broken link (a missing link, a missing or changed entry, a broken chain) or ok, with how many links were verified and how many entries are not sealed. The check is logged.
+         */
+        post: operations["verify_audit_log"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2521,30 +2543,6 @@ export interface components {
             content_sha256: string;
             form_version_id: number | null;
         };
-        /** @description 操作ログ（追記のみ） */
-        audit_log: {
-            /** Format: date-time */
-            at: string;
-            /** Format: int64 */
-            id: number;
-            action: string;
-            detail: unknown;
-            outcome: string;
-            target_id?: string | null;
-            actor_role?: string | null;
-            request_id?: string | null;
-            target_kind?: string | null;
-            /**
-             * Format: int64
-             * @description APIトークンによる要求のとき、そのトークン
-             */
-            api_token_id?: number | null;
-            actor_login_id?: string | null;
-            /** Format: int64 */
-            actor_account_id?: number | null;
-            /** Format: int64 */
-            actor_organisation_id?: number | null;
-        };
         FormAnswer: {
             id: number;
             status: components["schemas"]["FormStatus"];
@@ -2631,6 +2629,8 @@ export interface components {
                 income_tier: components["schemas"]["IncomeTier"];
                 special_case: components["schemas"]["SpecialCase"];
             }[];
+            /** @description 操作ログの操作（read. は個人情報の閲覧）/ actions of audit entries (read. are reads of personal data) */
+            audit_actions: components["schemas"]["CodeLabel"][];
             form_purposes: components["schemas"]["CodeLabel"][];
             form_statuses: (components["schemas"]["CodeLabel"] & {
                 position?: number;
@@ -2640,6 +2640,8 @@ export interface components {
             special_cases: (components["schemas"]["CodeLabel"] & {
                 program: components["schemas"]["Program"];
             })[];
+            /** @description 操作ログの結果 / outcomes of audit entries */
+            audit_outcomes: components["schemas"]["CodeLabel"][];
             entry_channels?: components["schemas"]["CodeLabel"][];
             import_results: components["schemas"]["CodeLabel"][];
             review_results: components["schemas"]["CodeLabel"][];
@@ -2977,6 +2979,26 @@ export interface components {
             forms_counted: number | null;
             suppressed_cells: number | null;
         };
+        audit_log_row: {
+            /** Format: date-time */
+            at?: string | null;
+            /** Format: int64 */
+            id?: number | null;
+            action?: string | null;
+            detail?: unknown;
+            outcome?: string | null;
+            target_id?: string | null;
+            actor_role?: string | null;
+            request_id?: string | null;
+            target_kind?: string | null;
+            /** Format: int64 */
+            api_token_id?: number | null;
+            actor_login_id?: string | null;
+            /** Format: int64 */
+            actor_account_id?: number | null;
+            /** Format: int64 */
+            actor_organisation_id?: number | null;
+        };
         /** @description 様式マスタ（疾病ごとの様式の版と定義） */
         form_versions: {
             /** Format: int64 */
@@ -3239,6 +3261,34 @@ export interface components {
             detail?: unknown;
             /** Format: int64 */
             account_id?: number | null;
+        };
+        /** @description 操作ログの改ざん検査の結果 / the result of verifying the audit log's hash chain */
+        AuditVerification: {
+            /** @description 連鎖の長さ / links in the chain */
+            links: number;
+            /**
+             * @description ok: 改ざんなし / sound; broken: 壊れた箇所あり / a broken link
+             * @enum {string}
+             */
+            status: "ok" | "broken";
+            /** @description まだ封印されていない操作ログの件数 / entries not sealed yet */
+            unsealed: number;
+            /** @description 検証できた件数（最初の破損の手前まで）/ links verified (up to the first break) */
+            verified: number;
+            /** @description この検査で封印した件数 / entries sealed by this check */
+            sealed_now: number;
+            duration_ms: number;
+            first_break: {
+                seq: number;
+                message: string;
+                /** @enum {string} */
+                problem: "missing_link" | "missing_entry" | "changed_entry" | "broken_chain";
+                /** Format: date-time */
+                audit_at: string | null;
+                audit_id: number | null;
+            } | null;
+            /** @description 最後の環の chain_hash（16進）/ the last chain_hash (hex) */
+            last_chain_hash: string | null;
         };
         /** @description 様式の版と期間 / a form version and its periods */
         FormVersionPeriod: {
@@ -7541,7 +7591,7 @@ export interface operations {
                     from?: string;
                     /**
                      * Format: int32
-                     * @description 件数 / page size
+                     * @description 件数（1〜1000）/ page size (1 to 1000)
                      */
                     limit?: number;
                     /** @description 操作（前方一致、例: form.）/ action prefix, e.g. form. */
@@ -7551,14 +7601,33 @@ export interface operations {
                      * @description 開始位置 / offset
                      */
                     offset?: number;
+                    /** @description 結果（success 成功、failure 失敗、refused 拒否）/ outcome (success, failure, refused) */
+                    outcome?: string;
+                    /**
+                     * Format: date-time
+                     * @description 続きの位置: 前のページの最後の行の日時 / keyset cursor: at of the last row of the previous page
+                     */
+                    cursor_at?: string;
+                    /**
+                     * Format: int64
+                     * @description 続きの位置: 前のページの最後の行のID / keyset cursor: id of the last row of the previous page
+                     */
+                    cursor_id?: number;
                     /** @description 対象のID / id of the target */
                     target_id?: string;
                     /** @description リクエストID (X-Request-Id) / request id */
                     request_id?: string;
                     /** @description 対象の種類 / kind of target (e.g. form) */
                     target_kind?: string;
+                    /** @description 古い順（既定は新しい順）/ oldest first (default: newest first) */
+                    oldest_first?: boolean;
                     /** @description 操作した利用者のログインID / login id of the actor */
                     actor_login_id?: string;
+                    /**
+                     * Format: int64
+                     * @description 操作した利用者の組織のID / organisation of the actor
+                     */
+                    organisation_id?: number;
                 };
             };
         };
@@ -7570,7 +7639,7 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
-                    "application/json": components["schemas"]["audit_log"][];
+                    "application/json": components["schemas"]["audit_log_row"][];
                 };
             };
             /** @description 一部（ページ）/ Partial Content: one page of the rows */
@@ -7580,7 +7649,41 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
-                    "application/json": components["schemas"]["audit_log"][];
+                    "application/json": components["schemas"]["audit_log_row"][];
+                };
+            };
+            /** @description E_AUDIT_CURSOR (22023), E_AUDIT_OUTCOME (22023) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    verify_audit_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
                 };
             };
             default: components["responses"]["Error"];
