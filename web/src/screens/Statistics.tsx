@@ -59,6 +59,9 @@ function Chart({ cells, row, title }: { cells: Cell[]; row: string; title: strin
       });
       // Plot's own <style> element would break the Content-Security-Policy (style-src 'self'): styles.css has its rules
       chart.querySelectorAll('style').forEach((e) => e.remove());
+      // the chart is one image with one label (the table beside it has the figures); Plot's
+      // aria-label on its <g> groups is not allowed there (axe: aria-prohibited-attr)
+      chart.querySelectorAll('[aria-label]').forEach((e) => e.removeAttribute('aria-label'));
       chart.setAttribute('role', 'img');
       chart.setAttribute('aria-label', `${title}のグラフ`);
       box.current.replaceChildren(chart);
