@@ -46,8 +46,14 @@ function Chart({ cells, row, title }: { cells: Cell[]; row: string; title: strin
   const data = cells.filter((c) => c.row_key === row && c.column_key !== '*' && c.value != null)
     .sort((a, b) => a.column_position - b.column_position);
   const left = cells.filter((c) => c.row_key === row && c.column_key !== '*' && c.value == null).length;
+  // nothing to draw when every published figure is 0 (or hidden): a chart of zeros says nothing
+  const drawable = data.some((c) => (c.value ?? 0) > 0);
   useEffect(() => {
     let gone = false;
+    if (!drawable) {
+      box.current?.replaceChildren();
+      return;
+    }
     import('@observablehq/plot').then((Plot) => {
       if (gone || !box.current) return;
       const chart = Plot.plot({
@@ -71,6 +77,7 @@ function Chart({ cells, row, title }: { cells: Cell[]; row: string; title: strin
   return (
     <figure class="chart">
       <div ref={box} />
+      {!drawable && <p class="hint">グラフに表示できる数値がありません（すべて0件または{label('StatisticsCellFlag', 'suppressed')}）。</p>}
       <figcaption>{title}{left ? `（${label('StatisticsCellFlag', 'suppressed')}の${left}区分はグラフに含めていません）` : ''}</figcaption>
     </figure>
   );
