@@ -296,10 +296,9 @@ fn compile_op(op: &str, args: &[&Json], resolve: &dyn Fn(&str) -> Option<usize>)
         }
         "at_least" => {
             arity(2, usize::MAX)?;
-            let k = args[0]
-                .as_u64()
-                .filter(|k| *k >= 1 && (*k as usize) < args.len())
-                .ok_or_else(|| ExprError("\"at_least\" needs a whole number k from 1 to the number of conditions first".into()))?;
+            let k = args[0].as_u64().filter(|k| *k >= 1 && (*k as usize) < args.len()).ok_or_else(|| {
+                ExprError("\"at_least\" needs a whole number k from 1 to the number of conditions first".into())
+            })?;
             Expr::AtLeast(k as usize, all(&args[1..])?)
         }
         "table" => {
@@ -680,7 +679,8 @@ mod tests {
     fn at_least_is_decided_as_soon_as_the_known_conditions_decide_it() {
         // a true, b false, c and d unknown
         let s = [Value::Bool(true), Value::Bool(false), Value::Null, Value::Null];
-        let at_least = |k: u64| run(json!({"at_least": [k, {"var": "a"}, {"var": "b"}, {"var": "c"}, {"var": "d"}]}), &s);
+        let at_least =
+            |k: u64| run(json!({"at_least": [k, {"var": "a"}, {"var": "b"}, {"var": "c"}, {"var": "d"}]}), &s);
         assert_eq!(at_least(1), Value::Bool(true), "one known true is enough");
         assert_eq!(at_least(2), Value::Null, "c or d could make it");
         assert_eq!(at_least(3), Value::Null, "c and d could make it");
@@ -689,7 +689,11 @@ mod tests {
         assert_eq!(run(json!({"at_least": [2, {"var": "a"}, {"var": "b"}, {"var": "c"}]}), &known), Value::Bool(true));
         assert_eq!(run(json!({"at_least": [3, {"var": "a"}, {"var": "b"}, {"var": "c"}]}), &known), Value::Bool(false));
         let resolve = |n: &str| NAMES.iter().position(|x| *x == n);
-        for bad in [json!({"at_least": [0, true]}), json!({"at_least": [3, true, false]}), json!({"at_least": ["2", true, true]})] {
+        for bad in [
+            json!({"at_least": [0, true]}),
+            json!({"at_least": [3, true, false]}),
+            json!({"at_least": ["2", true, true]}),
+        ] {
             assert!(compile(&bad, &resolve).unwrap_err().0.contains("whole number k"), "{bad}");
         }
     }
