@@ -1,6 +1,8 @@
 //! Time to judge one complete SLE form (N049: 45 items + header, SLEDAI and
-//! EULAR/ACR calculations) in the core, and to compile its definition.
-//! Prints the median and the 10th/90th percentiles over batches.
+//! EULAR/ACR calculations, the largest bundled definition) in the core, and
+//! to compile its definition; then every bundled disease's first `meets_*`
+//! golden case, to name the slowest. Prints the median and the 10th/90th
+//! percentiles over batches.
 //!
 //!     cargo bench -p nanbyo-core --bench judge
 
@@ -44,7 +46,13 @@ fn percentiles(mut ns_per_iter: Vec<f64>) -> (f64, f64, f64) {
     (at(0.1), at(0.5), at(0.9))
 }
 
-fn measure(name: &str, batches: usize, per_batch: usize, mut f: impl FnMut()) {
+fn measure(name: &str, batches: usize, per_batch: usize, f: impl FnMut()) {
+    let (p10, p50, p90) = timed(batches, per_batch, f);
+    println!("{name:<40} median {:>8.2} µs   p10 {:>8.2} µs   p90 {:>8.2} µs", p50 / 1e3, p10 / 1e3, p90 / 1e3);
+}
+
+/// (p10, p50, p90) nanoseconds per call.
+fn timed(batches: usize, per_batch: usize, mut f: impl FnMut()) -> (f64, f64, f64) {
     for _ in 0..per_batch {
         f(); // warm-up
     }
@@ -57,8 +65,17 @@ fn measure(name: &str, batches: usize, per_batch: usize, mut f: impl FnMut()) {
             t.elapsed().as_nanos() as f64 / per_batch as f64
         })
         .collect();
-    let (p10, p50, p90) = percentiles(samples);
-    println!("{name:<40} median {:>8.2} µs   p10 {:>8.2} µs   p90 {:>8.2} µs", p50 / 1e3, p10 / 1e3, p90 / 1e3);
+    percentiles(samples)
+}
+
+/// The input of a disease's first `meets_*` golden case, from the form master.
+fn meets_case(path: &str) -> Option<(String, Map<String, Value>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(path).parent()?.join("cases");
+    let mut names: Vec<_> = std::fs::read_dir(&dir).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    names.sort();
+    let file = names.into_iter().find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("meets")))?;
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;
+    Some((file.file_stem()?.to_string_lossy().into_owned(), case["input"].as_object()?.clone()))
 }
 
 fn main() {
@@ -80,4 +97,19 @@ fn main() {
     measure("compile SLE definition (once per backend)", 31, 50, || {
         black_box(CompiledForm::from_json(black_box(text)).unwrap());
     });
+
+    let mut each: Vec<(f64, String)> = Vec::new();
+    for f in bundled::DEFINITIONS {
+        let Some((case, data)) = meets_case(f.path) else { continue };
+        let form = CompiledForm::from_json(f.definition).unwrap();
+        let (_, p50, _) = timed(31, 500, || {
+            black_box(form.judge(black_box(&data)));
+        });
+        each.push((p50, format!("{} ({case})", f.disease_code)));
+    }
+    each.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
+    println!("every bundled disease's first meets_* case ({} diseases), slowest first:", each.len());
+    for (p50, name) in each.iter().take(5) {
+        println!("  {name:<60} median {:>8.2} µs", p50 / 1e3);
+    }
 }
