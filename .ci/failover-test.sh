@@ -63,10 +63,12 @@ old_name=${old##*/}
 keeper=$(pgrep -f "pg_autoctl run --pgdata $old\$" | head -n 1)
 postmaster=$(head -n 1 "$old/postmaster.pid")
 pgid=$(ps -o pgid= -p "$keeper" | tr -d ' ')
+children=$(pgrep -P "$postmaster" | tr '\n' ' ')
 kill_epoch=$(python3 -c 'import time; print(time.time())')
+# the postmaster first (so that it restarts nothing), its backends, then
+# the keeper and its services (so that nothing restarts the postmaster)
+kill -9 "$postmaster" $children 2>/dev/null || true
 kill -9 -- "-$pgid" 2>/dev/null || true
-pkill -9 -P "$postmaster" 2>/dev/null || true
-kill -9 "$postmaster" 2>/dev/null || true
 log "killed $old_name (keeper $keeper, postmaster $postmaster) with SIGKILL"
 new=$(.ci/ha.sh primary 300 "$old_name")
 promoted_epoch=$(python3 -c 'import time; print(time.time())')

@@ -12,13 +12,12 @@ import sys
 
 
 def gap(requests, kind, kill):
-    """Seconds from the last acknowledged request of KIND that ended before
-    the kill to the first one that started after it."""
-    before = [end for k, start, end, ok in requests if k == kind and ok and end <= kill]
-    after = [start for k, start, end, ok in requests if k == kind and ok and start >= kill]
-    if not before or not after:
-        return None
-    return round(min(after) - max(before), 1)
+    """The longest time, in seconds, between two acknowledged requests of
+    KIND (by the time their answers came) in the part of the run that
+    holds the kill: how long no client of that kind was served."""
+    ends = sorted(end for k, start, end, ok in requests if k == kind and ok)
+    gaps = [(b - a, a) for a, b in zip(ends, ends[1:]) if b >= kill]
+    return round(max(gaps)[0], 1) if gaps else None
 
 
 def main():
