@@ -242,6 +242,9 @@ DECLARE
   n integer;
   reason text;
 BEGIN
+  -- The nightly job and a run by hand may meet: a request another run holds
+  -- is skipped (NULL), never extracted twice; 'running' is taken again only
+  -- when no run holds it (one cut short by a crash).
   SELECT * INTO r FROM app.research_requests x WHERE x.id = request_id AND x.state IN ('approved', 'running')
      FOR UPDATE SKIP LOCKED;
   IF NOT FOUND THEN
