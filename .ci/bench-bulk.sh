@@ -58,7 +58,7 @@ echo "[bench] COPY of the same 100,000 forms as CSV into the same tables (trigge
 start=$(date +%s.%N)
 db -q -c "\\copy app.patients (hospital_id, name, name_kana, birth_date, sex, address, created_by) FROM '$work/100000/patients.csv' CSV" \
       -c "\\copy app.forms (patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id, created_by, purpose, consent_db_registration, fiscal_year, data) FROM '$work/100000/forms.csv' CSV" \
-      -c "\\copy app.form_personal (form_id, data) FROM '$work/100000/form_personal.csv' CSV" \
+      -c "\\copy app.form_personal (form_id, fiscal_year, data) FROM '$work/100000/form_personal.csv' CSV" \
       -c "\\copy app.form_imports (hospital_id, external_id, form_id, imported_by) FROM '$work/100000/form_imports.csv' CSV"
 end=$(date +%s.%N)
 python3 -c "print(f'[bench] COPY: {$end - $start:.1f} s, {100000 / ($end - $start):,.0f} forms/s')"

@@ -218,8 +218,8 @@ BEGIN
      ORDER BY s.form_id
     RETURNING id
   ), personal_stored AS (
-    INSERT INTO app.form_personal (form_id, data)
-    SELECT s.form_id, s.rec -> 'personal' FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
+    INSERT INTO app.form_personal (form_id, fiscal_year, data)
+    SELECT s.form_id, this_fiscal_year, s.rec -> 'personal' FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
     RETURNING form_id
   ), imports_stored AS (
     INSERT INTO app.form_imports (hospital_id, uploader_organisation_id, external_id, form_id, scan, imported_by)

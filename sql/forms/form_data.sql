@@ -145,8 +145,8 @@ DECLARE
 BEGIN
   SELECT coalesce(jsonb_object_agg(key, value), '{}') INTO personal_part
     FROM jsonb_each(cleaned) WHERE key = ANY (personal);
-  INSERT INTO app.form_personal (form_id, data) VALUES (f.id, personal_part)
-  ON CONFLICT (form_id) DO UPDATE SET data = EXCLUDED.data
+  INSERT INTO app.form_personal (form_id, fiscal_year, data) VALUES (f.id, f.fiscal_year, personal_part)
+  ON CONFLICT (form_id, fiscal_year) DO UPDATE SET data = EXCLUDED.data
     WHERE app.form_personal.data IS DISTINCT FROM EXCLUDED.data;
   UPDATE app.forms SET data = cleaned - personal WHERE id = f.id AND data IS DISTINCT FROM cleaned - personal;
 END

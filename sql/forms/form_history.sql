@@ -16,21 +16,21 @@ DECLARE
   request text := app.current_request_id();
 BEGIN
   IF TG_TABLE_NAME = 'forms' AND TG_OP = 'INSERT' THEN
-    INSERT INTO app.form_history (form_id, actor_account_id, request_id, part, status, data)
-    SELECT n.id, actor, request, 'clinical', n.status, n.data FROM new_rows n ORDER BY n.id;
+    INSERT INTO app.form_history (form_id, fiscal_year, actor_account_id, request_id, part, status, data)
+    SELECT n.id, n.fiscal_year, actor, request, 'clinical', n.status, n.data FROM new_rows n ORDER BY n.id;
   ELSIF TG_TABLE_NAME = 'forms' THEN
-    INSERT INTO app.form_history (form_id, actor_account_id, request_id, part, status, data)
-    SELECT n.id, actor, request, 'clinical', n.status, n.data
+    INSERT INTO app.form_history (form_id, fiscal_year, actor_account_id, request_id, part, status, data)
+    SELECT n.id, n.fiscal_year, actor, request, 'clinical', n.status, n.data
       FROM new_rows n JOIN old_rows o USING (id)
      WHERE n.data IS DISTINCT FROM o.data OR n.status IS DISTINCT FROM o.status
         OR n.review_result IS DISTINCT FROM o.review_result
      ORDER BY n.id;
   ELSIF TG_OP = 'INSERT' THEN
-    INSERT INTO app.form_history (form_id, actor_account_id, request_id, part, status, data)
-    SELECT n.form_id, actor, request, 'personal', NULL, n.data FROM new_rows n ORDER BY n.form_id;
+    INSERT INTO app.form_history (form_id, fiscal_year, actor_account_id, request_id, part, status, data)
+    SELECT n.form_id, n.fiscal_year, actor, request, 'personal', NULL, n.data FROM new_rows n ORDER BY n.form_id;
   ELSE
-    INSERT INTO app.form_history (form_id, actor_account_id, request_id, part, status, data)
-    SELECT n.form_id, actor, request, 'personal', NULL, n.data
+    INSERT INTO app.form_history (form_id, fiscal_year, actor_account_id, request_id, part, status, data)
+    SELECT n.form_id, n.fiscal_year, actor, request, 'personal', NULL, n.data
       FROM new_rows n JOIN old_rows o USING (form_id)
      WHERE n.data IS DISTINCT FROM o.data
      ORDER BY n.form_id;

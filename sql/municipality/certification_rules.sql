@@ -388,11 +388,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  INSERT INTO app.form_history (form_id, actor_account_id, request_id, part, status, data)
-  SELECT n.form_id, app.current_account_id(), app.current_request_id(),
+  INSERT INTO app.form_history (form_id, fiscal_year, actor_account_id, request_id, part, status, data)
+  SELECT n.form_id, i.fiscal_year, app.current_account_id(), app.current_request_id(),
          CASE TG_TABLE_NAME WHEN 'certifications' THEN 'certification' ELSE 'research_consent' END,
          NULL, to_jsonb(n) - 'form_id' - 'created_at' - 'updated_at'
-    FROM new_rows n ORDER BY n.form_id;
+    FROM new_rows n JOIN app.form_ids i ON i.id = n.form_id ORDER BY n.form_id;
   RETURN NULL;
 END
 $$;

@@ -47,8 +47,8 @@ SELECT p.id, nanbyo.form_version_in_force('N006'), 'N006', 'nanbyo', p.hospital_
   FROM app.patients p, bench_data b, app.accounts d
  WHERE d.login_id = 'bench-doctor'
  ORDER BY p.id;
-INSERT INTO app.form_personal (form_id, data)
-SELECT f.id, app.patient_block(p) FROM app.forms f JOIN app.patients p ON p.id = f.patient_id;
+INSERT INTO app.form_personal (form_id, fiscal_year, data)
+SELECT f.id, f.fiscal_year, app.patient_block(p) FROM app.forms f JOIN app.patients p ON p.id = f.patient_id;
 INSERT INTO app.access_keys (form_id, key_hash, issued_by)
 SELECT f.id, app.access_key_hash(k.key),
        f.doctor_account_id

@@ -55,6 +55,6 @@ with open(out / "forms.xml", "w", encoding="utf-8") as x, \
         patients.writerow([hospital_id, name, name_kana, birth, sex, address, doctor_id])
         forms.writerow([i, version_id, "N006", "nanbyo", hospital_id, doctor_id, doctor_id, "renewal", "true", 2026,
                         json.dumps(clinical, ensure_ascii=False)])
-        personal.writerow([i, json.dumps(block, ensure_ascii=False)])
+        personal.writerow([i, 2026, json.dumps(block, ensure_ascii=False)])
         imports.writerow([hospital_id, f"{prefix}-{i:07d}", i, doctor_id])
     x.write("</nanbyo-forms>\n")

@@ -46,7 +46,9 @@ SELECT is((SELECT array_agg(format('%s.%s', c.conrelid::regclass, a.attname)
             WHERE c.contype = 'f' AND c.confrelid IN ('app.programs'::regclass, 'app.form_purposes'::regclass,
                   'app.form_statuses'::regclass, 'app.review_results'::regclass, 'app.roles'::regclass,
                   'app.organisation_kinds'::regclass)
-              AND c.conrelid::regclass::text NOT IN ('app.form_status_transitions', 'app.roles')),
+              AND c.conrelid::regclass::text NOT IN ('app.form_status_transitions', 'app.roles')
+              -- a partition's copy of its table's key is its table's
+              AND NOT (SELECT k.relispartition FROM pg_class k WHERE k.oid = c.conrelid)),
   ARRAY['app.accounts.organisation_kind', 'app.accounts.program', 'app.accounts.role',
         'app.certifications.outcome', 'app.certifications.program',
         'app.form_versions.program', 'app.forms.program', 'app.forms.purpose', 'app.forms.review_result',

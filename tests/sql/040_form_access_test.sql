@@ -17,8 +17,8 @@ SELECT p.id, nanbyo.form_version_in_force('N006'), 'N006', 'nanbyo', p.hospital_
        CASE WHEN p.name = '患者 A' THEN now() END,
        CASE WHEN p.name = '患者 A' THEN pg_temp.org('130001') END
   FROM app.patients p JOIN app.accounts d ON d.organisation_id = p.hospital_id AND d.role = 'doctor';
-INSERT INTO app.form_personal (form_id, data)
-SELECT f.id, app.patient_block(p) FROM app.forms f JOIN app.patients p ON p.id = f.patient_id;
+INSERT INTO app.form_personal (form_id, fiscal_year, data)
+SELECT f.id, f.fiscal_year, app.patient_block(p) FROM app.forms f JOIN app.patients p ON p.id = f.patient_id;
 INSERT INTO app.form_comments (form_id, author_account_id, body)
 SELECT f.id, f.doctor_account_id, 'メモ' FROM app.forms f;
 

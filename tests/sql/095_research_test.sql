@@ -44,8 +44,8 @@ BEGIN
                              'clinical_course', '自由記載の経過 ' || name, 'application_type', 'new'),
           '{"primary_judgment": "meets"}', fy, pg_temp.org(municipality), now())
   RETURNING id INTO fid;
-  INSERT INTO app.form_personal (form_id, data)
-  VALUES (fid, jsonb_build_object('patient_name', name, 'patient_name_kana', kana, 'patient_birth_date', birth,
+  INSERT INTO app.form_personal (form_id, fiscal_year, data)
+  VALUES (fid, fy, jsonb_build_object('patient_name', name, 'patient_name_kana', kana, 'patient_birth_date', birth,
                                   'patient_address', address, 'patient_postal_code', '1050011'));
   INSERT INTO app.certifications (form_id, program, outcome, recipient_number, public_payer_number, application_received_on,
                                   valid_from, valid_until, income_tier, special_case, monthly_cap_yen)
