@@ -31,14 +31,15 @@ CREATE POLICY patients_municipality ON app.patients FOR SELECT TO municipality_u
   USING (EXISTS (SELECT FROM app.forms f WHERE f.patient_id = patients.id));
 CREATE POLICY patients_operator ON app.patients FOR SELECT TO operator_users USING (true);
 
+-- (the fiscal year too: the form is looked for in its year's partition only)
 CREATE POLICY form_personal_follows_form ON app.form_personal FOR SELECT
   TO form_readers
-  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id));
+  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id AND f.fiscal_year = form_personal.fiscal_year));
 -- the certification's and research consent's history is municipality-only
 -- like the tables (policies/municipality/certification.sql)
 CREATE POLICY form_history_follows_form ON app.form_history FOR SELECT
   TO form_readers
-  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id)
+  USING (EXISTS (SELECT FROM app.forms f WHERE f.id = form_id AND f.fiscal_year = form_history.fiscal_year)
          AND (part IN ('clinical', 'personal') OR pg_has_role(current_user, 'municipality_users', 'MEMBER')
               OR pg_has_role(current_user, 'operator_users', 'MEMBER')));
 CREATE POLICY form_comments_follow_form ON app.form_comments FOR SELECT

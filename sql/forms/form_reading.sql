@@ -79,7 +79,12 @@ AS $$
          p.data ->> 'patient_name' AS patient_name, p.data ->> 'patient_name_kana' AS patient_name_kana,
          f.judgment ->> 'primary_judgment' AS primary_judgment, f.updated_at
     FROM app.forms f
-    LEFT JOIN app.form_personal p ON p.form_id = f.id
+    -- each form's personal part by its key, in its year's partition: the
+    -- forms the caller may see are found first (by their own policies and
+    -- indexes), never every personal part of every hospital (OFFSET 0
+    -- keeps the planner from turning the join round)
+    LEFT JOIN LATERAL (SELECT pp.data FROM app.form_personal pp
+                        WHERE pp.form_id = f.id AND pp.fiscal_year = f.fiscal_year OFFSET 0) p ON true
    WHERE (forms_found.disease_code IS NULL OR f.disease_code = forms_found.disease_code)
      AND (forms_found.status IS NULL OR f.status = forms_found.status)
      AND (forms_found.fiscal_year IS NULL OR f.fiscal_year = forms_found.fiscal_year)

@@ -3,7 +3,10 @@
 -- issued N006 forms with their access keys (written to :keys_file), and
 -- 20,000 complete drafts for the confirm benchmark (ids to :drafts_file).
 -- Accounts: bench-staff and bench-doctor, password Bench-Pass-2026!, key KEY-<login>.
+-- The sizes: psql variables issued and drafts (default 100,000 and 20,000).
 \set ON_ERROR_STOP 1
+\if :{?issued} \else \set issued 100000 \endif
+\if :{?drafts} \else \set drafts 20000 \endif
 SET client_min_messages = warning;
 BEGIN;
 INSERT INTO app.organisations (kind, code, name, prefecture_code, municipality_kind, runs_nanbyo, runs_shoman)
@@ -31,19 +34,19 @@ CREATE TEMP TABLE bench_data AS SELECT jsonb_build_object(
 INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, address)
 SELECT (SELECT id FROM app.organisations WHERE code = '1310123455'), '患者 ' || n, 'カンジャ', DATE '1950-01-01' + n % 20000,
        '1', '東京都千代田区' || n
-  FROM generate_series(1, 120000) n;
+  FROM generate_series(1, :issued + :drafts) n;
 
 CREATE TEMP TABLE bench_keys AS
-SELECT n, nanbyo.generate_access_key() AS key FROM generate_series(1, 100000) n;
+SELECT n, nanbyo.generate_access_key() AS key FROM generate_series(1, :issued) n;
 
 INSERT INTO app.forms (patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id, created_by,
                        purpose, consent_db_registration, status, data, judgment, fiscal_year, confirmed_at, confirmed_by,
                        issued_at)
 SELECT p.id, nanbyo.form_version_in_force('N006'), 'N006', 'nanbyo', p.hospital_id, d.id, d.id, 'renewal', true,
-       CASE WHEN p.id <= 100000 THEN 'issued' ELSE 'draft' END, b.clinical,
-       CASE WHEN p.id <= 100000 THEN '{"primary_judgment": "meets", "errors": []}'::jsonb END,
-       2026, CASE WHEN p.id <= 100000 THEN now() END, CASE WHEN p.id <= 100000 THEN d.id END,
-       CASE WHEN p.id <= 100000 THEN now() END
+       CASE WHEN p.id <= :issued THEN 'issued' ELSE 'draft' END, b.clinical,
+       CASE WHEN p.id <= :issued THEN '{"primary_judgment": "meets", "errors": []}'::jsonb END,
+       2026, CASE WHEN p.id <= :issued THEN now() END, CASE WHEN p.id <= :issued THEN d.id END,
+       CASE WHEN p.id <= :issued THEN now() END
   FROM app.patients p, bench_data b, app.accounts d
  WHERE d.login_id = 'bench-doctor'
  ORDER BY p.id;
