@@ -29,11 +29,11 @@ CREATE FUNCTION pg_temp.pd(hy int, lf int) RETURNS jsonb LANGUAGE sql AS $$
     'hoehn_yahr', hy, 'life_function_grade', lf) FROM header $$;
 
 -- The bundled versions are loaded.
--- (22 nanbyō and 10 shōman diseases with machine judgment, and the general
+-- (23 nanbyō and 10 shōman diseases with machine judgment, and the general
 -- form of each program, N000 and S0000)
-SELECT is((SELECT count(*)::int FROM app.form_versions), 34, '34 bundled form versions');
+SELECT is((SELECT count(*)::int FROM app.form_versions), 35, '35 bundled form versions');
 SELECT set_eq('SELECT disease_code FROM app.form_versions',
-  ARRAY['N000','N002','N005','N006','N011','N013','N017','N018','N049','N050','N051','N052','N053','N056','N063',
+  ARRAY['N000','N002','N005','N006','N011','N013','N017','N018','N022','N049','N050','N051','N052','N053','N056','N063',
         'N066','N071','N084','N085','N090','N093','N096','N097',
         'S0000','S0180','S0224','S0431','S0489','S0524','S0531','S0537','S0546','S0701','S1216'],
   'the bundled diseases and general forms');

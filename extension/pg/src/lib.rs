@@ -91,9 +91,9 @@ mod tests {
               WHERE nanbyo.validate_form_definition(d) ->> 'disease_code' = d ->> 'disease_code'",
         )
         .unwrap();
-        // every one (32 machine-judged diseases and the two general forms)
+        // every one (33 machine-judged diseases and the two general forms)
         assert_eq!(n, Some(nanbyo_core::bundled::DEFINITIONS.len() as i64));
-        assert_eq!(n, Some(34));
+        assert_eq!(n, Some(35));
     }
 
     #[pg_test(error = "様式定義が正しくありません: severity.met: unknown item \"nope\"")]
