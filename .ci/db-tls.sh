@@ -18,6 +18,12 @@
 #   db-tls.sh uri DIR PORT
 #       The connection string PostgREST uses: sslmode=verify-full against
 #       the private CA, the client certificate as the login.
+#   db-tls.sh certs OUT HOST...
+#       Only the certificates, for the production shape (docker/compose.yaml,
+#       docker/ha/): the private CA OUT/ca.pem (its key OUT/ca/ca.key: keep
+#       it offline), for each HOST a directory OUT/HOST with server.pem
+#       (CN and subjectAltName HOST), server.key and ca.pem, and
+#       OUT/postgrest with authenticator.{pem,key} and ca.pem.
 #
 # Why a client certificate and not a password for authenticator: nothing to
 # keep secret in a connection string (PGRST_DB_URI is in PostgREST's
@@ -30,9 +36,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/.ci/config.sh"
 
-cmd=${1:?usage: db-tls.sh setup|uri DIR PORT}
+cmd=${1:?usage: db-tls.sh setup|uri DIR PORT, or certs OUT HOST...}
 dir=$(realpath -m "${2:?missing DIR}")
-port=${3:?missing PORT}
+[ "$cmd" = certs ] || port=${3:?missing PORT}
 tls=$dir/db-tls
 pgdata=$dir/pgdata
 host=localhost
@@ -41,57 +47,63 @@ days=825
 # 0 when FILE is a certificate valid for at least 30 more days
 fresh() { [ -f "$1" ] && openssl x509 -checkend $((30 * 86400)) -noout -in "$1" >/dev/null 2>&1; }
 
-# A P-256 key and a certificate signed by the CA: NAME, CN, extensions.
+# A P-256 key OUT.key and a certificate OUT.pem signed by the CA of $tls,
+# with common name CN and the given X.509 extensions; the CA beside them
+# (each directory is mounted on its own in docker/compose.yaml).
 issue() {
   local out=$1 cn=$2 ext=$3
   (umask 077
    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$cn" \
      -keyout "$out.key.new" -out "$out.csr" 2>/dev/null
-   openssl x509 -req -in "$out.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca/ca.key" -CAcreateserial \
+   openssl x509 -req -in "$out.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca/ca.key" -CAserial "$tls/ca/ca.srl" -CAcreateserial \
      -days "$days" -sha256 -extfile <(printf '%s\n' "$ext") -out "$out.pem.new" 2>/dev/null)
   rm -f "$out.csr"
   chmod 644 "$out.pem.new"
   mv "$out.key.new" "$out.key"
   mv "$out.pem.new" "$out.pem"
+  cp "$tls/ca.pem" "$(dirname "$out")/ca.pem"
 }
 
+# The private CA (once), then the certificates that are missing or about to
+# expire: for each server SUBDIR=SAN (e.g. server=DNS:localhost,IP:127.0.0.1)
+# $tls/SUBDIR/server.{pem,key} with CN the first name, and the client
+# certificate of PostgREST's login role, $tls/postgrest/authenticator.{pem,key}.
 make_certificates() {
-  mkdir -p "$tls/ca" "$tls/server" "$tls/postgrest"
+  local server subdir san cn
+  mkdir -p "$tls/ca" "$tls/postgrest"
   chmod 700 "$tls/ca" "$tls/postgrest"
-  local renewed=no
   if ! fresh "$tls/ca.pem"; then
     (umask 077
      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -sha256 \
-       -subj "/CN=nanbyo-db database CA ($(basename "$dir"))" \
+       -subj "/CN=nanbyo-db database CA ($(basename "$(dirname "$tls")"))" \
        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
        -addext "keyUsage=critical,keyCertSign,cRLSign" \
        -keyout "$tls/ca/ca.key" -out "$tls/ca.pem.new" 2>/dev/null)
     chmod 644 "$tls/ca.pem.new"
     mv "$tls/ca.pem.new" "$tls/ca.pem"
-    rm -f "$tls/server/server.pem" "$tls/postgrest/authenticator.pem"
+    find "$tls" -mindepth 2 -name '*.pem' ! -path "$tls/ca/*" -delete
     echo "[db-tls] made a private CA: $tls/ca.pem"
   fi
-  if ! fresh "$tls/server/server.pem"; then
-    issue "$tls/server/server" "$host" \
-      "basicConstraints=critical,CA:FALSE
+  for server in "$@"; do
+    subdir=${server%%=*} san=${server#*=}
+    cn=${san%%,*}; cn=${cn#*:}
+    mkdir -p "$tls/$subdir"
+    if ! fresh "$tls/$subdir/server.pem"; then
+      issue "$tls/$subdir/server" "$cn" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:$host,IP:127.0.0.1"
-    renewed=yes
-  fi
+subjectAltName=$san"
+      echo "[db-tls] made the server certificate for $san: $tls/$subdir/server.pem"
+    fi
+    chmod 700 "$tls/$subdir"
+    chmod 600 "$tls/$subdir/server.key"
+  done
   if ! fresh "$tls/postgrest/authenticator.pem"; then
-    issue "$tls/postgrest/authenticator" authenticator \
-      "basicConstraints=critical,CA:FALSE
+    issue "$tls/postgrest/authenticator" authenticator "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
   fi
-  # PostgreSQL refuses a key that others can read: the server's key is the
-  # postgres user's alone; the client key stays with PostgREST's user.
-  chown -R postgres:postgres "$tls/server"
-  chmod 700 "$tls/server"
-  chmod 600 "$tls/server/server.key" "$tls/postgrest/authenticator.key" "$tls/ca/ca.key"
-  [ "$renewed" = yes ] && echo "[db-tls] made the server certificate for $host: $tls/server/server.pem"
-  return 0
+  chmod 600 "$tls/postgrest/authenticator.key" "$tls/ca/ca.key"
 }
 
 # Replace the block between the markers in FILE (or add it): at the end, or
@@ -154,14 +166,29 @@ HBA
 case "$cmd" in
   setup)
     [ -f "$pgdata/PG_VERSION" ] || { echo "[db-tls] no cluster in $pgdata" >&2; exit 1; }
-    make_certificates
+    make_certificates "server=DNS:$host,IP:127.0.0.1"
+    # PostgreSQL refuses a key that others can read: the server's key is
+    # the postgres user's alone; the client key stays with PostgREST's user.
+    chown -R postgres:postgres "$tls/server"
     configure_cluster
+    ;;
+  certs)
+    # certificates only, for a deployment without a PKI of its own
+    # (docker/compose.yaml): OUT/db for the host name `db` and so on
+    shift 2
+    [ $# -gt 0 ] || { echo "usage: db-tls.sh certs OUT HOST..." >&2; exit 2; }
+    tls=$dir
+    args=()
+    for h in "$@"; do args+=("$h=DNS:$h"); done
+    make_certificates "${args[@]}"
+    echo "[db-tls] in $dir: give each server directory to the database's user (chown 999 in the"
+    echo "         postgres image) and postgrest/ to PostgREST's (1000 in postgrest/postgrest); keep ca/ offline"
     ;;
   uri)
     echo "postgresql://authenticator@$host:$port/$DB_NAME?sslmode=verify-full&sslrootcert=$tls/ca.pem&sslcert=$tls/postgrest/authenticator.pem&sslkey=$tls/postgrest/authenticator.key"
     ;;
   *)
-    echo "usage: db-tls.sh setup|uri DIR PORT" >&2
+    echo "usage: db-tls.sh setup|uri DIR PORT, or certs OUT HOST..." >&2
     exit 2
     ;;
 esac
