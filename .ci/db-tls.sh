@@ -169,7 +169,8 @@ case "$cmd" in
     make_certificates "server=DNS:$host,IP:127.0.0.1"
     # PostgreSQL refuses a key that others can read: the server's key is
     # the postgres user's alone; the client key stays with PostgREST's user.
-    chown -R postgres:postgres "$tls/server"
+    if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$tls/server"
+    elif [ "$(id -un)" != postgres ]; then sudo chown -R postgres:postgres "$tls/server"; fi
     configure_cluster
     ;;
   certs)
