@@ -17,8 +17,8 @@
 # Ports (env): HA_MONITOR_PORT 55500, nodes HA_NODE_PORT..+2 (55501-55503),
 # HA_API_PORT 3200, HA_HTTPS_PORT 8600, HA_HTTP_PORT 8601. Data in .run/ha/.
 # The nodes trust loopback connections and use self-signed certificates
-# between them: a test rig. The production shape (README "High
-# availability", docker/) uses scram-sha-256 and verify-full certificates.
+# between them: a test rig. The production shape (docker/ha/, README "At
+# rest and in transit") uses scram-sha-256 and verify-full certificates.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/.ci/config.sh"

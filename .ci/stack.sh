@@ -3,12 +3,17 @@
 # schema and policies loaded, PostgREST in front of it, and optionally nginx
 # in front of that (TLS, the web client: .ci/edge.sh).
 #
-#   stack.sh up NAME PG_PORT API_PORT [--demo] [--fresh] [--edge=HTTPS_PORT,HTTP_PORT]
+#   stack.sh up NAME PG_PORT API_PORT [--demo] [--fresh] [--edge=HTTPS_PORT,HTTP_PORT] [--db-tls]
 #       Starts .run/NAME. The database is (re)loaded only when the installed
 #       extension, sql/ or policies/ changed since it was last loaded, so a
 #       second `up` with nothing changed is quick. --fresh starts from an
 #       empty cluster; --demo also loads tests/demo/; --edge also serves
 #       https://127.0.0.1:HTTPS_PORT/ (and redirects http://127.0.0.1:HTTP_PORT).
+#       Without --db-tls PostgREST reaches the cluster over its Unix socket;
+#       with it, over TCP with TLS (sslmode=verify-full against a private CA,
+#       a client certificate as authenticator's login: .ci/db-tls.sh), and
+#       the cluster refuses authenticator over TCP without TLS. The cluster
+#       keeps its TLS settings afterwards (--fresh starts without them).
 #   stack.sh down NAME
 #       Stops nginx, PostgREST and the cluster of .run/NAME (data is kept).
 set -euo pipefail
@@ -46,12 +51,13 @@ case "$cmd" in
     pg_port=${3:?missing PG_PORT}
     api_port=${4:?missing API_PORT}
     shift 4
-    demo=no fresh=no edge=
+    demo=no fresh=no edge= db_tls=no
     for a in "$@"; do
       case "$a" in
         --demo) demo=yes ;;
         --fresh) fresh=yes ;;
         --edge=*,*) edge=${a#--edge=} ;;
+        --db-tls) db_tls=yes ;;
         *) echo "stack.sh: unknown option $a" >&2; exit 2 ;;
       esac
     done
@@ -89,10 +95,21 @@ case "$cmd" in
     else
       rm -f "$dir/jwt-secret.new"
     fi
+    if [ "$db_tls" = yes ]; then
+      "$root/.ci/db-tls.sh" setup "$dir" "$pg_port"
+      db_uri=$("$root/.ci/db-tls.sh" uri "$dir" "$pg_port")
+    else
+      db_uri="postgresql:///$DB_NAME?host=$dir&port=$pg_port&user=authenticator"
+    fi
+    # a PostgREST started with the other connection string is restarted
+    if [ "$(cat "$dir/postgrest.db-uri" 2>/dev/null)" != "$db_uri" ]; then
+      stop_postgrest
+    fi
     if ! postgrest_running; then
       # the log is the owner's alone (it may name what a client sent)
       (umask 077; touch "$dir/postgrest.log"); chmod 600 "$dir/postgrest.log"
-      PGRST_DB_URI="postgresql:///$DB_NAME?host=$dir&port=$pg_port&user=authenticator" \
+      echo "$db_uri" > "$dir/postgrest.db-uri"
+      PGRST_DB_URI="$db_uri" \
       PGRST_JWT_SECRET="$(cat "$dir/jwt-secret")" \
       PGRST_SERVER_PORT="$api_port" \
         setsid nohup "$POSTGREST_BIN" "$root/postgrest/nanbyo.conf" >>"$dir/postgrest.log" 2>&1 </dev/null &

@@ -7,7 +7,9 @@
 #   pgrx   cargo pgrx test: #[pg_test]s inside a real PostgreSQL 15
 #   pgtap  pg_prove tests/sql/*.sql against a scratch cluster with the
 #          extension, schema and policies loaded (and pg_cron running)
-#   http   pytest tests/http against a real PostgREST on that scratch cluster
+#   http   pytest tests/http against a real PostgREST on that scratch cluster;
+#          PostgREST reaches it over TCP with TLS, sslmode=verify-full and a
+#          client certificate (--db-tls, .ci/db-tls.sh: tests/http/test_db_tls.py)
 #   edge   pytest tests/edge against nginx in front of that PostgREST, over
 #          HTTPS with the stack's self-signed certificate (.ci/edge.sh)
 #   contract  schemathesis against that API with its OpenAPI document
@@ -68,7 +70,7 @@ run_step pgrx env CARGO_PGRX_TEST_RUNAS=postgres CARGO_PGRX_TEST_PGDATA="$PGRX_T
 integration_up() {
   install_extension >/dev/null &&
     .ci/stack.sh up "$TEST_NAME" "$TEST_PG_PORT" "$TEST_API_PORT" --fresh \
-      --edge="$TEST_HTTPS_PORT,$TEST_HTTP_PORT" &&
+      --edge="$TEST_HTTPS_PORT,$TEST_HTTP_PORT" --db-tls &&
     .ci/cluster.sh psql "$TEST_DIR" "$TEST_PG_PORT" -qc 'CREATE EXTENSION IF NOT EXISTS pgtap'
 }
 trap '.ci/stack.sh down "$TEST_NAME" >/dev/null 2>&1; .ci/stack.sh down examples >/dev/null 2>&1' EXIT
@@ -77,7 +79,7 @@ if integration_up; then
   # pg_prove reports "NOTESTS" yet exits 0 on an empty list: name the files.
   run_step pgtap pg_prove --ext .sql -h "$TEST_DIR" -p "$TEST_PG_PORT" -U postgres -d "$DB_NAME" \
     tests/sql/*_test.sql
-  run_step http env NANBYO_API_URL="http://127.0.0.1:$TEST_API_PORT" \
+  run_step http env NANBYO_API_URL="http://127.0.0.1:$TEST_API_PORT" NANBYO_DB_TLS=required \
     NANBYO_CLUSTER_SCRIPT="$root/.ci/cluster.sh" NANBYO_RUN_DIR="$TEST_DIR" \
     NANBYO_PG_PORT="$TEST_PG_PORT" "$VENV_DIR/bin/pytest" -q tests/http
   run_step edge env NANBYO_EDGE_URL="https://127.0.0.1:$TEST_HTTPS_PORT" \
