@@ -7,7 +7,7 @@ DEV_HTTPS_PORT ?= 8443
 DEV_HTTP_PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test clean
+.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test scale-bench clean
 
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST + nginx (https://127.0.0.1:$(DEV_HTTPS_PORT)/) with demo data"
@@ -17,6 +17,7 @@ help:
 	@echo "make failover-test  kill the primary of a pg_auto_failover rig under load; no acknowledged write may be lost"
 	@echo "make restore-test   pgBackRest: encrypted full + incremental backup, restore to a point in time, compare"
 	@echo "make crash-test     kill PostgreSQL mid bulk import, certification import and statistics refresh; nothing half-written"
+	@echo "make scale-bench    each request on the working set alone, then among 2 million forms over ten fiscal years (BENCHMARKS.md)"
 	@echo "make fuzz   fuzz the XML reader and judge, 10 minutes each (FUZZ_SECONDS=600)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
 
@@ -48,6 +49,10 @@ restore-test: install
 
 crash-test: install
 	@bash .ci/crash-test.sh
+
+SCALE_FORMS ?= 2000000
+scale-bench: install
+	@bash .ci/bench-scale.sh $(SCALE_FORMS)
 
 FUZZ_SECONDS ?= 600
 fuzz:
