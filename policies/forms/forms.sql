@@ -71,7 +71,7 @@ GRANT EXECUTE ON FUNCTION
   TO form_readers;
 -- invoker functions call these helpers as the caller
 GRANT EXECUTE ON FUNCTION app.visible_form(bigint), app.form_document(app.forms),
-  app.forms_found(text, text, text, integer, bigint),
+  app.forms_found(text, text, text, integer, bigint), app.forms_with_kana(text),
   app.form_full_data(app.forms), app.check_form_key(app.forms, text), app.form_html(app.forms, jsonb, text, text),
   app.form_comment_list(bigint), app.form_history_summary(bigint), app.html(text),
   app.print_value(jsonb, text), app.print_css(), app.html_response_headers()

@@ -218,8 +218,9 @@ BEGIN
      ORDER BY s.form_id
     RETURNING id
   ), personal_stored AS (
-    INSERT INTO app.form_personal (form_id, fiscal_year, data)
-    SELECT s.form_id, this_fiscal_year, s.rec -> 'personal' FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
+    -- (the hospital given: the forms of this statement are not yet visible to the personal part's trigger)
+    INSERT INTO app.form_personal (form_id, fiscal_year, hospital_id, data)
+    SELECT s.form_id, this_fiscal_year, hospital.id, s.rec -> 'personal' FROM settled s WHERE s.result = 'accepted' ORDER BY s.form_id
     RETURNING form_id
   ), imports_stored AS (
     INSERT INTO app.form_imports (hospital_id, uploader_organisation_id, external_id, form_id, scan, imported_by)

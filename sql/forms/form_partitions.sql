@@ -22,6 +22,26 @@ DROP TRIGGER IF EXISTS forms_register_id ON app.forms;
 CREATE TRIGGER forms_register_id BEFORE INSERT ON app.forms
   FOR EACH ROW EXECUTE FUNCTION app.forms_register_id();
 
+-- A personal part carries its form's hospital (the search by kana within a
+-- hospital, sql/forms/form_reading.sql); a form never changes hospital.
+CREATE OR REPLACE FUNCTION app.form_personal_hospital()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- the form's, or the one given when the form is written by the same
+  -- statement (a bulk import) and not visible here yet
+  NEW.hospital_id := coalesce((SELECT f.hospital_id FROM app.forms f
+                                WHERE f.id = NEW.form_id AND f.fiscal_year = NEW.fiscal_year), NEW.hospital_id);
+  RETURN NEW;
+END
+$$;
+DROP TRIGGER IF EXISTS form_personal_hospital ON app.form_personal;
+CREATE TRIGGER form_personal_hospital BEFORE INSERT OR UPDATE OF form_id, fiscal_year, hospital_id ON app.form_personal
+  FOR EACH ROW EXECUTE FUNCTION app.form_personal_hospital();
+
 -- a form removed (only ever by hand: no API removes a form) leaves no id
 CREATE OR REPLACE FUNCTION app.forms_unregister_id()
 RETURNS trigger

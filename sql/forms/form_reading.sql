@@ -67,6 +67,33 @@ CREATE TYPE api.form_search_row AS (
   id bigint, status text, disease_code text, purpose text, fiscal_year integer, hospital_id bigint,
   patient_id bigint, patient_name text, patient_name_kana text, primary_judgment text,
   updated_at timestamptz);
+-- The forms whose patient's kana starts with a prefix, as candidates for
+-- app.forms_found: a hospital's staff get their hospitals' ones from the
+-- (hospital, kana) index; other callers every hospital's (the kana index).
+-- Only ids, and only a narrowing: app.forms_found keeps of them what the
+-- caller's policies let them see, and checks the kana again on what it reads.
+CREATE OR REPLACE FUNCTION app.forms_with_kana(patient_kana text)
+RETURNS bigint[]
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pattern text := replace(replace(replace(patient_kana, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  hospitals bigint[] := CASE app.jwt_claim('role')
+                          WHEN 'doctor' THEN app.current_hospital_ids()
+                          WHEN 'clerk' THEN ARRAY[app.current_organisation_id()] END;
+BEGIN
+  IF hospitals IS NOT NULL THEN
+    RETURN ARRAY(SELECT p.form_id FROM app.form_personal p
+                  WHERE p.hospital_id = ANY (hospitals) AND p.data ->> 'patient_name_kana' LIKE pattern);
+  END IF;
+  RETURN ARRAY(SELECT p.form_id FROM app.form_personal p WHERE p.data ->> 'patient_name_kana' LIKE pattern);
+END
+$$;
+COMMENT ON FUNCTION app.forms_with_kana(text) IS 'カナの前方一致で票の候補を絞る（検索用。可視性は呼出し側の RLS が決める）';
+
 -- The forms that fit a search, as the caller sees them (RLS): one query for
 -- api.search_forms' audit entry and its answer, so the two cannot differ.
 CREATE OR REPLACE FUNCTION app.forms_found(
@@ -90,7 +117,8 @@ AS $$
      AND (forms_found.fiscal_year IS NULL OR f.fiscal_year = forms_found.fiscal_year)
      AND (forms_found.hospital_id IS NULL OR f.hospital_id = forms_found.hospital_id)
      AND (forms_found.patient_kana IS NULL
-          OR p.data ->> 'patient_name_kana' LIKE replace(replace(replace(forms_found.patient_kana,
+          OR f.id = ANY (app.forms_with_kana(forms_found.patient_kana))
+             AND p.data ->> 'patient_name_kana' LIKE replace(replace(replace(forms_found.patient_kana,
                '\', '\\'), '%', '\%'), '_', '\_') || '%')
 $$;
 

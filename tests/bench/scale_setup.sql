@@ -139,8 +139,8 @@ SELECT f.id, f.patient_id, f.version_id, f.disease_code, f.program, f.hospital_i
                                  ELSE 'registered' END AS status) s
  ORDER BY f.id;
 
-INSERT INTO app.form_personal (form_id, fiscal_year, data, updated_at)
-SELECT f.id, f.fiscal_year, jsonb_build_object('patient_name', p.name, 'patient_name_kana', p.name_kana,
+INSERT INTO app.form_personal (form_id, fiscal_year, hospital_id, data, updated_at)
+SELECT f.id, f.fiscal_year, f.hospital_id, jsonb_build_object('patient_name', p.name, 'patient_name_kana', p.name_kana,
          'patient_birth_date', p.birth_date, 'patient_sex', p.sex, 'patient_postal_code', '1000001',
          'patient_address', p.address), f.created_at
   FROM app.forms f JOIN app.patients p ON p.id = f.patient_id

@@ -50,9 +50,34 @@ SELECT is((SELECT tableoid::regclass::text FROM app.form_personal WHERE form_id 
 SELECT is((SELECT array_agg(DISTINCT tableoid::regclass::text) FROM app.form_history WHERE form_id = :f2026),
           ARRAY['app.form_history_fy2026'], 'and its history too');
 SELECT is((SELECT fiscal_year FROM app.form_ids WHERE id = :f2026), 2026, 'the id is registered with its year');
+SELECT is((SELECT hospital_id FROM app.form_personal WHERE form_id = :f2026), pg_temp.org('1310123455'),
+          'the personal part carries its form''s hospital (for the search by kana)');
+
+-- the kana candidates of a hospital's staff are their hospital's only
+INSERT INTO app.patients (hospital_id, name, name_kana, birth_date, sex, address)
+VALUES (pg_temp.org('1410543215'), '年度 花子', 'ネンド ハナコ', '1960-01-01', '2', '神奈川県横浜市1');
+INSERT INTO app.forms (patient_id, form_version_id, disease_code, program, hospital_id, doctor_account_id,
+                       created_by, purpose, data, fiscal_year)
+SELECT p.id, nanbyo.form_version_in_force('N006'), 'N006', 'nanbyo', p.hospital_id, d.id, d.id, 'new', '{}', 2026
+  FROM app.patients p JOIN app.accounts d ON d.organisation_id = p.hospital_id AND d.role = 'doctor'
+ WHERE p.name = '年度 花子' LIMIT 1
+RETURNING id AS other_form \gset
+INSERT INTO app.form_personal (form_id, fiscal_year, data) VALUES (:other_form, 2026, '{"patient_name_kana": "ネンド ハナコ"}');
+UPDATE app.form_personal SET data = data || '{"patient_name_kana": "ネンド タロウ"}' WHERE form_id = :f2026;
+SELECT set_config('request.jwt.claims', json_build_object('role', 'doctor', 'sub', pg_temp.account('doctor_a'),
+                  'org', pg_temp.org('1310123455'))::text, true);
+SELECT is(app.forms_with_kana('ネンド'), ARRAY[:f2026]::bigint[],
+          'a doctor''s kana candidates are the forms of their own hospitals');
+SELECT set_config('request.jwt.claims', json_build_object('role', 'operator_staff', 'sub', pg_temp.account('doctor_a'),
+                  'org', pg_temp.org('1310123455'))::text, true);
+SELECT is((SELECT array_agg(x ORDER BY x) FROM unnest(app.forms_with_kana('ネンド')) x),
+          (SELECT array_agg(x ORDER BY x) FROM unnest(ARRAY[:f2026, :other_form]::bigint[]) x),
+          'other callers'' candidates are every hospital''s (their policies decide what they see)');
+SELECT is(app.forms_with_kana('ネンド_'), '{}'::bigint[], 'a wildcard in the kana is a character, not a wildcard');
+SELECT set_config('request.jwt.claims', '', true);
 
 SELECT throws_ok(format($$INSERT INTO app.form_personal (form_id, fiscal_year, data) VALUES (%s, 2025, '{}')$$, :f2026),
-                 '23503', NULL, 'a personal part of another year than its form''s is refused');
+                 '23502', NULL, 'a personal part of another year than its form''s is refused (no form of that year has a hospital)');
 SELECT throws_ok(format($$INSERT INTO app.forms (id, patient_id, form_version_id, disease_code, program, hospital_id,
                                                  doctor_account_id, created_by, purpose, data, fiscal_year)
                           OVERRIDING SYSTEM VALUE
