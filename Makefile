@@ -7,7 +7,7 @@ DEV_HTTPS_PORT ?= 8443
 DEV_HTTP_PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test clean
+.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test renewal-load-test clean
 
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST + nginx (https://127.0.0.1:$(DEV_HTTPS_PORT)/) with demo data"
@@ -17,6 +17,7 @@ help:
 	@echo "make failover-test  kill the primary of a pg_auto_failover rig under load; no acknowledged write may be lost"
 	@echo "make restore-test   pgBackRest: encrypted full + incremental backup, restore to a point in time, compare"
 	@echo "make crash-test     kill PostgreSQL mid bulk import, certification import and statistics refresh; nothing half-written"
+	@echo "make renewal-load-test  renewal-season mix through nginx at 10x the national peak (RENEWAL_SCALE); fails on any failed request"
 	@echo "make fuzz   fuzz the XML reader and judge, 10 minutes each (FUZZ_SECONDS=600)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
 
@@ -48,6 +49,9 @@ restore-test: install
 
 crash-test: install
 	@bash .ci/crash-test.sh
+
+renewal-load-test: install
+	@bash .ci/renewal-load.sh
 
 FUZZ_SECONDS ?= 600
 fuzz:

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The renewal-season load test (issue #22 item 5, `make renewal-load-test`;
+# BENCHMARKS.md "Renewal-season load"): a fresh stack `renewal` with nginx in
+# front (.ci/stack.sh --edge), the national shape of tests/ops/renewal_setup.sql
+# (47 prefectures, 1,000 hospitals, 3,000 doctors, 130,000 SLE forms), then
+# tests/ops/renewal_load.py: an open-loop mix of live checks, saves, new
+# drafts, confirmations + key issues, municipality lookups and XML uploads
+# through nginx over HTTPS at RENEWAL_SCALE × the national peak.
+# Prints the table (the JSON is kept in .run/renewal/result.json) and the
+# machine's load before and after; exits non-zero if any request failed
+# (a status other than 200, a timeout, a rejected uploaded form). Latency is
+# recorded, not asserted.
+#
+#   renewal-load.sh [--keep]     (--keep leaves the stack running)
+#   RENEWAL_SCALE=10 RENEWAL_SECONDS=180 RENEWAL_WARMUP=20 RENEWAL_TIMEOUT=10
+#   RENEWAL_PG_PORT=54369 RENEWAL_API_PORT=3004 RENEWAL_HTTPS_PORT=8446 RENEWAL_HTTP_PORT=8083
+#   RENEWAL_NAME=renewal         (the stack's name under .run/)
+#   RENEWAL_REUSE=1              (keep the data of an earlier --keep run: no fresh
+#                                 stack, no setup; each run confirms and creates new forms)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/.ci/config.sh"
+cd "$root"
+name=${RENEWAL_NAME:-renewal}
+pg_port=${RENEWAL_PG_PORT:-54369}
+api_port=${RENEWAL_API_PORT:-3004}
+https_port=${RENEWAL_HTTPS_PORT:-8446}
+http_port=${RENEWAL_HTTP_PORT:-8083}
+scale=${RENEWAL_SCALE:-10}
+seconds=${RENEWAL_SECONDS:-180}
+warmup=${RENEWAL_WARMUP:-20}
+timeout=${RENEWAL_TIMEOUT:-10}
+dir=$RUN_DIR/$name
+work=$dir/renewal-load
+keep=${1:-}
+log() { printf '[renewal-load] %s\n' "$*"; }
+cleanup() { [ "$keep" = --keep ] || .ci/stack.sh down "$name" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+db() { .ci/cluster.sh psql "$dir" "$pg_port" "$@"; }
+
+if [ "${RENEWAL_REUSE:-0}" = 1 ] && [ -f "$work/keys.tsv" ]; then
+  log "reusing the stack $name and its data"
+  .ci/stack.sh up "$name" "$pg_port" "$api_port" --edge="$https_port,$http_port" >/dev/null
+else
+  log "a fresh stack $name (PostgreSQL $pg_port, PostgREST $api_port, nginx https $https_port)"
+  .ci/stack.sh up "$name" "$pg_port" "$api_port" --fresh --edge="$https_port,$http_port" >/dev/null
+  rm -rf "$work"
+  mkdir -p "$work"
+  chmod 777 "$work"   # psql's \o runs as the cluster's user
+  log "loading 47 prefectures, 1,000 hospitals, 3,000 doctors, 140,000 patients, 130,000 SLE forms (a few minutes)"
+  sle_case=$("$VENV_DIR/bin/python" -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["input"], ensure_ascii=False))' \
+    extension/core/forms/nanbyo/N049/cases/meets_joints_and_dsdna.json)
+  db -q -v sle_case="$sle_case" -v keys_file="$work/keys.tsv" -v drafts_file="$work/drafts.tsv" \
+     -v doctors_file="$work/doctors.tsv" -f tests/ops/renewal_setup.sql
+fi
+db -q -v tokens_file="$work/tokens.tsv" -v confirm_file="$work/confirm.tsv" -v patients_file="$work/patients.tsv" \
+   -f tests/ops/renewal_run.sql
+form_version=$(db -Atc "SELECT nanbyo.form_version_in_force('N049')")
+
+log "machine before: $(uptime)"
+log "load at ${scale}× the national peak for ${seconds} s after ${warmup} s of warm-up, through https://127.0.0.1:$https_port"
+status=0
+"$VENV_DIR/bin/python" tests/ops/renewal_load.py --url "https://127.0.0.1:$https_port/api" --cafile "$dir/tls/cert.pem" \
+  --work "$work" --form-version-id "$form_version" --scale "$scale" --seconds "$seconds" --warmup "$warmup" \
+  --timeout "$timeout" --out "$dir/result.json" || status=$?
+log "machine after: $(uptime)"
+log "figures: $dir/result.json"
+if [ "$status" != 0 ]; then
+  log "FAILED: some requests failed (above)"
+  exit 1
+fi
+log "passed: no request failed"
