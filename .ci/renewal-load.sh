@@ -37,6 +37,22 @@ log() { printf '[renewal-load] %s\n' "$*"; }
 cleanup() { [ "$keep" = --keep ] || .ci/stack.sh down "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 db() { .ci/cluster.sh psql "$dir" "$pg_port" "$@"; }
+# CPU seconds used so far: "<postgres> <postgrest> <nginx> <machine busy>"
+# (this stack's postmaster with its live backends and those it has reaped,
+# PostgREST, nginx's master and workers; the whole machine from /proc/stat)
+cpu_now() {
+  local pm pids hz
+  hz=$(getconf CLK_TCK)
+  pm=$(head -n 1 "$dir/pgdata/postmaster.pid")
+  ticks() { for p in "$@"; do [ -r "/proc/$p/stat" ] && sed 's/^.*) //' "/proc/$p/stat"; done |
+            awk -v c="$CHILDREN" '{s += $12 + $13 + (c ? $14 + $15 : 0)} END {print s + 0}'; }
+  pids=$(pgrep -P "$pm" | tr '\n' ' ')
+  local pg rest ng
+  pg=$(( $(CHILDREN=1 ticks "$pm") + $(CHILDREN=0 ticks $pids) ))
+  rest=$(CHILDREN=0 ticks "$(cat "$dir/postgrest.pid")")
+  ng=$(( $(CHILDREN=0 ticks "$(cat "$dir/nginx/nginx.pid")") + $(CHILDREN=0 ticks $(pgrep -P "$(cat "$dir/nginx/nginx.pid")")) ))
+  echo "$pg $rest $ng $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat)" | awk -v hz="$hz" '{printf "%.1f %.1f %.1f %.1f\n", $1/hz, $2/hz, $3/hz, $4/hz}'
+}
 
 if [ "${RENEWAL_REUSE:-0}" = 1 ] && [ -f "$work/keys.tsv" ]; then
   log "reusing the stack $name and its data"
@@ -58,12 +74,30 @@ db -q -v tokens_file="$work/tokens.tsv" -v confirm_file="$work/confirm.tsv" -v p
 form_version=$(db -Atc "SELECT nanbyo.form_version_in_force('N049')")
 
 log "machine before: $(uptime)"
+read -r pg0 rest0 ng0 all0 < <(cpu_now)
 log "load at ${scale}× the national peak for ${seconds} s after ${warmup} s of warm-up, through https://127.0.0.1:$https_port"
 status=0
+rm -f "$dir/result.json"
 "$VENV_DIR/bin/python" tests/ops/renewal_load.py --url "https://127.0.0.1:$https_port/api" --cafile "$dir/tls/cert.pem" \
   --work "$work" --form-version-id "$form_version" --scale "$scale" --seconds "$seconds" --warmup "$warmup" \
   --timeout "$timeout" --out "$dir/result.json" || status=$?
 log "machine after: $(uptime)"
+read -r pg1 rest1 ng1 all1 < <(cpu_now)
+python3 - "$pg0" "$pg1" "$rest0" "$rest1" "$ng0" "$ng1" "$all0" "$all1" "$dir/result.json" <<'PY'
+import json, sys
+a = [float(x) for x in sys.argv[1:9]]
+cpu = {"postgres": a[1] - a[0], "postgrest": a[3] - a[2], "nginx": a[5] - a[4], "machine_busy": a[7] - a[6]}
+try:
+    r = json.load(open(sys.argv[9]))
+    cpu["generator"] = r["generator"]["cpu_s"]
+    cpu["others"] = cpu["machine_busy"] - sum(cpu[k] for k in ("postgres", "postgrest", "nginx", "generator"))
+    r["cpu_s"] = {k: round(v, 1) for k, v in cpu.items()}
+    json.dump(r, open(sys.argv[9], "w"), ensure_ascii=False, indent=1)
+except (OSError, ValueError, KeyError):
+    pass
+print("[renewal-load] CPU seconds during the run (warm-up included): " +
+      ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+PY
 log "figures: $dir/result.json"
 if [ "$status" != 0 ]; then
   log "FAILED: some requests failed (above)"

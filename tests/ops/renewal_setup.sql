@@ -12,7 +12,7 @@
 -- Writes, for tests/ops/renewal_load.py:
 --   :keys_file     access key <TAB> prefecture (municipality) id
 --   :drafts_file   form id <TAB> doctor account id   (drafts being typed)
-(the complete drafts and the patients without a form are listed by
+-- (the complete drafts and the patients without a form are listed by
 -- renewal_run.sql before each run)
 --   :doctors_file  doctor account id <TAB> hospital code <TAB> designated number
 --                  <TAB> hospital name <TAB> doctor name (for the XML files)
