@@ -15,8 +15,10 @@
 #   RENEWAL_SCALE=10 RENEWAL_SECONDS=180 RENEWAL_WARMUP=20 RENEWAL_TIMEOUT=10
 #   RENEWAL_PG_PORT=54369 RENEWAL_API_PORT=3004 RENEWAL_HTTPS_PORT=8446 RENEWAL_HTTP_PORT=8083
 #   RENEWAL_NAME=renewal         (the stack's name under .run/)
-#   RENEWAL_REUSE=1              (keep the data of an earlier --keep run: no fresh
-#                                 stack, no setup; each run confirms and creates new forms)
+#   RENEWAL_KINDS=check_form     (only these kinds, comma-separated: one kind's cost)
+#   RENEWAL_REUSE=1              (keep the stack and data of an earlier --keep run: no
+#                                 fresh stack, no setup unless the data are gone; each run
+#                                 confirms and creates new forms, 10,000 of each in all)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/.ci/config.sh"
@@ -54,12 +56,21 @@ cpu_now() {
   echo "$pg $rest $ng $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat)" | awk -v hz="$hz" '{printf "%.1f %.1f %.1f %.1f\n", $1/hz, $2/hz, $3/hz, $4/hz}'
 }
 
-if [ "${RENEWAL_REUSE:-0}" = 1 ] && [ -f "$work/keys.tsv" ]; then
-  log "reusing the stack $name and its data"
+loaded() {
+  [ -f "$work/keys.tsv" ] && [ -f "$work/doctors.tsv" ] &&
+    [ "$(db -Atc "SELECT count(*) FROM app.accounts WHERE login_id LIKE 'load-doctor-%'" 2>/dev/null)" = 3000 ]
+}
+if [ "${RENEWAL_REUSE:-0}" = 1 ]; then
+  log "reusing the stack $name (PostgreSQL $pg_port, PostgREST $api_port, nginx https $https_port)"
+  # (stack.sh recreates the database when the installed extension or the SQL changed)
   .ci/stack.sh up "$name" "$pg_port" "$api_port" --edge="$https_port,$http_port" >/dev/null
 else
   log "a fresh stack $name (PostgreSQL $pg_port, PostgREST $api_port, nginx https $https_port)"
   .ci/stack.sh up "$name" "$pg_port" "$api_port" --fresh --edge="$https_port,$http_port" >/dev/null
+fi
+if [ "${RENEWAL_REUSE:-0}" = 1 ] && loaded; then
+  log "reusing its data"
+else
   rm -rf "$work"
   mkdir -p "$work"
   chmod 777 "$work"   # psql's \o runs as the cluster's user
@@ -80,7 +91,7 @@ status=0
 rm -f "$dir/result.json"
 "$VENV_DIR/bin/python" tests/ops/renewal_load.py --url "https://127.0.0.1:$https_port/api" --cafile "$dir/tls/cert.pem" \
   --work "$work" --form-version-id "$form_version" --scale "$scale" --seconds "$seconds" --warmup "$warmup" \
-  --timeout "$timeout" --out "$dir/result.json" || status=$?
+  --timeout "$timeout" --kinds "${RENEWAL_KINDS:-}" --out "$dir/result.json" || status=$?
 log "machine after: $(uptime)"
 read -r pg1 rest1 ng1 all1 < <(cpu_now)
 python3 - "$pg0" "$pg1" "$rest0" "$rest1" "$ng0" "$ng1" "$all0" "$all1" "$dir/result.json" <<'PY'

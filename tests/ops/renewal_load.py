@@ -8,7 +8,7 @@ offered rate.
 
     renewal_load.py --url https://127.0.0.1:8641/api --cafile CERT --work DIR
                     --form-version-id N [--scale 10] [--seconds 180]
-                    [--warmup 20] [--timeout 10] --out result.json
+                    [--warmup 20] [--timeout 10] [--kinds check_form,...] --out result.json
     renewal_load.py --report result.json      (the table again)
 
 DIR holds the files of tests/ops/renewal_setup.sql and renewal_run.sql.
@@ -102,8 +102,10 @@ class Load:
         self.doctor_info = {int(r[0]): r[1:] for r in read_tsv(work / "doctors.tsv")}
         self.keys = [(k, int(m)) for k, m in read_tsv(work / "keys.tsv")]
         self.drafts = [(int(f), int(d)) for f, d in read_tsv(work / "drafts.tsv")]
-        self.confirms = iter([(int(f), int(d)) for f, d in read_tsv(work / "confirm.tsv")])
-        self.patients = iter([(int(p), int(d)) for p, d in read_tsv(work / "patients.tsv")])
+        confirms = [(int(f), int(d)) for f, d in read_tsv(work / "confirm.tsv")]
+        patients = [(int(p), int(d)) for p, d in read_tsv(work / "patients.tsv")]
+        self.pool_sizes = {"confirm_form": len(confirms), "create_form": len(patients)}
+        self.confirms, self.patients = iter(confirms), iter(patients)
         self.draft_cursor = {}    # form id -> next item to type
         self.typist = itertools.count()
         self.run_id = uuid.uuid4().hex[:8]
@@ -154,8 +156,15 @@ class Load:
         await self.post(client, "save_form", "/rpc/save_form", self.tokens[doctor], scheduled,
                         {"form_id": form_id, "data": items})
 
+    def pool_empty(self, kind, scheduled, what):
+        if self.recording:
+            now = time.monotonic() - self.t0
+            self.records.append((kind, scheduled, now, now, False, f"no {what} left (renewal_run.sql lists them)"))
+
     async def create_form(self, client, scheduled):
-        patient, doctor = next(self.patients)
+        patient, doctor = next(self.patients, (None, None))
+        if patient is None:
+            return self.pool_empty("create_form", scheduled, "patient without a form")
         answer = await self.post(client, "create_form", "/rpc/create_form", self.tokens[doctor], scheduled,
                                  {"patient_id": patient, "disease_code": "N049", "purpose": "renewal",
                                   "consent_db_registration": True, "data": dict(self.typed[:3])})
@@ -163,7 +172,9 @@ class Load:
             self.drafts.append((answer["id"], doctor))   # typed and saved from now on
 
     async def confirm_form(self, client, scheduled):
-        form_id, doctor = next(self.confirms)
+        form_id, doctor = next(self.confirms, (None, None))
+        if form_id is None:
+            return self.pool_empty("confirm_form", scheduled, "complete draft")
         token = self.tokens[doctor]
         answer = await self.post(client, "confirm_form", "/rpc/confirm_form", token, scheduled, {"form_id": form_id})
         if answer is not None:
@@ -210,6 +221,15 @@ class Load:
 
     # --- the schedule -----------------------------------------------------
 
+    async def guarded(self, send, kind, client, scheduled):
+        """A request whose preparation fails (missing data in DIR) is a failure too, never silence."""
+        try:
+            await send(client, scheduled)
+        except Exception as e:  # noqa: BLE001 - recorded as a failed request
+            if self.recording:
+                now = time.monotonic() - self.t0
+                self.records.append((kind, scheduled, now, now, False, f"generator: {type(e).__name__}: {e}"))
+
     async def arrivals(self, client, kind, rate, until, tasks):
         """Sends `kind` every 1/rate seconds from a random phase until `until`."""
         send = getattr(self, kind)
@@ -219,15 +239,20 @@ class Load:
             delay = self.t0 + t - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            task = asyncio.create_task(send(client, t))
+            task = asyncio.create_task(self.guarded(send, kind, client, t))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             t += interval
 
     async def run(self):
         a = self.args
-        rates = {k: r * a.scale for k, r in peak_rates().items()}
+        rates = {k: r * a.scale for k, r in peak_rates().items() if not a.kinds or k in a.kinds}
         until = a.warmup + a.seconds
+        for kind, size in self.pool_sizes.items():
+            need = int(rates.get(kind, 0) * until) + 1
+            if kind in rates and size < need:
+                raise SystemExit(f"renewal_load.py: {kind} needs {need} forms or patients at this rate and duration, "
+                                 f"the stack has {size} left: a fresh stack (tests/ops/renewal_setup.sql) or a shorter run")
         client = Pool(a.url, a.cafile, a.connections)
         tasks = set()
         self.t0 = time.monotonic()
@@ -255,6 +280,8 @@ def summarise(load, rates, args, cpu, load_before):
     kinds = {}
     lags = sorted((s - sch) * 1000 for _, sch, s, _, _, _ in load.records if s >= start)
     for kind in KINDS:
+        if kind not in rates and not (kind == "issue_access_key" and "confirm_form" in rates):
+            continue
         rows = [r for r in load.records if r[0] == kind and r[1] >= start]
         ms = sorted((e - s) * 1000 for _, _, s, e, ok, _ in rows if ok)
         errors = {}
@@ -262,7 +289,7 @@ def summarise(load, rates, args, cpu, load_before):
             if not r[4]:
                 label = r[5].split(":")[0] if r[5] else "?"
                 errors[label] = errors.get(label, 0) + 1
-        rate = rates.get(kind, rates["confirm_form"])
+        rate = rates.get(kind, rates.get("confirm_form", 0))   # issue_access_key follows confirm_form
         kinds[kind] = {
             "interactive": kind in INTERACTIVE,
             "offered_per_s": round(rate, 3),
@@ -275,7 +302,9 @@ def summarise(load, rates, args, cpu, load_before):
             "p99_ms": round(percentile(ms, 99), 1) if ms else None,
             "max_ms": round(ms[-1], 1) if ms else None,
         }
+    silent = [kind for kind, rate in rates.items() if rate * seconds >= 3 and kinds[kind]["sent"] == 0]
     return {
+        "silent_kinds": silent,
         "scale": args.scale, "seconds": seconds, "warmup": args.warmup, "timeout_s": args.timeout,
         "connections": args.connections, "url": args.url,
         "assumptions": {"peak_forms_per_s": PEAK_FORMS_PER_S, "xml_share": XML_SHARE, "xml_batch": XML_BATCH,
@@ -322,6 +351,8 @@ def table(result):
     lines.append("")
     lines.append(f"generator: lag behind schedule p50 {fmt(g['lag_p50_ms'])} ms, p99 {fmt(g['lag_p99_ms'])} ms, "
                  f"max {fmt(g['lag_max_ms'])} ms; its own CPU {g['cpu_s']} s")
+    if result.get("silent_kinds"):
+        lines.append(f"FAILED: nothing was sent of {', '.join(result['silent_kinds'])}")
     for kind, k in result["kinds"].items():
         for e in k["error_examples"]:
             lines.append(f"  {kind}: {e}")
@@ -339,13 +370,15 @@ def main():
     p.add_argument("--warmup", type=float, default=20)
     p.add_argument("--timeout", type=float, default=10)
     p.add_argument("--connections", type=int, default=100)
+    p.add_argument("--kinds", type=lambda v: [k for k in v.split(",") if k],
+                   help="only these scheduled kinds, comma-separated (to measure one kind's cost)")
     p.add_argument("--out")
     p.add_argument("--report", help="print the table of an earlier result and exit")
     args = p.parse_args()
     if args.report:
         result = json.load(open(args.report, encoding="utf-8"))
         print(table(result))
-        return 1 if result["total"]["failed"] else 0
+        return 1 if result["total"]["failed"] or result.get("silent_kinds") else 0
     for required in ("url", "work", "form_version_id", "out"):
         if getattr(args, required) is None:
             p.error(f"--{required.replace('_', '-')} is required")
@@ -357,7 +390,7 @@ def main():
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)
     print(table(result))
-    return 1 if result["total"]["failed"] else 0
+    return 1 if result["total"]["failed"] or result["silent_kinds"] else 0
 
 
 if __name__ == "__main__":

@@ -126,6 +126,8 @@ SELECT d.id, d.login_id, d.role, d.organisation_id, a.action, 'success', 'form',
  WHERE f.status = 'issued' AND d.login_id LIKE 'load-doctor-%';
 COMMIT;
 VACUUM ANALYZE;
+-- the bulk load's checkpoint now, not in the first minute of the measurement
+CHECKPOINT;
 \pset tuples_only on
 \pset format unaligned
 \pset fieldsep '\t'
