@@ -21,7 +21,8 @@ The kinds (all POST, all expected to answer 200):
   issue_access_key  its access key issued (sent when the confirmation answers)
   fetch_form_by_key municipality staff opening a form by its key
   import_forms_xml  a hospital system's upload of 50 SLE forms (each accepted)
-Latency is from sending to the whole answer read; a request that has not
+Latency is from handing the request to the connection pool (waiting for
+one of the --connections kept-alive connections counts) to the whole answer read; a request that has not
 answered after --timeout seconds is an error (timeout), as is any status
 but 200 and an upload with a rejected form. The generator's own lag (how
 late a request left after its scheduled time) is reported too: when it is
