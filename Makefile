@@ -7,7 +7,7 @@ DEV_HTTPS_PORT ?= 8443
 DEV_HTTP_PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test scale-bench clean
+.PHONY: help deps install run stop test bench fuzz failover-test restore-test crash-test scale-bench renewal-load-test clean
 
 help:
 	@echo "make run    install what is missing, build, start PostgreSQL + PostgREST + nginx (https://127.0.0.1:$(DEV_HTTPS_PORT)/) with demo data"
@@ -18,6 +18,7 @@ help:
 	@echo "make restore-test   pgBackRest: encrypted full + incremental backup, restore to a point in time, compare"
 	@echo "make crash-test     kill PostgreSQL mid bulk import, certification import and statistics refresh; nothing half-written"
 	@echo "make scale-bench    each request on the working set alone, then among 2 million forms over ten fiscal years (BENCHMARKS.md)"
+	@echo "make renewal-load-test  renewal-season mix through nginx at 10x the national peak (RENEWAL_SCALE); fails on any failed request"
 	@echo "make fuzz   fuzz the XML reader and judge, 10 minutes each (FUZZ_SECONDS=600)"
 	@echo "make clean  stop everything and delete local clusters (.run/) and build output"
 
@@ -53,6 +54,9 @@ crash-test: install
 SCALE_FORMS ?= 2000000
 scale-bench: install
 	@bash .ci/bench-scale.sh $(SCALE_FORMS)
+
+renewal-load-test: install
+	@bash .ci/renewal-load.sh
 
 FUZZ_SECONDS ?= 600
 fuzz:
