@@ -117,7 +117,8 @@ AS $$
      AND (forms_found.fiscal_year IS NULL OR f.fiscal_year = forms_found.fiscal_year)
      AND (forms_found.hospital_id IS NULL OR f.hospital_id = forms_found.hospital_id)
      AND (forms_found.patient_kana IS NULL
-          OR f.id = ANY (app.forms_with_kana(forms_found.patient_kana))
+          -- (a sub-select: the candidates are looked up once, not once per partition)
+          OR f.id = ANY ((SELECT app.forms_with_kana(forms_found.patient_kana))::bigint[])
              AND p.data ->> 'patient_name_kana' LIKE replace(replace(replace(forms_found.patient_kana,
                '\', '\\'), '%', '\%'), '_', '\_') || '%')
 $$;
@@ -157,10 +158,11 @@ BEGIN
   -- the rows of exactly the forms logged, in their order (the personal
   -- items read for these only)
   IF search_forms."limit" IS NOT NULL THEN
-    -- a page: each form looked up by id
+    -- a page: each form looked up by id (the kana is not matched again: the
+    -- ids are the matches, and their candidates need not be looked up per row)
     RETURN QUERY
       SELECT r.* FROM unnest(ids) WITH ORDINALITY AS u (id, n)
-       CROSS JOIN LATERAL (SELECT * FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) x
+       CROSS JOIN LATERAL (SELECT * FROM app.forms_found(NULL, disease_code, status, fiscal_year, hospital_id) x
                             WHERE x.id = u.id::bigint) r
        ORDER BY u.n;
   ELSE
