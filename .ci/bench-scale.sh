@@ -14,6 +14,8 @@
 # A scratch stack `bench-scale` recreated empty: PostgreSQL on
 # BENCH_PG_PORT (54452), PostgREST on BENCH_API_PORT (3093).
 #   .ci/bench-scale.sh [FORMS]      (default 2000000)
+#   BENCH_REQUESTS_ONLY=1 skips the statistics refresh and the research
+#   extraction (the requests only: about 15 instead of 25 minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/.ci/config.sh"
@@ -77,6 +79,7 @@ measure() {
     times+=("$(seconds "$start" "$(now)")")
   done
   echo "[bench] $phase bulk import of 1,000 forms: ${times[*]} s"
+  if [ -n "${BENCH_REQUESTS_ONLY:-}" ]; then return; fi
   start=$(now)
   db -Atq -c "SELECT status FROM stats.refresh('sql')" | grep -qx succeeded ||
     { echo "[bench] the statistics refresh failed" >&2; exit 1; }
