@@ -134,12 +134,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   ids text[];
+  years integer[];
   total bigint;
 BEGIN
-  -- the page's ids, and the number of every match counted in the same pass
-  SELECT coalesce(array_agg(x.id::text ORDER BY x.updated_at DESC, x.id DESC), '{}'), max(x.total)
-    INTO ids, total FROM (
-    SELECT r.id, r.updated_at, count(*) OVER () AS total
+  -- the page's ids (and their fiscal years), and the number of every match
+  -- counted in the same pass
+  SELECT coalesce(array_agg(x.id::text ORDER BY x.updated_at DESC, x.id DESC), '{}'),
+         coalesce(array_agg(x.fiscal_year ORDER BY x.updated_at DESC, x.id DESC), '{}'), max(x.total)
+    INTO ids, years, total FROM (
+    SELECT r.id, r.fiscal_year, r.updated_at, count(*) OVER () AS total
       FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
      ORDER BY r.updated_at DESC, r.id DESC
      LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END  -- NULL: all
@@ -158,11 +161,12 @@ BEGIN
   -- the rows of exactly the forms logged, in their order (the personal
   -- items read for these only)
   IF search_forms."limit" IS NOT NULL THEN
-    -- a page: each form looked up by id (the kana is not matched again: the
-    -- ids are the matches, and their candidates need not be looked up per row)
+    -- a page: each form looked up by its id in its fiscal year's partition
+    -- (the kana is not matched again: the ids are the matches, and their
+    -- candidates need not be looked up per row)
     RETURN QUERY
-      SELECT r.* FROM unnest(ids) WITH ORDINALITY AS u (id, n)
-       CROSS JOIN LATERAL (SELECT * FROM app.forms_found(NULL, disease_code, status, fiscal_year, hospital_id) x
+      SELECT r.* FROM unnest(ids, years) WITH ORDINALITY AS u (id, fy, n)
+       CROSS JOIN LATERAL (SELECT * FROM app.forms_found(NULL, disease_code, status, u.fy, hospital_id) x
                             WHERE x.id = u.id::bigint) r
        ORDER BY u.n;
   ELSE
