@@ -53,6 +53,11 @@ BEGIN
 END
 $$;
 COMMENT ON ROLE authenticator IS 'PostgREST login role: no rights of its own, only SET ROLE';
+-- No JIT compilation for the API's requests: short queries over partitioned
+-- tables reach jit_above_cost on their estimates, and compiling took
+-- 180–300 ms of a 10 ms search page among 2 million forms (BENCHMARKS.md,
+-- "Ten years of forms"). The nightly jobs (pg_cron, as postgres) keep it.
+ALTER ROLE authenticator SET jit = off;
 COMMENT ON ROLE web_anon IS 'Requests without a JWT: may only call public api functions';
 COMMENT ON ROLE nanbyo_audit_writer IS 'Appends refused requests to the audit log (dblink); nothing else';
 COMMENT ON ROLE nanbyo_mailer IS 'The deployment mailer: reads app.mail_outbox and marks mails sent';

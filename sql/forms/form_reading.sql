@@ -134,19 +134,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   ids text[];
+  found_ids bigint[];
   years integer[];
   total bigint;
 BEGIN
   -- the page's ids (and their fiscal years), and the number of every match
   -- counted in the same pass
-  SELECT coalesce(array_agg(x.id::text ORDER BY x.updated_at DESC, x.id DESC), '{}'),
+  SELECT coalesce(array_agg(x.id ORDER BY x.updated_at DESC, x.id DESC), '{}'),
          coalesce(array_agg(x.fiscal_year ORDER BY x.updated_at DESC, x.id DESC), '{}'), max(x.total)
-    INTO ids, years, total FROM (
+    INTO found_ids, years, total FROM (
     SELECT r.id, r.fiscal_year, r.updated_at, count(*) OVER () AS total
       FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
      ORDER BY r.updated_at DESC, r.id DESC
      LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END  -- NULL: all
      OFFSET greatest(coalesce(search_forms."offset", 0), 0)) x;
+  ids := found_ids::text[];
   IF total IS NULL AND (coalesce(search_forms."offset", 0) > 0 OR search_forms."limit" IS NOT NULL) THEN
     -- an empty page (past the end, or limit 0) holds no row to carry the total
     total := (SELECT count(*) FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id));
@@ -165,9 +167,13 @@ BEGIN
     -- (the kana is not matched again: the ids are the matches, and their
     -- candidates need not be looked up per row)
     RETURN QUERY
-      SELECT r.* FROM unnest(ids, years) WITH ORDINALITY AS u (id, fy, n)
-       CROSS JOIN LATERAL (SELECT * FROM app.forms_found(NULL, disease_code, status, u.fy, hospital_id) x
-                            WHERE x.id = u.id::bigint) r
+      -- (bigint ids: an equality of bigints is leakproof, so it can use the
+      -- id index under the row-level security policies; a cast from text
+      -- could not, and each id cost a scan of the hospital's forms)
+      SELECT r.* FROM unnest(found_ids, years) WITH ORDINALITY AS u (id, fy, n)
+       CROSS JOIN LATERAL (SELECT * FROM app.forms_found(NULL, disease_code, status, fiscal_year, hospital_id) x
+                            WHERE x.id = u.id AND x.fiscal_year = u.fy
+                            OFFSET 0) r  -- (each id by its index, never a join over every form of the hospital)
        ORDER BY u.n;
   ELSE
     -- everything: one pass, matched with the ids logged
