@@ -10,7 +10,7 @@ REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA app FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES IN SCHEMA app REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
   app.jwt_claim(text), app.current_account_id(), app.current_organisation_id(),
-  app.current_request_id(), app.current_hospital_ids(), app.contains_pattern(text),
+  app.current_request_id(), app.current_hospital_ids(), app.contains_pattern(text), app.prefix_pattern(text),
   app.audit_read(text, text, text[], jsonb), app.raise(text, text, text, text),
   app.raise_http(integer, text, text, text)
   TO api_user;

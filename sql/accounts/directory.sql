@@ -5,6 +5,11 @@ CREATE OR REPLACE FUNCTION app.contains_pattern(text text)
 RETURNS text LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
 AS $$ SELECT '%' || replace(replace(replace(text, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 
+-- `text` as a literal LIKE pattern matching at the start (a kana prefix).
+CREATE OR REPLACE FUNCTION app.prefix_pattern(text text)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS $$ SELECT replace(replace(replace(text, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
+
 -- One row of api.list_accounts. (A named type, not RETURNS TABLE: the CSV
 -- handler of sql/foundation/csv_output.sql needs a type to cast the rows to.)
 CREATE TYPE api.account_row AS (

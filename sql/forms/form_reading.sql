@@ -80,7 +80,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  pattern text := replace(replace(replace(patient_kana, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  pattern text := app.prefix_pattern(patient_kana);
   hospitals bigint[] := CASE app.jwt_claim('role')
                           WHEN 'doctor' THEN app.current_hospital_ids()
                           WHEN 'clerk' THEN ARRAY[app.current_organisation_id()] END;
@@ -119,8 +119,7 @@ AS $$
      AND (forms_found.patient_kana IS NULL
           -- (a sub-select: the candidates are looked up once, not once per partition)
           OR f.id = ANY ((SELECT app.forms_with_kana(forms_found.patient_kana))::bigint[])
-             AND p.data ->> 'patient_name_kana' LIKE replace(replace(replace(forms_found.patient_kana,
-               '\', '\\'), '%', '\%'), '_', '\_') || '%')
+             AND p.data ->> 'patient_name_kana' LIKE app.prefix_pattern(forms_found.patient_kana))
 $$;
 
 CREATE OR REPLACE FUNCTION api.search_forms(
@@ -133,7 +132,6 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  ids text[];
   found_ids bigint[];
   years integer[];
   total bigint;
@@ -148,7 +146,6 @@ BEGIN
      ORDER BY r.updated_at DESC, r.id DESC
      LIMIT CASE WHEN search_forms."limit" IS NOT NULL THEN greatest(search_forms."limit", 0) END  -- NULL: all
      OFFSET greatest(coalesce(search_forms."offset", 0), 0)) x;
-  ids := found_ids::text[];
   IF total IS NULL AND (coalesce(search_forms."offset", 0) > 0 OR search_forms."limit" IS NOT NULL) THEN
     -- an empty page (past the end, or limit 0) holds no row to carry the total
     total := (SELECT count(*) FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id));
@@ -157,9 +154,9 @@ BEGIN
   -- own "limit"/"offset" (fast on a large hospital) reads the total here
   PERFORM app.add_response_header('X-Total-Count', coalesce(total, 0)::text);
   -- logged first, even when nothing matched
-  PERFORM app.audit_read('forms', 'form', ids,
+  PERFORM app.audit_read('forms', 'form', found_ids::text[],
     jsonb_strip_nulls(jsonb_build_object('patient_kana', app.audit_value_hash(search_forms.patient_kana),
-      'disease_code', search_forms.disease_code, 'status', search_forms.status, 'matched', cardinality(ids))));
+      'disease_code', search_forms.disease_code, 'status', search_forms.status, 'matched', cardinality(found_ids))));
   -- the rows of exactly the forms logged, in their order (the personal
   -- items read for these only)
   IF search_forms."limit" IS NOT NULL THEN
@@ -179,7 +176,7 @@ BEGIN
     -- everything: one pass, matched with the ids logged
     RETURN QUERY
       SELECT r.* FROM app.forms_found(patient_kana, disease_code, status, fiscal_year, hospital_id) r
-        JOIN unnest(ids) WITH ORDINALITY AS u (id, n) ON u.id::bigint = r.id
+        JOIN unnest(found_ids) WITH ORDINALITY AS u (id, n) ON u.id = r.id
        ORDER BY u.n;
   END IF;
 END

@@ -181,7 +181,7 @@ AS $$
    WHERE (patients_found.hospital_id IS NULL OR p.hospital_id = patients_found.hospital_id)
      AND (patients_found.birth_date IS NULL OR p.birth_date = patients_found.birth_date)
      AND (coalesce(patients_found.name_kana, '') = ''
-          OR p.name_kana LIKE replace(replace(replace(patients_found.name_kana, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+          OR p.name_kana LIKE app.prefix_pattern(patients_found.name_kana))
 $$;
 
 -- Complete, like search_forms: every patient that fits, so PostgREST's
